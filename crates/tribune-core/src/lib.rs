@@ -1,0 +1,20 @@
+//! Tribune's newsroom domain: what an article, a teaser, a topic and a slug are, and the
+//! rules around them. Nothing here does I/O; storage lives behind [`store::Store`].
+
+pub mod article;
+pub mod clock;
+pub mod event;
+pub mod markdown;
+pub mod store;
+pub mod text;
+pub mod time;
+pub mod topic;
+
+pub use article::{
+    Article, ArticleId, ArticleKind, ArticleSummary, Author, AuthorId, NewArticle, Photo,
+};
+pub use clock::{Clock, SystemClock};
+pub use event::Event;
+pub use store::{ArticleQuery, Cursor, SaveOutcome, Store, StoreError};
+pub use text::{slugify, teaser};
+pub use topic::{NewTopic, Topic, TopicId, TopicKind, TopicRef};

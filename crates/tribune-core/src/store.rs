@@ -1,0 +1,150 @@
+//! The storage boundary. Every backend implements [`Store`]; no SQL lives outside them.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::article::{Article, ArticleId, ArticleSummary, Author, NewArticle};
+use crate::topic::{NewTopic, Topic, TopicId};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The input breaks a rule; the message says which.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A position in a newest-first list: the article at (published_at, id). Readers see it as an
+/// opaque string "MILLIS.ID".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub published_at: DateTime<Utc>,
+    pub id: ArticleId,
+}
+
+impl Cursor {
+    pub fn of(a: &ArticleSummary) -> Self {
+        Self {
+            published_at: a.published_at,
+            id: a.id,
+        }
+    }
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.published_at.timestamp_millis(), self.id)
+    }
+    pub fn decode(s: &str) -> Option<Self> {
+        let (ms, id) = s.split_once('.')?;
+        let ms: i64 = ms.parse().ok()?;
+        let id: ArticleId = id.parse().ok()?;
+        let published_at = Utc.timestamp_millis_opt(ms).single()?;
+        (id > 0).then_some(Self { published_at, id })
+    }
+}
+
+/// Which visible articles a list wants, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleQuery {
+    pub topic: Option<TopicId>,
+    pub author: Option<crate::article::AuthorId>,
+    /// Only articles after this position (keyset paging, for the API).
+    pub after: Option<Cursor>,
+    /// Rows to skip (page numbers on the HTML lists).
+    pub offset: u32,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SaveOutcome {
+    pub id: ArticleId,
+    pub created: bool,
+}
+
+/// Everything Tribune keeps. "Visible" means published and its time (`now`) has come.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Cheap round trip, for /readyz.
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Adds articles, or updates those with the same external key, in one transaction. Each
+    /// article stands alone: one that breaks a rule is left out whole (its error is in its
+    /// place in the answer) and the others are stored. Authors are created when new; topics
+    /// and related ids must exist. Each write is recorded in the change log.
+    async fn save_articles(
+        &self,
+        batch: &[NewArticle],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StoreResult<SaveOutcome>>>;
+    async fn save_article(
+        &self,
+        article: &NewArticle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SaveOutcome> {
+        let mut outcomes = self
+            .save_articles(std::slice::from_ref(article), now)
+            .await?;
+        outcomes.pop().unwrap_or(Err(StoreError::NotFound))
+    }
+    /// The article stored under an external key, visible or not.
+    async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>>;
+    /// A visible article with its topics and visible related articles.
+    async fn article(&self, id: ArticleId, now: DateTime<Utc>) -> StoreResult<Option<Article>>;
+    async fn articles(
+        &self,
+        query: &ArticleQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleSummary>>;
+    /// All articles, visible or not.
+    async fn article_count(&self) -> StoreResult<i64>;
+
+    /// Adds a topic or updates the one with the same name.
+    async fn save_topic(&self, topic: &NewTopic) -> StoreResult<Topic>;
+    async fn topics(&self) -> StoreResult<Vec<Topic>>;
+    async fn topic_by_slug(&self, slug: &str) -> StoreResult<Option<Topic>>;
+    /// By name or alias, with case and diacritics folded.
+    async fn find_topic(&self, name_or_alias: &str) -> StoreResult<Option<Topic>>;
+
+    async fn authors(&self) -> StoreResult<Vec<Author>>;
+    async fn author_by_slug(&self, slug: &str) -> StoreResult<Option<Author>>;
+
+    /// Article writes after change number `seq`, oldest first, as (change number, article).
+    /// Any process writing to the database appends here, so a running site sees imports.
+    async fn changes_since(&self, seq: i64, limit: u32) -> StoreResult<Vec<(i64, ArticleId)>>;
+    async fn last_change(&self) -> StoreResult<i64>;
+    /// Articles whose scheduled time lies in (after, upto]: they just became visible.
+    async fn came_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleId>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_junk() {
+        let c = Cursor {
+            published_at: Utc.timestamp_millis_opt(1_700_000_000_123).unwrap(),
+            id: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        for junk in [
+            "",
+            "abc",
+            "12",
+            "12.",
+            ".5",
+            "1.-3",
+            "99999999999999999999.1",
+            "1.0",
+        ] {
+            assert_eq!(Cursor::decode(junk), None, "{junk}");
+        }
+    }
+}

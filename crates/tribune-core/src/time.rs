@@ -1,0 +1,95 @@
+//! Times are stored in UTC and shown in Europe/Brussels, in Dutch.
+
+use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono_tz::Europe::Brussels;
+
+const WEEKDAYS: [&str; 7] = [
+    "maandag",
+    "dinsdag",
+    "woensdag",
+    "donderdag",
+    "vrijdag",
+    "zaterdag",
+    "zondag",
+];
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// "16:30"
+pub fn clock_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels).format("%H:%M").to_string()
+}
+
+/// "zondag 22 november 2026 om 16:30"
+pub fn long_date_time(t: DateTime<Utc>) -> String {
+    let b = t.with_timezone(&Brussels);
+    format!(
+        "{} {} {} {} om {}",
+        WEEKDAYS[b.weekday().num_days_from_monday() as usize],
+        b.day(),
+        MONTHS[b.month0() as usize],
+        b.year(),
+        b.format("%H:%M")
+    )
+}
+
+/// The ticker's day heading: "Vandaag", "Gisteren", or "maandag 21/11" (Brussels days).
+pub fn day_heading(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let day = t.with_timezone(&Brussels).date_naive();
+    let today = now.with_timezone(&Brussels).date_naive();
+    if day == today {
+        "Vandaag".to_string()
+    } else if Some(day) == today.checked_sub_signed(Duration::days(1)) {
+        "Gisteren".to_string()
+    } else {
+        format!(
+            "{} {}",
+            WEEKDAYS[day.weekday().num_days_from_monday() as usize],
+            day.format("%d/%m")
+        )
+    }
+}
+
+/// RFC 3339 in Brussels time, for `<time datetime>` and JSON.
+pub fn iso(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels).to_rfc3339()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn brussels_time_follows_summer_and_winter() {
+        let winter = Utc.with_ymd_and_hms(2026, 1, 20, 15, 30, 0).unwrap();
+        let summer = Utc.with_ymd_and_hms(2026, 7, 20, 14, 30, 0).unwrap();
+        assert_eq!(clock_time(winter), "16:30");
+        assert_eq!(clock_time(summer), "16:30");
+        assert_eq!(long_date_time(winter), "dinsdag 20 januari 2026 om 16:30");
+    }
+
+    #[test]
+    fn ticker_days_are_brussels_days() {
+        // 23:30 UTC on the 22nd is already the 23rd in Brussels.
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+        let late = Utc.with_ymd_and_hms(2026, 11, 22, 23, 30, 0).unwrap();
+        let yesterday = Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap();
+        let older = Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap();
+        assert_eq!(day_heading(late, now), "Vandaag");
+        assert_eq!(day_heading(yesterday, now), "Gisteren");
+        assert_eq!(day_heading(older, now), "zaterdag 21/11");
+    }
+}

@@ -1,0 +1,747 @@
+//! Tribune's [`Store`] on embedded SQLite: one file in the data directory, WAL mode, foreign
+//! keys on. Reads use a pool; writes go through a single connection so they never fight over
+//! the write lock.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Connection, Row, SqliteConnection};
+use tracing::instrument;
+use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
+use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult};
+use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
+use tribune_core::{NewArticle, markdown, slugify, teaser};
+
+/// Schema steps in order; a database records the highest it has applied.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_reading_site.sql"))];
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// Change-log rows kept; older ones are pruned as new ones arrive.
+const CHANGES_KEPT: i64 = 10_000;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+fn from_ms(v: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn kind_of(s: &str) -> StoreResult<ArticleKind> {
+    ArticleKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown article kind {s}")))
+}
+
+fn topic_kind_of(s: &str) -> StoreResult<TopicKind> {
+    TopicKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown topic kind {s}")))
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `tribune.db` in `data_dir` and brings its schema up to date.
+    pub async fn open(data_dir: &Path) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::Backend(Box::new(e)))?;
+        Self::open_file(&data_dir.join("tribune.db")).await
+    }
+
+    pub async fn open_file(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str("sqlite://")
+            .map_err(db)?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: an acknowledged write survives a power cut, not only a crash.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(db)?;
+        let store_for_migrate = Self {
+            read: write.clone(),
+            write: write.clone(),
+        };
+        store_for_migrate.migrate().await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(db)?;
+        Ok(Self { read, write })
+    }
+
+    /// Applies the migrations this database lacks. Refuses a database whose schema is newer
+    /// than this build: running old code on it could damage data.
+    pub async fn migrate(&self) -> StoreResult<i64> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::Invalid(format!(
+                "the database has schema version {current}, newer than this Tribune knows \
+                 ({SCHEMA_VERSION}); upgrade Tribune before using it"
+            )));
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+                .bind(version)
+                .bind(ms(Utc::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(SCHEMA_VERSION)
+    }
+
+    async fn author_id(tx: &mut SqliteConnection, name: &str) -> StoreResult<i64> {
+        let name = name.trim();
+        let key = fold_name(name);
+        if let Some(row) = sqlx::query("SELECT id FROM authors WHERE name_key = ?")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+        {
+            return row.try_get(0).map_err(db);
+        }
+        let base = slugify(name);
+        let mut slug = base.clone();
+        let mut n = 1;
+        while sqlx::query("SELECT 1 FROM authors WHERE slug = ?")
+            .bind(&slug)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .is_some()
+        {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
+        sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES (?, ?, ?) RETURNING id")
+            .bind(name)
+            .bind(&key)
+            .bind(&slug)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)
+    }
+
+    async fn photo_id(tx: &mut SqliteConnection, photo: &Photo) -> StoreResult<i64> {
+        sqlx::query(
+            "INSERT INTO photos (path, credit, caption, width, height) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (path) DO UPDATE SET credit = excluded.credit,
+                caption = excluded.caption, width = excluded.width, height = excluded.height
+             RETURNING id",
+        )
+        .bind(&photo.path)
+        .bind(photo.credit.trim())
+        .bind(photo.caption.as_deref())
+        .bind(i64::from(photo.width))
+        .bind(i64::from(photo.height))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)
+    }
+
+    /// One article inside the caller's transaction; on error the caller rolls back.
+    async fn save_one(
+        tx: &mut SqliteConnection,
+        a: &NewArticle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SaveOutcome> {
+        a.check().map_err(StoreError::Invalid)?;
+        let body_html = markdown::render(&a.body_markdown);
+        let author_id = Self::author_id(tx, &a.author_name).await?;
+        let photo_id = match &a.photo {
+            Some(p) => Some(Self::photo_id(tx, p).await?),
+            None => None,
+        };
+        for topic in &a.topics {
+            let found = sqlx::query("SELECT 1 FROM topics WHERE id = ?")
+                .bind(topic)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            if found.is_none() {
+                return Err(StoreError::Invalid(format!("topic {topic} does not exist")));
+            }
+        }
+        let existing: Option<i64> = match &a.external_key {
+            Some(key) => sqlx::query("SELECT id FROM articles WHERE external_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(db)?,
+            None => None,
+        };
+        for related in &a.related {
+            let found = sqlx::query("SELECT 1 FROM articles WHERE id = ?")
+                .bind(related)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            if found.is_none() || Some(*related) == existing {
+                return Err(StoreError::Invalid(format!(
+                    "related article {related} does not exist"
+                )));
+            }
+        }
+        let title = a.title.trim();
+        let source = a.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let lead = a.lead.trim();
+        let id: i64 = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE articles SET slug = ?, title = ?, kind = ?, source = ?, author_id = ?,
+                        published_at = ?, updated_at = ?, lead = ?, teaser = ?, body_markdown = ?,
+                        body_html = ?, photo_id = ?, comment_count = ?
+                     WHERE id = ?",
+                )
+                .bind(slugify(title))
+                .bind(title)
+                .bind(a.kind.as_str())
+                .bind(source)
+                .bind(author_id)
+                .bind(ms(a.published_at))
+                .bind(ms(now))
+                .bind(lead)
+                .bind(teaser(lead))
+                .bind(&a.body_markdown)
+                .bind(&body_html)
+                .bind(photo_id)
+                .bind(a.comment_count)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                id
+            }
+            None => sqlx::query(
+                "INSERT INTO articles (external_key, slug, title, kind, source, author_id,
+                    published_at, created_at, updated_at, lead, teaser, body_markdown, body_html,
+                    photo_id, comment_count)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(a.external_key.as_deref())
+            .bind(slugify(title))
+            .bind(title)
+            .bind(a.kind.as_str())
+            .bind(source)
+            .bind(author_id)
+            .bind(ms(a.published_at))
+            .bind(ms(now))
+            .bind(ms(now))
+            .bind(lead)
+            .bind(teaser(lead))
+            .bind(&a.body_markdown)
+            .bind(&body_html)
+            .bind(photo_id)
+            .bind(a.comment_count)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?,
+        };
+        sqlx::query("DELETE FROM article_topics WHERE article_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for topic in &a.topics {
+            sqlx::query(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, published_at)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(topic)
+            .bind(ms(a.published_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for (position, related) in a.related.iter().enumerate() {
+            sqlx::query(
+                "INSERT OR IGNORE INTO related_articles (article_id, related_id, position)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(related)
+            .bind(position as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        let seq: i64 = sqlx::query(
+            "INSERT INTO article_changes (article_id, changed_at) VALUES (?, ?) RETURNING seq",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query("DELETE FROM article_changes WHERE seq <= ?")
+            .bind(seq - CHANGES_KEPT)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(SaveOutcome {
+            id,
+            created: existing.is_none(),
+        })
+    }
+
+    async fn article_topics(&self, id: ArticleId) -> StoreResult<Vec<TopicRef>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.slug, t.name, t.kind FROM article_topics at
+             JOIN topics t ON t.id = at.topic_id WHERE at.article_id = ? ORDER BY t.name",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TopicRef {
+                    id: r.try_get(0).map_err(db)?,
+                    slug: r.try_get(1).map_err(db)?,
+                    name: r.try_get(2).map_err(db)?,
+                    kind: topic_kind_of(r.try_get(3).map_err(db)?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The columns every list selects, in this order (see [`summary`]).
+macro_rules! summary_columns {
+    () => {
+        "a.id, a.slug, a.title, a.kind, a.source, au.name, a.published_at, a.teaser, a.comment_count"
+    };
+}
+
+fn summary(r: &SqliteRow) -> StoreResult<ArticleSummary> {
+    Ok(ArticleSummary {
+        id: r.try_get(0).map_err(db)?,
+        slug: r.try_get(1).map_err(db)?,
+        title: r.try_get(2).map_err(db)?,
+        kind: kind_of(r.try_get(3).map_err(db)?)?,
+        source: r.try_get(4).map_err(db)?,
+        author_name: r.try_get(5).map_err(db)?,
+        published_at: from_ms(r.try_get(6).map_err(db)?),
+        teaser: r.try_get(7).map_err(db)?,
+        comment_count: r.try_get(8).map_err(db)?,
+    })
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn save_articles(
+        &self,
+        batch: &[NewArticle],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StoreResult<SaveOutcome>>> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for a in batch {
+            // A savepoint per article: a bad one leaves no trace, the others still land.
+            let mut one = tx.begin().await.map_err(db)?;
+            match Self::save_one(&mut one, a, now).await {
+                Ok(outcome) => {
+                    one.commit().await.map_err(db)?;
+                    outcomes.push(Ok(outcome));
+                }
+                Err(StoreError::Backend(e)) => return Err(StoreError::Backend(e)),
+                Err(e) => {
+                    one.rollback().await.map_err(db)?;
+                    outcomes.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(outcomes)
+    }
+
+    async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>> {
+        sqlx::query("SELECT id FROM articles WHERE external_key = ?")
+            .bind(external_key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn article(&self, id: ArticleId, now: DateTime<Utc>) -> StoreResult<Option<Article>> {
+        let Some(r) = sqlx::query(
+            "SELECT a.id, a.slug, a.title, a.kind, a.source, au.id, au.name, au.slug,
+                    a.published_at, a.updated_at, a.lead, a.body_markdown, a.body_html,
+                    p.path, p.credit, p.caption, p.width, p.height, a.comment_count
+             FROM articles a
+             JOIN authors au ON au.id = a.author_id
+             LEFT JOIN photos p ON p.id = a.photo_id
+             WHERE a.id = ? AND a.status = 'published' AND a.published_at <= ?",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let photo = match r.try_get::<Option<String>, _>(13).map_err(db)? {
+            Some(path) => Some(Photo {
+                path,
+                credit: r.try_get(14).map_err(db)?,
+                caption: r.try_get(15).map_err(db)?,
+                width: u32::try_from(r.try_get::<i64, _>(16).map_err(db)?).unwrap_or(0),
+                height: u32::try_from(r.try_get::<i64, _>(17).map_err(db)?).unwrap_or(0),
+            }),
+            None => None,
+        };
+        let related_rows = sqlx::query(concat!(
+            "SELECT ",
+            summary_columns!(),
+            " FROM related_articles r
+              JOIN articles a ON a.id = r.related_id
+              JOIN authors au ON au.id = a.author_id
+              WHERE r.article_id = ? AND a.status = 'published' AND a.published_at <= ?
+              ORDER BY r.position"
+        ))
+        .bind(id)
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(Some(Article {
+            id: r.try_get(0).map_err(db)?,
+            slug: r.try_get(1).map_err(db)?,
+            title: r.try_get(2).map_err(db)?,
+            kind: kind_of(r.try_get(3).map_err(db)?)?,
+            source: r.try_get(4).map_err(db)?,
+            author: Author {
+                id: r.try_get(5).map_err(db)?,
+                name: r.try_get(6).map_err(db)?,
+                slug: r.try_get(7).map_err(db)?,
+            },
+            published_at: from_ms(r.try_get(8).map_err(db)?),
+            updated_at: from_ms(r.try_get(9).map_err(db)?),
+            lead: r.try_get(10).map_err(db)?,
+            body_markdown: r.try_get(11).map_err(db)?,
+            body_html: r.try_get(12).map_err(db)?,
+            photo,
+            comment_count: r.try_get(18).map_err(db)?,
+            topics: self.article_topics(id).await?,
+            related: related_rows
+                .iter()
+                .map(summary)
+                .collect::<StoreResult<_>>()?,
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn articles(
+        &self,
+        q: &ArticleQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleSummary>> {
+        // Without a cursor, start past the newest possible position.
+        let (after_ms, after_id) = q
+            .after
+            .map_or((i64::MAX, i64::MAX), |c| (ms(c.published_at), c.id));
+        let query = match (q.topic, q.author) {
+            (Some(topic), _) => sqlx::query(concat!(
+                "SELECT ",
+                summary_columns!(),
+                " FROM article_topics t
+                  JOIN articles a ON a.id = t.article_id
+                  JOIN authors au ON au.id = a.author_id
+                  WHERE t.topic_id = ? AND t.published_at <= ?
+                    AND (t.published_at, t.article_id) < (?, ?) AND a.status = 'published'
+                  ORDER BY t.published_at DESC, t.article_id DESC LIMIT ? OFFSET ?"
+            ))
+            .bind(topic),
+            (None, Some(author)) => sqlx::query(concat!(
+                "SELECT ",
+                summary_columns!(),
+                " FROM articles a
+                  JOIN authors au ON au.id = a.author_id
+                  WHERE a.author_id = ? AND a.status = 'published' AND a.published_at <= ?
+                    AND (a.published_at, a.id) < (?, ?)
+                  ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?"
+            ))
+            .bind(author),
+            (None, None) => sqlx::query(concat!(
+                "SELECT ",
+                summary_columns!(),
+                " FROM articles a
+                  JOIN authors au ON au.id = a.author_id
+                  WHERE a.status = 'published' AND a.published_at <= ?
+                    AND (a.published_at, a.id) < (?, ?)
+                  ORDER BY a.published_at DESC, a.id DESC LIMIT ? OFFSET ?"
+            )),
+        };
+        let rows = query
+            .bind(ms(now))
+            .bind(after_ms)
+            .bind(after_id)
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(summary).collect()
+    }
+
+    async fn article_count(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) FROM articles")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn save_topic(&self, t: &NewTopic) -> StoreResult<Topic> {
+        let name = t.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("topic name is empty".into()));
+        }
+        let slug = slugify(name);
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let clash = sqlx::query("SELECT name FROM topics WHERE slug = ? AND name_key <> ?")
+            .bind(&slug)
+            .bind(fold_name(name))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if let Some(other) = clash {
+            let other: String = other.try_get(0).map_err(db)?;
+            return Err(StoreError::Invalid(format!(
+                "topic {name} would share its address with {other}"
+            )));
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO topics (name, name_key, slug, kind) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, kind = excluded.kind
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(fold_name(name))
+        .bind(&slug)
+        .bind(t.kind.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query("DELETE FROM topic_aliases WHERE topic_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut aliases = Vec::new();
+        for alias in t.aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            let done = sqlx::query(
+                "INSERT OR IGNORE INTO topic_aliases (topic_id, alias, alias_key) VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(alias)
+            .bind(fold_name(alias))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() > 0 {
+                aliases.push(alias.to_string());
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Topic {
+            id,
+            slug,
+            name: name.to_string(),
+            kind: t.kind,
+            aliases,
+        })
+    }
+
+    async fn topics(&self) -> StoreResult<Vec<Topic>> {
+        let rows = sqlx::query("SELECT id, slug, name, kind FROM topics ORDER BY kind, name")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        let aliases = sqlx::query("SELECT topic_id, alias FROM topic_aliases ORDER BY alias")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        let mut topics = rows
+            .iter()
+            .map(|r| {
+                Ok(Topic {
+                    id: r.try_get(0).map_err(db)?,
+                    slug: r.try_get(1).map_err(db)?,
+                    name: r.try_get(2).map_err(db)?,
+                    kind: topic_kind_of(r.try_get(3).map_err(db)?)?,
+                    aliases: Vec::new(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        for a in &aliases {
+            let topic_id: i64 = a.try_get(0).map_err(db)?;
+            if let Some(t) = topics.iter_mut().find(|t| t.id == topic_id) {
+                t.aliases.push(a.try_get(1).map_err(db)?);
+            }
+        }
+        Ok(topics)
+    }
+
+    async fn topic_by_slug(&self, slug: &str) -> StoreResult<Option<Topic>> {
+        Ok(self.topics().await?.into_iter().find(|t| t.slug == slug))
+    }
+
+    async fn find_topic(&self, name_or_alias: &str) -> StoreResult<Option<Topic>> {
+        let key = fold_name(name_or_alias);
+        let row = sqlx::query(
+            "SELECT id FROM topics WHERE name_key = ?1
+             UNION ALL SELECT topic_id FROM topic_aliases WHERE alias_key = ?1 LIMIT 1",
+        )
+        .bind(&key)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.try_get(0).map_err(db)?;
+        Ok(self.topics().await?.into_iter().find(|t| t.id == id))
+    }
+
+    async fn authors(&self) -> StoreResult<Vec<Author>> {
+        let rows = sqlx::query("SELECT id, name, slug FROM authors ORDER BY name")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Author {
+                    id: r.try_get(0).map_err(db)?,
+                    name: r.try_get(1).map_err(db)?,
+                    slug: r.try_get(2).map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn author_by_slug(&self, slug: &str) -> StoreResult<Option<Author>> {
+        let row = sqlx::query("SELECT id, name, slug FROM authors WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.map(|r| {
+            Ok(Author {
+                id: r.try_get(0).map_err(db)?,
+                name: r.try_get(1).map_err(db)?,
+                slug: r.try_get(2).map_err(db)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn changes_since(&self, seq: i64, limit: u32) -> StoreResult<Vec<(i64, ArticleId)>> {
+        let rows = sqlx::query(
+            "SELECT seq, article_id FROM article_changes WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
+            .collect()
+    }
+
+    async fn last_change(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM article_changes")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)
+    }
+
+    async fn came_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleId>> {
+        let rows = sqlx::query(
+            "SELECT id FROM articles WHERE status = 'published' AND published_at > ? AND published_at <= ?",
+        )
+        .bind(ms(after))
+        .bind(ms(upto))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+}

@@ -1,0 +1,241 @@
+//! The page cache (DESIGN §5): every public page is the same bytes for every reader, so it is
+//! rendered once, kept in memory with its ETag and surrogate keys, and dropped when an event
+//! says something on it changed.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::{DefaultHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use tribune_core::Event;
+
+use crate::AppError;
+
+/// Kept at most this long even without an event, so day headings ("Vandaag") and anything
+/// else time-dependent stay right.
+pub const TTL: Duration = Duration::from_secs(60);
+/// What browsers and CDNs may do with a page.
+pub const CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";
+/// Past this many pages the cache starts over, so odd URLs cannot grow memory without bound.
+const MAX_PAGES: usize = 20_000;
+/// The surrogate key every list page carries: any article change can reorder a list.
+pub const LISTS: &str = "lists";
+
+pub struct Page {
+    pub status: StatusCode,
+    pub content_type: &'static str,
+    pub body: Bytes,
+    pub etag: HeaderValue,
+    /// What this page shows: "home", "article-12", "topic-club-brugge" ... (Surrogate-Key).
+    pub keys: Vec<String>,
+    /// For article pages: the canonical path, so a wrong slug can be redirected from cache.
+    pub canonical: Option<String>,
+    rendered: Instant,
+}
+
+impl Page {
+    pub fn new(content_type: &'static str, body: impl Into<Bytes>, keys: Vec<String>) -> Self {
+        let body = body.into();
+        let mut h = DefaultHasher::new();
+        h.write(&body);
+        let etag = HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
+            .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        Self {
+            status: StatusCode::OK,
+            content_type,
+            body,
+            etag,
+            keys,
+            canonical: None,
+            rendered: Instant::now(),
+        }
+    }
+
+    pub fn html(body: String, keys: Vec<String>) -> Self {
+        Self::new("text/html; charset=utf-8", body, keys)
+    }
+
+    pub fn json(body: Vec<u8>, keys: Vec<String>) -> Self {
+        Self::new("application/json", body, keys)
+    }
+
+    pub fn with_canonical(mut self, path: String) -> Self {
+        self.canonical = Some(path);
+        self
+    }
+
+    /// The page as an answer to a request: 304 when the reader already has these bytes.
+    pub fn respond(&self, request: &HeaderMap) -> Response {
+        let fresh = request
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim() == self.etag || t.trim() == "*")
+            });
+        let keys = HeaderValue::from_str(&self.keys.join(" "))
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
+        let headers = [
+            (header::ETAG, self.etag.clone()),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static(CACHE_CONTROL),
+            ),
+            (header::HeaderName::from_static("surrogate-key"), keys),
+        ];
+        if fresh {
+            return (StatusCode::NOT_MODIFIED, headers).into_response();
+        }
+        (
+            self.status,
+            headers,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(self.content_type),
+            )],
+            self.body.clone(),
+        )
+            .into_response()
+    }
+}
+
+pub struct PageCache {
+    enabled: bool,
+    pages: RwLock<HashMap<String, Arc<Page>>>,
+    /// Bumped by every invalidation; a render that started before it is not stored, so a
+    /// page rendered from old data can never outlive the event that made it old.
+    generation: AtomicU64,
+    pub hits: AtomicU64,
+    pub misses: AtomicU64,
+}
+
+impl PageCache {
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            pages: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.pages.read().map(|p| p.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, key: &str) -> Option<Arc<Page>> {
+        let pages = self.pages.read().ok()?;
+        let page = pages.get(key)?;
+        (page.rendered.elapsed() < TTL).then(|| page.clone())
+    }
+
+    /// The cached page for `key`, or a fresh render that is then kept.
+    pub async fn get_or_render<F, Fut>(&self, key: &str, render: F) -> Result<Arc<Page>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Page, AppError>>,
+    {
+        if self.enabled
+            && let Some(page) = self.get(key)
+        {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(page);
+        }
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        let generation = self.generation.load(Ordering::SeqCst);
+        let page = Arc::new(render().await?);
+        if self.enabled
+            && let Ok(mut pages) = self.pages.write()
+            && self.generation.load(Ordering::SeqCst) == generation
+        {
+            if pages.len() >= MAX_PAGES {
+                pages.clear();
+            }
+            pages.insert(key.to_string(), page.clone());
+        }
+        Ok(page)
+    }
+
+    /// Forgets every page that shows something the event changed.
+    pub fn apply(&self, event: &Event) {
+        match event {
+            Event::ArticleChanged { id } => {
+                let article = format!("article-{id}");
+                self.forget(|page| page.keys.iter().any(|k| *k == article || k == LISTS));
+            }
+            Event::Everything => self.forget(|_| true),
+        }
+    }
+
+    fn forget(&self, touched: impl Fn(&Page) -> bool) {
+        if let Ok(mut pages) = self.pages.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            pages.retain(|_, page| !touched(page));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(keys: &[&str]) -> Result<Page, AppError> {
+        Ok(Page::html(
+            "x".into(),
+            keys.iter().map(|k| k.to_string()).collect(),
+        ))
+    }
+
+    #[tokio::test]
+    async fn an_article_change_drops_its_page_and_every_list_but_nothing_else() {
+        let cache = PageCache::new(true);
+        cache
+            .get_or_render("a1", || async { page(&["article-1"]) })
+            .await
+            .unwrap();
+        cache
+            .get_or_render("a2", || async { page(&["article-2"]) })
+            .await
+            .unwrap();
+        cache
+            .get_or_render("home", || async { page(&["home", LISTS]) })
+            .await
+            .unwrap();
+        cache.apply(&Event::ArticleChanged { id: 1 });
+        assert!(cache.get("a1").is_none());
+        assert!(cache.get("home").is_none());
+        assert!(cache.get("a2").is_some());
+    }
+
+    #[tokio::test]
+    async fn a_render_overtaken_by_an_invalidation_is_not_kept() {
+        let cache = PageCache::new(true);
+        cache
+            .get_or_render("a1", || async {
+                cache.apply(&Event::ArticleChanged { id: 1 });
+                page(&["article-1"])
+            })
+            .await
+            .unwrap();
+        assert!(cache.get("a1").is_none());
+    }
+
+    #[test]
+    fn matching_etag_answers_not_modified() {
+        let p = Page::html("hallo".into(), vec!["home".into()]);
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_NONE_MATCH, p.etag.clone());
+        assert_eq!(p.respond(&h).status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(p.respond(&HeaderMap::new()).status(), StatusCode::OK);
+    }
+}

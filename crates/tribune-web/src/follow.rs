@@ -1,0 +1,85 @@
+//! Notices what changed in the database, whoever wrote it (this process, an import command
+//! running beside it), and when a scheduled article's time comes; publishes events for both.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Mutex;
+use tribune_core::{Event, store::StoreResult};
+
+use crate::AppState;
+
+/// How often the database is asked; the bound on how late an import or a scheduled article
+/// shows up on the pages.
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
+
+pub struct ChangeFollower {
+    position: Mutex<Position>,
+}
+
+struct Position {
+    /// Last change-log entry acted on; `None` until the first look.
+    seq: Option<i64>,
+    /// Scheduled articles up to this time have been announced.
+    checked_until: DateTime<Utc>,
+}
+
+impl ChangeFollower {
+    pub fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            position: Mutex::new(Position {
+                seq: None,
+                checked_until: now,
+            }),
+        }
+    }
+
+    /// One look at the database; returns how many events it published.
+    pub async fn catch_up(&self, state: &AppState) -> StoreResult<usize> {
+        let mut pos = self.position.lock().await;
+        let mut published = 0;
+        let seq = match pos.seq {
+            Some(seq) => seq,
+            None => {
+                // Pages rendered from now on already see everything before this point.
+                let last = state.store.last_change().await?;
+                pos.seq = Some(last);
+                last
+            }
+        };
+        let changes = state.store.changes_since(seq, 1000).await?;
+        if changes.len() == 1000 {
+            // Too far behind to be precise: forget everything.
+            state.publish(Event::Everything);
+            published += 1;
+        } else {
+            for (_, id) in &changes {
+                state.publish(Event::ArticleChanged { id: *id });
+                published += 1;
+            }
+        }
+        if let Some((last, _)) = changes.last() {
+            pos.seq = Some(*last);
+        }
+        let now = state.clock.now();
+        if now > pos.checked_until {
+            for id in state.store.came_due(pos.checked_until, now).await? {
+                state.publish(Event::ArticleChanged { id });
+                published += 1;
+            }
+            pos.checked_until = now;
+        }
+        Ok(published)
+    }
+}
+
+pub async fn run(state: AppState) {
+    let mut tick = tokio::time::interval(POLL_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.follower.catch_up(&state).await {
+            tracing::warn!(error = %e, "could not read the change log; pages may be stale until it recovers");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+//! Prometheus metrics: requests by route and status, latency histograms by route, page cache
+//! hits and misses. Written out by hand in the text format; no registry crate needed.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    count: u64,
+    sum: f64,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<HashMap<(String, u16), u64>>,
+    latency: Mutex<HashMap<String, Histogram>>,
+}
+
+impl Metrics {
+    pub fn observe(&self, route: &str, status: u16, seconds: f64) {
+        if let Ok(mut r) = self.requests.lock() {
+            *r.entry((route.to_string(), status)).or_default() += 1;
+        }
+        if let Ok(mut l) = self.latency.lock() {
+            let h = l.entry(route.to_string()).or_default();
+            h.count += 1;
+            h.sum += seconds;
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if seconds <= *bound {
+                    h.counts[i] += 1;
+                }
+            }
+        }
+    }
+
+    pub fn render(&self, state: &AppState) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP tribune_http_requests_total HTTP requests answered, by route and status.\n",
+        );
+        out.push_str("# TYPE tribune_http_requests_total counter\n");
+        if let Ok(r) = self.requests.lock() {
+            let mut rows: Vec<_> = r.iter().collect();
+            rows.sort();
+            for ((route, status), n) in rows {
+                let _ = writeln!(
+                    out,
+                    "tribune_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
+        }
+        out.push_str("# HELP tribune_http_request_duration_seconds Time to answer, by route.\n");
+        out.push_str("# TYPE tribune_http_request_duration_seconds histogram\n");
+        if let Ok(l) = self.latency.lock() {
+            let mut rows: Vec<_> = l.iter().collect();
+            rows.sort_by(|a, b| a.0.cmp(b.0));
+            for (route, h) in rows {
+                for (i, bound) in BUCKETS.iter().enumerate() {
+                    let _ = writeln!(
+                        out,
+                        "tribune_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {}",
+                        h.counts[i]
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "tribune_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}\n\
+                     tribune_http_request_duration_seconds_sum{{route=\"{route}\"}} {}\n\
+                     tribune_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                    h.count, h.sum, h.count
+                );
+            }
+        }
+        let cache = &state.cache;
+        let _ = write!(
+            out,
+            "# HELP tribune_page_cache_hits_total Pages answered from the page cache.\n\
+             # TYPE tribune_page_cache_hits_total counter\n\
+             tribune_page_cache_hits_total {}\n\
+             # HELP tribune_page_cache_misses_total Pages that had to be rendered.\n\
+             # TYPE tribune_page_cache_misses_total counter\n\
+             tribune_page_cache_misses_total {}\n\
+             # HELP tribune_page_cache_pages Pages held in the page cache.\n\
+             # TYPE tribune_page_cache_pages gauge\n\
+             tribune_page_cache_pages {}\n",
+            cache.hits.load(Ordering::Relaxed),
+            cache.misses.load(Ordering::Relaxed),
+            cache.len()
+        );
+        out
+    }
+}
+
+/// Middleware: times every request and counts it under its route pattern (never the raw
+/// path, so ids in URLs cannot blow up the number of series).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    let started = Instant::now();
+    let response = next.run(req).await;
+    let seconds = started.elapsed().as_secs_f64();
+    state
+        .metrics
+        .observe(&route, response.status().as_u16(), seconds);
+    tracing::debug!(
+        route,
+        status = response.status().as_u16(),
+        seconds,
+        "request"
+    );
+    response
+}

@@ -1,0 +1,61 @@
+pub mod api;
+pub mod ops;
+pub mod site;
+
+use std::collections::HashMap;
+
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+
+use crate::AppError;
+
+/// Headers every answer carries: no sniffing, no framing, a strict CSP (no inline script or
+/// style anywhere on the site).
+pub async fn security_headers(mut response: Response) -> Response {
+    let h = response.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    response
+}
+
+/// The query string as name -> value; a malformed one is the reader's error, not ours.
+pub type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+pub fn params(p: Params) -> Result<HashMap<String, String>, AppError> {
+    p.map(|Query(m)| m)
+        .map_err(|e| AppError::BadRequest(format!("De zoekparameters kloppen niet: {e}")))
+}
+
+/// Highest page number a list offers; beyond it nobody is reading.
+pub const MAX_PAGE: u32 = 1_000;
+
+/// `?pagina=N` (default 1).
+pub fn page_number(params: &HashMap<String, String>) -> Result<u32, AppError> {
+    match params.get("pagina") {
+        None => Ok(1),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "pagina moet een getal van 1 tot {MAX_PAGE} zijn, niet \"{v}\""
+                ))
+            }),
+    }
+}

@@ -1,0 +1,311 @@
+//! The reading site: home ("Meest recent" and the ticker), articles, topics, authors, media.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use tribune_core::article::ArticleId;
+use tribune_core::store::ArticleQuery;
+use tribune_core::topic::topic_path;
+
+use super::{Params, page_number, params};
+use crate::cache::{LISTS, Page};
+use crate::views::{ArticlePage, Headline, HomePage, Layout, ListPage, Pager, TopicsPage, ticker};
+use crate::{AppError, AppState, assets};
+
+/// Headlines per page of "Meest recent", topic and author pages.
+pub const PAGE_SIZE: u32 = 30;
+/// Headlines in the ticker.
+pub const TICKER_SIZE: u32 = 40;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/nieuws/{id_slug}", get(article))
+        .route("/onderwerpen", get(topics))
+        .route("/onderwerp/{slug}", get(topic))
+        .route("/auteur/{slug}", get(author))
+        .route("/media/{file}", get(media))
+        .route("/assets/{file}", get(asset))
+}
+
+async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response, AppError> {
+    let page = page_number(&params(q)?)?;
+    let key = format!("home:{page}");
+    let rendered = state
+        .cache
+        .get_or_render(&key, || async {
+            let now = state.clock.now();
+            let offset = (page - 1) * PAGE_SIZE;
+            let mut recent = state
+                .store
+                .articles(&ArticleQuery { offset, limit: PAGE_SIZE + 1, ..Default::default() }, now)
+                .await?;
+            if recent.is_empty() && page > 1 {
+                return Err(AppError::NotFound);
+            }
+            let has_more = recent.len() > PAGE_SIZE as usize;
+            recent.truncate(PAGE_SIZE as usize);
+            let latest = state
+                .store
+                .articles(&ArticleQuery { limit: TICKER_SIZE, ..Default::default() }, now)
+                .await?;
+            let title = if page == 1 {
+                "Tribune — voetbalnieuws uit België".to_string()
+            } else {
+                format!("Meer nieuws, pagina {page} — Tribune")
+            };
+            let view = HomePage {
+                layout: Layout::new(title, "Het laatste voetbalnieuws uit België: Jupiler Pro League, Rode Duivels, transfers en meer.")
+                    .canonical(Pager::new("/", page - 1, true).next.unwrap_or_else(|| "/".into())),
+                page,
+                recent: recent.iter().map(Headline::from).collect(),
+                pager: Pager::new("/", page, has_more),
+                ticker: ticker(&latest, now),
+            };
+            Ok(Page::html(view.render()?, vec!["home".into(), LISTS.into()]))
+        })
+        .await?;
+    Ok(rendered.respond(&headers))
+}
+
+/// "/nieuws/12-club-wint" -> 12. The slug is decoration; the id decides.
+fn article_id(id_slug: &str) -> Option<ArticleId> {
+    let digits = id_slug.split('-').next()?;
+    digits.parse::<ArticleId>().ok().filter(|id| *id > 0)
+}
+
+async fn article(
+    State(state): State<AppState>,
+    Path(id_slug): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let id = article_id(&id_slug).ok_or(AppError::NotFound)?;
+    let rendered = state
+        .cache
+        .get_or_render(&format!("article:{id}"), || async {
+            let a = state
+                .store
+                .article(id, state.clock.now())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let mut keys = vec![
+                format!("article-{}", a.id),
+                format!("author-{}", a.author.slug),
+            ];
+            keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
+            keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
+            Ok::<_, AppError>(
+                Page::html(ArticlePage::new(&a).render()?, keys).with_canonical(a.path()),
+            )
+        })
+        .await?;
+    match &rendered.canonical {
+        Some(canonical) if canonical != uri.path() => {
+            Ok(Redirect::permanent(canonical).into_response())
+        }
+        _ => Ok(rendered.respond(&headers)),
+    }
+}
+
+async fn topics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let rendered = state
+        .cache
+        .get_or_render("topics", || async {
+            let topics = state.store.topics().await?;
+            Ok::<_, AppError>(Page::html(
+                TopicsPage::new(&topics).render()?,
+                vec!["topics".into()],
+            ))
+        })
+        .await?;
+    Ok(rendered.respond(&headers))
+}
+
+async fn topic(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response, AppError> {
+    let page = page_number(&params(q)?)?;
+    let rendered = state
+        .cache
+        .get_or_render(&format!("topic:{slug}:{page}"), || async {
+            let topic = state
+                .store
+                .topic_by_slug(&slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let query = ArticleQuery {
+                topic: Some(topic.id),
+                ..Default::default()
+            };
+            let (items, pager) = list_page(&state, query, &topic_path(&topic.slug), page).await?;
+            let intro = (!topic.aliases.is_empty())
+                .then(|| format!("Ook bekend als: {}", topic.aliases.join(", ")));
+            let view = ListPage {
+                layout: Layout::new(
+                    format!("{} — nieuws op Tribune", topic.name),
+                    format!("Het laatste nieuws over {}", topic.name),
+                )
+                .canonical(topic_path(&topic.slug)),
+                kicker: topic.kind.label().to_string(),
+                heading: topic.name.clone(),
+                intro,
+                items,
+                pager,
+            };
+            Ok(Page::html(
+                view.render()?,
+                vec![format!("topic-{}", topic.slug), LISTS.into()],
+            ))
+        })
+        .await?;
+    Ok(rendered.respond(&headers))
+}
+
+async fn author(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+    q: Params,
+) -> Result<Response, AppError> {
+    let page = page_number(&params(q)?)?;
+    let rendered = state
+        .cache
+        .get_or_render(&format!("author:{slug}:{page}"), || async {
+            let author = state
+                .store
+                .author_by_slug(&slug)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let base = format!("/auteur/{}", author.slug);
+            let query = ArticleQuery {
+                author: Some(author.id),
+                ..Default::default()
+            };
+            let (items, pager) = list_page(&state, query, &base, page).await?;
+            let view = ListPage {
+                layout: Layout::new(
+                    format!("{} — Tribune", author.name),
+                    format!("Artikels van {}", author.name),
+                )
+                .canonical(base),
+                kicker: "Auteur".to_string(),
+                heading: author.name.clone(),
+                intro: None,
+                items,
+                pager,
+            };
+            Ok(Page::html(
+                view.render()?,
+                vec![format!("author-{}", author.slug), LISTS.into()],
+            ))
+        })
+        .await?;
+    Ok(rendered.respond(&headers))
+}
+
+/// One page of a headline list; an empty page past the first does not exist.
+async fn list_page(
+    state: &AppState,
+    mut query: ArticleQuery,
+    base: &str,
+    page: u32,
+) -> Result<(Vec<Headline>, Pager), AppError> {
+    query.offset = (page - 1) * PAGE_SIZE;
+    query.limit = PAGE_SIZE + 1;
+    let mut items = state.store.articles(&query, state.clock.now()).await?;
+    if items.is_empty() && page > 1 {
+        return Err(AppError::NotFound);
+    }
+    let has_more = items.len() > PAGE_SIZE as usize;
+    items.truncate(PAGE_SIZE as usize);
+    Ok((
+        items.iter().map(Headline::from).collect(),
+        Pager::new(base, page, has_more),
+    ))
+}
+
+/// Photos: content-addressed file names, so they never change and are cached forever. Only
+/// image types are ever served, with nosniff, whatever a file contains.
+async fn media(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, AppError> {
+    let valid_name = !file.is_empty()
+        && !file.starts_with('.')
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => return Err(AppError::NotFound),
+    };
+    if !valid_name {
+        return Err(AppError::NotFound);
+    }
+    let bytes = match tokio::fs::read(state.config.media_dir.join(&file)).await {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
+        Err(e) => return Err(AppError::Internal(format!("reading media {file}: {e}"))),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn asset(uri: Uri) -> Result<Response, AppError> {
+    let asset = assets::find(uri.path()).ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.content_type),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            ),
+        ],
+        asset.body,
+    )
+        .into_response())
+}
+
+pub async fn not_found() -> AppError {
+    AppError::NotFound
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn article_ids_come_from_the_front_of_the_path() {
+        assert_eq!(article_id("12-club-wint"), Some(12));
+        assert_eq!(article_id("12"), Some(12));
+        assert_eq!(article_id("abc-12"), None);
+        assert_eq!(article_id("0-x"), None);
+        assert_eq!(article_id("-5-x"), None);
+        assert_eq!(article_id("99999999999999999999999-x"), None);
+    }
+}

@@ -1,0 +1,164 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use tribune::{Paths, app_state, chain, demo, import, open_store};
+use tribune_core::{Clock, SystemClock};
+
+#[derive(Parser)]
+#[command(name = "tribune", version, about = "A football newsroom in one binary")]
+struct Cli {
+    /// Directory for the database and media.
+    #[arg(
+        long,
+        global = true,
+        env = "TRIBUNE_DATA_DIR",
+        default_value = "./tribune-data"
+    )]
+    data_dir: PathBuf,
+    /// Directory for photos (default: DATA_DIR/media); several nodes may share one.
+    #[arg(long, global = true, env = "TRIBUNE_MEDIA_DIR")]
+    media_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TRIBUNE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Load the demo newsroom first (into an empty database, or refresh an earlier demo).
+        #[arg(long, env = "TRIBUNE_DEMO")]
+        demo: bool,
+        /// Render every page on every request (benchmarks of rendering only).
+        #[arg(long, env = "TRIBUNE_NO_PAGE_CACHE")]
+        no_page_cache: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Import content from files.
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
+    /// Load the demo newsroom, optionally with many generated articles (benchmarks).
+    Demo {
+        /// Also add this many generated articles.
+        #[arg(long, default_value_t = 0)]
+        articles: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// Articles from a JSON Lines file, one article per line.
+    Articles { file: PathBuf },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    let paths = Paths::new(&cli.data_dir, cli.media_dir.as_deref());
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    match cli.command {
+        Command::Migrate => {
+            open_store(&paths).await?;
+            println!(
+                "database in {} is up to date (schema {})",
+                paths.data_dir.display(),
+                tribune_store_sqlite::SCHEMA_VERSION
+            );
+        }
+        Command::Serve {
+            listen,
+            demo: with_demo,
+            no_page_cache,
+        } => {
+            let store = open_store(&paths).await?;
+            if with_demo {
+                if demo::may_load(store.as_ref()).await? {
+                    let loaded = demo::load(store.as_ref(), &paths.media_dir, clock.now()).await?;
+                    tracing::info!(
+                        articles = loaded.articles,
+                        topics = loaded.topics,
+                        photos = loaded.photos,
+                        "demo newsroom loaded"
+                    );
+                } else {
+                    tracing::warn!(
+                        "the database holds articles that are not the demo's: demo not loaded"
+                    );
+                }
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+            tracing::info!(address = %listen, data_dir = %paths.data_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
+            let state = app_state(store, clock, &paths, !no_page_cache);
+            tribune_web::serve(listener, state)
+                .await
+                .map_err(|e| chain(&e))?;
+        }
+        Command::Import {
+            what: ImportWhat::Articles { file },
+        } => {
+            let store = open_store(&paths).await?;
+            let report =
+                import::articles(store.as_ref(), &file, &paths.media_dir, clock.now()).await?;
+            println!("{report}");
+            if !report.failed.is_empty() {
+                return Ok(ExitCode::from(2));
+            }
+        }
+        Command::Demo { articles } => {
+            let store = open_store(&paths).await?;
+            if !demo::may_load(store.as_ref()).await? {
+                return Err(
+                    "the database holds articles that are not the demo's; use an empty --data-dir"
+                        .into(),
+                );
+            }
+            let loaded = demo::load(store.as_ref(), &paths.media_dir, clock.now()).await?;
+            println!(
+                "demo newsroom: {} articles, {} topics, {} photos",
+                loaded.articles, loaded.topics, loaded.photos
+            );
+            if articles > 0 {
+                let made = demo::generate(store.as_ref(), articles, clock.now()).await?;
+                println!("generated {made} more articles");
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
