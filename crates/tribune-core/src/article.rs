@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::text::teaser;
 use crate::topic::TopicRef;
 
 pub type ArticleId = i64;
@@ -126,29 +125,6 @@ pub struct ArticleSummary {
 }
 
 impl ArticleSummary {
-    pub fn from_lead(
-        id: ArticleId,
-        slug: String,
-        title: String,
-        kind: ArticleKind,
-        source: Option<String>,
-        author_name: String,
-        published_at: DateTime<Utc>,
-        lead: &str,
-        comment_count: i64,
-    ) -> Self {
-        Self {
-            id,
-            slug,
-            title,
-            kind,
-            source,
-            author_name,
-            published_at,
-            teaser: teaser(lead),
-            comment_count,
-        }
-    }
     pub fn path(&self) -> String {
         article_path(self.id, &self.slug)
     }

@@ -126,6 +126,16 @@ impl SqliteStore {
         Ok(SCHEMA_VERSION)
     }
 
+    /// Marks the database as migrated to `version`, to test what an older build does with
+    /// a newer database.
+    #[doc(hidden)]
+    pub async fn force_schema_version_for_tests(&self, version: i64) {
+        let _ = sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)")
+            .bind(version)
+            .execute(&self.write)
+            .await;
+    }
+
     async fn author_id(tx: &mut SqliteConnection, name: &str) -> StoreResult<i64> {
         let name = name.trim();
         let key = fold_name(name);

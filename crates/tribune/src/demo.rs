@@ -115,8 +115,10 @@ const TOPICS: &[(&str, TopicKind, &[&str])] = &[
     ("Rik Vandamme", TopicKind::Person, &["Vandamme"]),
 ];
 
+type Rgb = [u8; 3];
+
 /// Photo key, credit, caption, main colour, second colour.
-const PHOTOS: &[(&str, &str, &str, [u8; 3], [u8; 3])] = &[
+const PHOTOS: &[(&str, &str, &str, Rgb, Rgb)] = &[
     (
         "club-brugge",
         "Tribune Beeld",

@@ -3,8 +3,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tribune_core::article::ArticleId;
 use tribune_core::store::ArticleQuery;
@@ -108,9 +108,12 @@ async fn article(
         })
         .await?;
     match &rendered.canonical {
-        Some(canonical) if canonical != uri.path() => {
-            Ok(Redirect::permanent(canonical).into_response())
-        }
+        // 301, not 308: the old address is gone for good and every crawler knows 301.
+        Some(canonical) if canonical != uri.path() => Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, canonical.as_str())],
+        )
+            .into_response()),
         _ => Ok(rendered.respond(&headers)),
     }
 }

@@ -1,0 +1,380 @@
+#!/usr/bin/env bash
+# Load benchmarks for Tribune: see bench/README.md.
+#
+#   bench/run.sh                          # everything, ~5 min (+ a few minutes the first time,
+#                                         # to generate the 100,000-article database)
+#   CARGO_TARGET_DIR=/elsewhere bench/run.sh
+#   BENCH_REGENERATE=1 bench/run.sh       # rebuild the 1,000/100,000-article databases
+#   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 (defaults)
+#
+# Needs: cargo, wrk, nginx, curl. Only ever talks to 127.0.0.1. Prints a Markdown table on
+# stdout and writes it to bench/out/results.md; progress goes to stderr. Every process it
+# starts is stopped on exit (trap), whatever happens.
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$BENCH_DIR/.." && pwd)"
+OUT="$BENCH_DIR/out"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+BIN="$TARGET_DIR/release/tribune"
+DURATION="${BENCH_DURATION:-10s}"
+CONNECTIONS="${BENCH_CONNECTIONS:-64}"
+THREADS="${BENCH_THREADS:-2}"
+WARMUP="${BENCH_WARMUP:-2s}"
+SMALL=1000
+LARGE=100000
+
+log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+for tool in cargo wrk nginx curl awk; do
+    command -v "$tool" >/dev/null 2>&1 || die "'$tool' not found (apt-get install -y wrk nginx curl)"
+done
+
+# --- cleanup: every process this script starts is recorded here and stopped on exit ---------
+PIDS=()
+TMP="$(mktemp -d /tmp/tribune-bench.XXXXXX)"
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    local pid
+    for pid in "${PIDS[@]}"; do
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+    done
+    for pid in "${PIDS[@]}"; do
+        for _ in $(seq 1 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$TMP"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Stops one process we started: SIGTERM, then SIGKILL after 10 s. (Not SIGINT: background jobs of
+# a non-interactive bash start with SIGINT and SIGQUIT ignored.)
+stop_pid() {
+    local pid="$1" signal="${2:-TERM}"
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill "-$signal" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "pid $pid did not stop after SIG$signal; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+free_port() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+        return
+    fi
+    local p
+    for _ in $(seq 1 100); do
+        p=$(( 20000 + RANDOM % 30000 ))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return
+        fi
+    done
+    die "no free port found"
+}
+
+wait_http() { # url pid seconds
+    local url="$1" pid="$2" limit="${3:-120}"
+    for _ in $(seq 1 $(( limit * 10 ))); do
+        if curl -fsS --max-time 2 -o /dev/null "$url" 2>/dev/null; then return 0; fi
+        kill -0 "$pid" 2>/dev/null || return 1
+        sleep 0.1
+    done
+    return 1
+}
+
+# --- Tribune server ---------------------------------------------------------------------------
+SERVER_PID=""
+SERVER_URL=""
+start_tribune() { # name data_dir [serve flags...]
+    local name="$1" dir="$2"; shift 2
+    local port; port="$(free_port)"
+    local logfile="$OUT/server-$name.log"
+    log "starting tribune ($name) on 127.0.0.1:$port: serve $*"
+    "$BIN" --data-dir "$dir" serve "$@" --listen "127.0.0.1:$port" >"$logfile" 2>&1 &
+    SERVER_PID=$!
+    PIDS+=("$SERVER_PID")
+    SERVER_URL="http://127.0.0.1:$port"
+    if ! wait_http "$SERVER_URL/healthz" "$SERVER_PID" 180; then
+        tail -n 20 "$logfile" >&2 || true
+        die "tribune ($name) did not come up; see $logfile"
+    fi
+}
+
+# VmHWM (peak resident set) of a running process, in MB.
+peak_mb() {
+    awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"
+}
+
+# The first article link on a home page.
+first_article_path() { # base_url
+    local href
+    href="$(curl -fsS --max-time 10 "$1/" | grep -o 'href="/nieuws/[^"]*"' | head -n 1 | sed 's/^href="//; s/"$//')" || true
+    [ -n "$href" ] || die "no /nieuws/ link on $1/"
+    echo "$href"
+}
+
+check_200() { # url
+    local code
+    code="$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' "$1")" || die "cannot fetch $1"
+    [ "$code" = 200 ] || die "$1 answered HTTP $code, not 200"
+}
+
+# --- wrk ----------------------------------------------------------------------------------------
+RESULTS="$TMP/results.tsv" # id rps p50_ms p99_ms non2xx socket_errors requests
+: >"$RESULTS"
+
+# wrk prints latencies as 812.00us / 1.23ms / 2.01s / 1.00m; this turns them into ms.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u);
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
+        if (f < 0) { print "?"; exit }
+        printf "%.2f", n * f }'
+}
+
+measure() { # id url
+    local id="$1" url="$2" raw="$OUT/wrk-$1.txt"
+    check_200 "$url"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
+    log "wrk $id: $url ($DURATION, $CONNECTIONS connections)"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw" 2>&1 \
+        || die "wrk failed for $id; see $raw"
+    local rps p50 p99 non2xx sockerr requests
+    rps="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")"
+    p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")"
+    p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")"
+    non2xx="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$raw")"
+    sockerr="$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$raw")"
+    requests="$(awk '/requests in/ { print $1 }' "$raw")"
+    [ -n "$rps" ] || die "could not read wrk output for $id; see $raw"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" "${sockerr:-0}" "${requests:-?}" >>"$RESULTS"
+    log "  -> ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx/3xx ${non2xx:-0}, socket errors ${sockerr:-0}"
+}
+
+get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests)
+    awk -F'\t' -v id="$1" -v c="$2" '$1 == id { print $c; found = 1 } END { if (!found) print "?" }' "$RESULTS"
+}
+
+# ================================================================================================
+START_TIME=$(date +%s)
+mkdir -p "$OUT"
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+log "building release binary (target dir: $TARGET_DIR)"
+(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p tribune) >&2
+[ -x "$BIN" ] || die "no binary at $BIN"
+
+# --- data ---------------------------------------------------------------------------------------
+DEMO_DIR="$OUT/data-demo"
+rm -rf "$DEMO_DIR"
+
+# Databases with generated articles are made once and reused (".complete" marks a finished one).
+prepare_scale() { # count
+    local n="$1" dir="$OUT/data-$1"
+    if [ "${BENCH_REGENERATE:-0}" = 1 ]; then rm -rf "$dir"; fi
+    if [ -f "$dir/.complete" ]; then
+        log "reusing $dir"
+        return
+    fi
+    rm -rf "$dir" "$dir.partial"
+    log "generating the demo newsroom + $n articles into $dir (takes a while for large n)"
+    local t0; t0=$(date +%s)
+    "$BIN" --data-dir "$dir.partial" demo --articles "$n" >"$OUT/generate-$n.log" 2>&1 \
+        || { tail -n 20 "$OUT/generate-$n.log" >&2; die "generating $n articles failed"; }
+    date -u +%FT%TZ >"$dir.partial/.complete"
+    mv "$dir.partial" "$dir"
+    log "  generated in $(( $(date +%s) - t0 )) s"
+}
+prepare_scale "$SMALL"
+prepare_scale "$LARGE"
+
+WEB="$TMP/www"
+mkdir -p "$WEB/nieuws"
+
+# --- 1. demo newsroom, page cache on, and nginx with the same bytes -----------------------------
+start_tribune demo-cache "$DEMO_DIR" --demo
+ARTICLE="$(first_article_path "$SERVER_URL")"
+log "article page: $ARTICLE"
+ARTICLE_FILE="${ARTICLE#/nieuws/}"
+case "$ARTICLE_FILE" in */*|'') die "unexpected article path $ARTICLE" ;; esac
+# Warm the cache, then keep the very bytes the server sends, for nginx.
+curl -fsS --max-time 10 -o /dev/null "$SERVER_URL/"
+curl -fsS --max-time 10 -o /dev/null "$SERVER_URL$ARTICLE"
+curl -fsS --max-time 10 -o "$WEB/index.html" "$SERVER_URL/"
+curl -fsS --max-time 10 -o "$WEB/nieuws/$ARTICLE_FILE" "$SERVER_URL$ARTICLE"
+HOME_BYTES=$(wc -c <"$WEB/index.html")
+ARTICLE_BYTES=$(wc -c <"$WEB/nieuws/$ARTICLE_FILE")
+measure demo-cache-home "$SERVER_URL/"
+measure demo-cache-article "$SERVER_URL$ARTICLE"
+MEM_DEMO_CACHE="$(peak_mb "$SERVER_PID")"
+stop_pid "$SERVER_PID"
+
+NGINX_PORT="$(free_port)"
+chmod 755 "$TMP"; chmod -R a+rX "$WEB" # nginx workers may run as another user
+mkdir -p "$TMP/nginx"
+cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_timeout 65;
+    keepalive_requests 1000000;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    types { }
+    default_type "text/html; charset=utf-8";
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $WEB;
+        index index.html;
+    }
+}
+EOF
+log "starting nginx on 127.0.0.1:$NGINX_PORT"
+nginx -p "$TMP/nginx" -e "$TMP/nginx/error.log" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' \
+    >"$OUT/nginx.log" 2>&1 &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+NGINX_URL="http://127.0.0.1:$NGINX_PORT"
+wait_http "$NGINX_URL/" "$NGINX_PID" 30 || { cat "$OUT/nginx.log" "$TMP/nginx/error.log" >&2 || true; die "nginx did not come up"; }
+cmp -s <(curl -fsS "$NGINX_URL$ARTICLE") "$WEB/nieuws/$ARTICLE_FILE" || die "nginx does not serve the saved article bytes"
+measure nginx-home "$NGINX_URL/"
+measure nginx-article "$NGINX_URL$ARTICLE"
+stop_pid "$NGINX_PID"
+
+# --- 2. demo newsroom, page cache off ---------------------------------------------------------
+start_tribune demo-nocache "$DEMO_DIR" --no-page-cache
+measure demo-nocache-home "$SERVER_URL/"
+measure demo-nocache-article "$SERVER_URL$ARTICLE"
+MEM_DEMO_NOCACHE="$(peak_mb "$SERVER_PID")"
+stop_pid "$SERVER_PID"
+
+# --- 3. how cost grows: 1,000 vs 100,000 generated articles ---------------------------------------
+declare -A SCALE_ARTICLE MEM_SCALE
+for n in "$SMALL" "$LARGE"; do
+    for mode in nocache cache; do
+        if [ "$mode" = nocache ]; then
+            start_tribune "$n-$mode" "$OUT/data-$n" --no-page-cache
+        else
+            start_tribune "$n-$mode" "$OUT/data-$n"
+        fi
+        a="$(first_article_path "$SERVER_URL")"
+        SCALE_ARTICLE[$n]="$a"
+        measure "$n-$mode-home" "$SERVER_URL/"
+        measure "$n-$mode-article" "$SERVER_URL$a"
+        MEM_SCALE[$n-$mode]="$(peak_mb "$SERVER_PID")"
+        stop_pid "$SERVER_PID"
+    done
+done
+
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+ELAPSED=$(( $(date +%s) - START_TIME ))
+
+# ================================================================================================
+# Report
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "?" || b == "?") print "?"; else printf "%.2f", a / b }'; }
+verdict_ge() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "?") print "?"; else print (r + 0 >= t) ? "met" : "**missed**" }'; }
+verdict_le() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "?") print "?"; else print (r + 0 <= t) ? "met" : "**missed**" }'; }
+
+errors_cell() { # id
+    local n s; n="$(get "$1" 5)"; s="$(get "$1" 6)"
+    if [ "$n" = 0 ] && [ "$s" = 0 ]; then echo "0"; else echo "non-2xx/3xx $n, socket $s"; fi
+}
+
+commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$ROOT" status --porcelain -- crates 2>/dev/null)" ]; then
+    commit="$commit + uncommitted changes in crates/"
+fi
+cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+
+{
+    echo "## Tribune load benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo
+    echo "- Machine: $(nproc) CPUs ($cpu), $mem RAM, $(uname -sr)"
+    echo "- Build: release, commit $commit; wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }'), $(nginx -v 2>&1 | sed 's/^nginx version: //')"
+    echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency URL\` (keep-alive), after a $WARMUP warm-up;" \
+         "load generator and server share the same $(nproc) cores"
+    echo "- Load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took ${ELAPSED} s"
+    echo "- Pages: home \`/\` ($HOME_BYTES bytes), article \`$ARTICLE\` ($ARTICLE_BYTES bytes)"
+    echo
+    echo "### 1. Demo newsroom, page cache on, against nginx serving the same bytes"
+    echo
+    echo "| Page | Server | Requests/s | p50 (ms) | p99 (ms) | Errors | Tribune / nginx | Target ≥ 0.7 |"
+    echo "|---|---|---:|---:|---:|---|---:|---|"
+    for page in home article; do
+        r="$(ratio "$(get "demo-cache-$page" 2)" "$(get "nginx-$page" 2)")"
+        echo "| $page | Tribune | $(get "demo-cache-$page" 2) | $(get "demo-cache-$page" 3) | $(get "demo-cache-$page" 4) | $(errors_cell "demo-cache-$page") | $r | $(verdict_ge "$r" 0.7) |"
+        echo "| $page | nginx (static) | $(get "nginx-$page" 2) | $(get "nginx-$page" 3) | $(get "nginx-$page" 4) | $(errors_cell "nginx-$page") | | |"
+    done
+    echo
+    echo "### 2. Demo newsroom, page cache off (\`--no-page-cache\`: every request renders)"
+    echo
+    echo "| Page | Requests/s | p50 (ms) | p99 (ms) | Errors | Cache off / cache on (req/s) |"
+    echo "|---|---:|---:|---:|---|---:|"
+    for page in home article; do
+        echo "| $page | $(get "demo-nocache-$page" 2) | $(get "demo-nocache-$page" 3) | $(get "demo-nocache-$page" 4) | $(errors_cell "demo-nocache-$page") | $(ratio "$(get "demo-nocache-$page" 2)" "$(get "demo-cache-$page" 2)") |"
+    done
+    echo
+    echo "### 3. Peak memory (VmHWM after all of the process's runs)"
+    echo
+    echo "| Server process | VmHWM (MB) | Target < 100 MB |"
+    echo "|---|---:|---|"
+    echo "| demo, page cache on (\`serve --demo\`, loads the demo) | $MEM_DEMO_CACHE | $(verdict_le "$MEM_DEMO_CACHE" 100) |"
+    echo "| demo, page cache off | $MEM_DEMO_NOCACHE | $(verdict_le "$MEM_DEMO_NOCACHE" 100) |"
+    for n in "$SMALL" "$LARGE"; do
+        for mode in nocache cache; do
+            label="page cache on"; [ "$mode" = nocache ] && label="page cache off"
+            echo "| demo + $n generated articles, $label | ${MEM_SCALE[$n-$mode]} | (no target) |"
+        done
+    done
+    echo
+    echo "### 4. How cost grows: demo + $SMALL vs demo + $LARGE generated articles"
+    echo
+    echo "Article page: \`${SCALE_ARTICLE[$SMALL]}\` ($SMALL) / \`${SCALE_ARTICLE[$LARGE]}\` ($LARGE), the first article on each home page."
+    echo
+    echo "| Page | Page cache | p99 @ $SMALL (ms) | p99 @ $LARGE (ms) | p99 ratio | Target ≤ 1.20 | req/s @ $SMALL | req/s @ $LARGE | p50 @ $SMALL / $LARGE (ms) | Errors |"
+    echo "|---|---|---:|---:|---:|---|---:|---:|---|---|"
+    for mode in nocache cache; do
+        for page in home article; do
+            a="$SMALL-$mode-$page"; b="$LARGE-$mode-$page"
+            r="$(ratio "$(get "$b" 4)" "$(get "$a" 4)")"
+            e="$(errors_cell "$a") / $(errors_cell "$b")"; [ "$e" = "0 / 0" ] && e=0
+            label="on"; [ "$mode" = nocache ] && label="off"
+            echo "| $page | $label | $(get "$a" 4) | $(get "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(get "$a" 2) | $(get "$b" 2) | $(get "$a" 3) / $(get "$b" 3) | $e |"
+        done
+    done
+    echo
+    echo "Errors = wrk's \"Non-2xx or 3xx responses\" plus socket errors (connect/read/write/timeout); raw wrk output is in bench/out/wrk-*.txt."
+} >"$OUT/results.md"
+
+cat "$OUT/results.md"
+log "done in ${ELAPSED} s; results in $OUT/results.md"

@@ -1,0 +1,181 @@
+//! The JSON API and its OpenAPI document, held together.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::Value;
+use tribune_core::topic::TopicKind;
+use tribune_testkit::{TestApp, article};
+
+async fn json(app: &TestApp, path: &str) -> (u16, Value) {
+    let r = app.get(path).await;
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn cursor_paging_visits_every_article_once_newest_first() {
+    let app = TestApp::start().await;
+    let batch: Vec<_> = (0..45)
+        .map(|i| article(&format!("Stuk {i}"), i * 3))
+        .collect();
+    app.store.save_articles(&batch, app.now()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/articles?limit=20".to_string();
+    loop {
+        let (status, body) = json(&app, &path).await;
+        assert_eq!(status, 200);
+        for a in body["articles"].as_array().unwrap() {
+            seen.push(a["title"].as_str().unwrap().to_string());
+        }
+        match body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/articles?limit=20&cursor={c}"),
+            None => break,
+        }
+    }
+    let expected: Vec<_> = (0..45).map(|i| format!("Stuk {i}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn articles_filter_by_topic_and_one_article_has_its_details() {
+    let app = TestApp::start().await;
+    let club = app
+        .topic("KAA Gent", TopicKind::Club, &["De Buffalo's"])
+        .await;
+    let mut a = article("Gent wint", 5);
+    a.topics = vec![club.id];
+    let id = app.save(&a).await.id;
+    app.save(&article("Iets anders", 6)).await;
+
+    let (_, list) = json(&app, "/api/v1/articles?topic=kaa-gent").await;
+    let titles: Vec<_> = list["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Gent wint"]);
+
+    let (status, one) = json(&app, &format!("/api/v1/articles/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(one["url"], format!("/nieuws/{id}-gent-wint"));
+    assert_eq!(one["author"]["name"], "Sofie Vermeulen");
+    assert_eq!(one["topics"][0]["slug"], "kaa-gent");
+    assert_eq!(one["published_at"], "2026-11-22T14:55:00+01:00");
+    assert!(
+        one["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("<h2>DE ANALYSE</h2>")
+    );
+
+    let (_, topics) = json(&app, "/api/v1/topics").await;
+    assert_eq!(topics["topics"][0]["aliases"][0], "De Buffalo's");
+}
+
+#[tokio::test]
+async fn bad_requests_get_problem_json_that_says_what_to_fix() {
+    let app = TestApp::start().await;
+    for (path, status) in [
+        ("/api/v1/articles?limit=0", 400),
+        ("/api/v1/articles?limit=101", 400),
+        ("/api/v1/articles?limit=veel", 400),
+        ("/api/v1/articles?cursor=garbage", 400),
+        ("/api/v1/articles?cursor=1.-5", 400),
+        ("/api/v1/articles?topic=bestaat-niet", 404),
+        ("/api/v1/articles/999999", 404),
+        ("/api/v1/articles/abc", 404),
+    ] {
+        let r = app.get(path).await;
+        assert_eq!(r.status().as_u16(), status, "{path}");
+        assert_eq!(
+            r.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["status"], status, "{path}");
+        assert!(!body["detail"].as_str().unwrap().is_empty(), "{path}");
+    }
+}
+
+/// Every path in the OpenAPI document answers, and every answer has the fields its schema
+/// requires: the document matches what the routes do.
+#[tokio::test]
+async fn the_openapi_document_matches_the_routes() {
+    let app = TestApp::start().await;
+    let club = app.topic("Club Brugge", TopicKind::Club, &[]).await;
+    let mut a = article("Club wint", 5);
+    a.topics = vec![club.id];
+    a.photo = Some(tribune_testkit::photo("x.png", "photonews"));
+    let id = app.save(&a).await.id;
+
+    let (status, doc) = json(&app, "/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    let mut documented: Vec<_> = paths.keys().cloned().collect();
+    documented.sort();
+    assert_eq!(
+        documented,
+        [
+            "/api/v1/articles",
+            "/api/v1/articles/{id}",
+            "/api/v1/openapi.json",
+            "/api/v1/topics"
+        ]
+    );
+    let schemas = &doc["components"]["schemas"];
+    let resolve = |v: &Value| -> Value {
+        match v["$ref"].as_str() {
+            Some(r) => schemas[r.trim_start_matches("#/components/schemas/")].clone(),
+            None => v.clone(),
+        }
+    };
+    for (path, item) in paths {
+        let concrete = path.replace("{id}", &id.to_string());
+        let (status, body) = json(&app, &concrete).await;
+        assert_eq!(status, 200, "{path}");
+        let schema =
+            resolve(&item["get"]["responses"]["200"]["content"]["application/json"]["schema"]);
+        check(&body, &schema, &resolve, path);
+    }
+    // The documented query parameters are the ones the route reads.
+    let params: Vec<_> = paths["/api/v1/articles"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(params, ["topic", "limit", "cursor"]);
+    let (status, _) = json(&app, "/api/v1/articles?topic=club-brugge&limit=100").await;
+    assert_eq!(status, 200);
+}
+
+/// Required fields present, recursively through objects and arrays.
+fn check(value: &Value, schema: &Value, resolve: &dyn Fn(&Value) -> Value, at: &str) {
+    let schema = resolve(schema);
+    if let Some(required) = schema["required"].as_array() {
+        for field in required {
+            let name = field.as_str().unwrap();
+            let v = value
+                .get(name)
+                .unwrap_or_else(|| panic!("{at}: missing required field {name}"));
+            let sub = &schema["properties"][name];
+            if !v.is_null() {
+                check(v, sub, resolve, &format!("{at}.{name}"));
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        assert!(schema["type"] == "array", "{at}: schema is not an array");
+        for (i, v) in array.iter().enumerate() {
+            check(v, items, resolve, &format!("{at}[{i}]"));
+        }
+    }
+    if let Some(options) = schema["oneOf"].as_array()
+        && !value.is_null()
+    {
+        check(value, &options[0], resolve, at);
+    }
+}
