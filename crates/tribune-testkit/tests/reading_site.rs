@@ -206,6 +206,19 @@ async fn unknown_pages_answer_a_real_404_page_and_bad_parameters_400() {
 }
 
 #[tokio::test]
+async fn unreadable_addresses_answer_400_pages_not_500() {
+    let app = TestApp::start().await;
+    for path in ["/nieuws/%FF", "/onderwerp/%FF", "/auteur/%E2%82", "/media/%FF.png"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 400, "{path}");
+        assert!(r.text().await.unwrap().contains("tekens die we niet kunnen lezen"), "{path}");
+    }
+    let r = app.get("/api/v1/articles/%FF").await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
 async fn a_scheduled_article_is_invisible_until_its_time_then_appears_without_restart() {
     let app = TestApp::start().await;
     let club = app.topic("KRC Genk", TopicKind::Club, &[]).await;

@@ -2,7 +2,7 @@
 //! file; the integration tests hold the two together).
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -12,7 +12,7 @@ use tribune_core::store::{ArticleQuery, Cursor};
 use tribune_core::time::iso;
 use tribune_core::topic::{TopicRef, topic_path};
 
-use super::{Params, params};
+use super::{Params, Segment, params, segment};
 use crate::AppError;
 use crate::AppState;
 use crate::cache::{LISTS, Page};
@@ -232,10 +232,10 @@ async fn articles(
 
 async fn article(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    id: Segment,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let id: i64 = id
+    let id: i64 = segment(id)?
         .parse()
         .ok()
         .filter(|id| *id > 0)

@@ -4,8 +4,8 @@ pub mod site;
 
 use std::collections::HashMap;
 
-use axum::extract::Query;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
@@ -58,4 +58,13 @@ pub fn page_number(params: &HashMap<String, String>) -> Result<u32, AppError> {
                 ))
             }),
     }
+}
+
+/// A path segment such as an id or slug; one that is not valid UTF-8 is the reader's error.
+pub type Segment = Result<Path<String>, PathRejection>;
+
+pub fn segment(p: Segment) -> Result<String, AppError> {
+    p.map(|Path(s)| s).map_err(|_| {
+        AppError::BadRequest("Dit adres bevat tekens die we niet kunnen lezen.".to_string())
+    })
 }

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -10,7 +10,7 @@ use tribune_core::article::ArticleId;
 use tribune_core::store::ArticleQuery;
 use tribune_core::topic::topic_path;
 
-use super::{Params, page_number, params};
+use super::{Params, Segment, page_number, params, segment};
 use crate::cache::{LISTS, Page};
 use crate::views::{ArticlePage, Headline, HomePage, Layout, ListPage, Pager, TopicsPage, ticker};
 use crate::{AppError, AppState, assets};
@@ -83,11 +83,11 @@ fn article_id(id_slug: &str) -> Option<ArticleId> {
 
 async fn article(
     State(state): State<AppState>,
-    Path(id_slug): Path<String>,
+    id_slug: Segment,
     uri: Uri,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let id = article_id(&id_slug).ok_or(AppError::NotFound)?;
+    let id = article_id(&segment(id_slug)?).ok_or(AppError::NotFound)?;
     let rendered = state
         .cache
         .get_or_render(&format!("article:{id}"), || async {
@@ -134,10 +134,11 @@ async fn topics(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
 
 async fn topic(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Segment,
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, AppError> {
+    let slug = segment(slug)?;
     let page = page_number(&params(q)?)?;
     let rendered = state
         .cache
@@ -177,10 +178,11 @@ async fn topic(
 
 async fn author(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Segment,
     headers: HeaderMap,
     q: Params,
 ) -> Result<Response, AppError> {
+    let slug = segment(slug)?;
     let page = page_number(&params(q)?)?;
     let rendered = state
         .cache
@@ -242,8 +244,9 @@ async fn list_page(
 /// image types are ever served, with nosniff, whatever a file contains.
 async fn media(
     State(state): State<AppState>,
-    Path(file): Path<String>,
+    file: Segment,
 ) -> Result<Response, AppError> {
+    let file = segment(file)?;
     let valid_name = !file.is_empty()
         && !file.starts_with('.')
         && file
