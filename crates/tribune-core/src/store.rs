@@ -89,6 +89,14 @@ pub trait Store: Send + Sync + 'static {
             .await?;
         outcomes.pop().unwrap_or(Err(StoreError::NotFound))
     }
+    /// Takes an article off the site (`false`) or puts it back (`true`); recorded in the
+    /// change log like every article write. NotFound for an unknown id.
+    async fn set_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
     /// The article stored under an external key, visible or not.
     async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>>;
     /// A visible article with its topics and visible related articles.

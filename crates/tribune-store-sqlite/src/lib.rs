@@ -190,6 +190,30 @@ impl SqliteStore {
         .map_err(db)
     }
 
+    /// Appends to the change log (pruning its oldest rows), inside the caller's transaction.
+    async fn record_change(
+        tx: &mut SqliteConnection,
+        id: ArticleId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let seq: i64 = sqlx::query(
+            "INSERT INTO article_changes (article_id, changed_at) VALUES (?, ?) RETURNING seq",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query("DELETE FROM article_changes WHERE seq <= ?")
+            .bind(seq - CHANGES_KEPT)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
     /// One article inside the caller's transaction; on error the caller rolls back.
     async fn save_one(
         tx: &mut SqliteConnection,
@@ -327,21 +351,7 @@ impl SqliteStore {
             .await
             .map_err(db)?;
         }
-        let seq: i64 = sqlx::query(
-            "INSERT INTO article_changes (article_id, changed_at) VALUES (?, ?) RETURNING seq",
-        )
-        .bind(id)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get(0)
-        .map_err(db)?;
-        sqlx::query("DELETE FROM article_changes WHERE seq <= ?")
-            .bind(seq - CHANGES_KEPT)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        Self::record_change(tx, id, now).await?;
         Ok(SaveOutcome {
             id,
             created: existing.is_none(),
@@ -426,6 +436,28 @@ impl Store for SqliteStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(outcomes)
+    }
+
+    #[instrument(skip_all)]
+    async fn set_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = sqlx::query("UPDATE articles SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(if published { "published" } else { "draft" })
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::record_change(&mut tx, id, now).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>> {

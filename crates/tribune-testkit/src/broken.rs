@@ -27,6 +27,9 @@ impl Store for BrokenStore {
     ) -> StoreResult<Vec<StoreResult<SaveOutcome>>> {
         gone()
     }
+    async fn set_published(&self, _: ArticleId, _: bool, _: DateTime<Utc>) -> StoreResult<()> {
+        gone()
+    }
     async fn article_by_key(&self, _: &str) -> StoreResult<Option<ArticleId>> {
         gone()
     }

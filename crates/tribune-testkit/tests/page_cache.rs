@@ -154,3 +154,43 @@ async fn a_write_by_another_process_reaches_the_running_site() {
     );
     assert!(app.page("/").await.contains("Nieuw van elders"));
 }
+
+#[tokio::test]
+async fn an_unpublished_article_leaves_every_page_and_can_come_back() {
+    let app = TestApp::start().await;
+    let club = app.topic("Club Brugge", TopicKind::Club, &[]).await;
+    let mut a = article("Een stuk dat offline moet", 5);
+    a.topics = vec![club.id];
+    let id = app.save(&a).await.id;
+    app.sync().await;
+    let path = format!("/nieuws/{id}-een-stuk-dat-offline-moet");
+    assert_eq!(app.get(&path).await.status(), 200);
+    assert!(app.page("/").await.contains("Een stuk dat offline moet"));
+    assert!(
+        app.page("/onderwerp/club-brugge")
+            .await
+            .contains("Een stuk dat offline moet")
+    );
+
+    app.store.set_published(id, false, app.now()).await.unwrap();
+    app.sync().await;
+    assert_eq!(app.get(&path).await.status(), 404);
+    assert!(!app.page("/").await.contains("Een stuk dat offline moet"));
+    assert!(
+        !app.page("/onderwerp/club-brugge")
+            .await
+            .contains("Een stuk dat offline moet")
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/articles/{id}")).await.status(),
+        404
+    );
+
+    app.store.set_published(id, true, app.now()).await.unwrap();
+    app.sync().await;
+    assert_eq!(app.get(&path).await.status(), 200);
+    assert!(matches!(
+        app.store.set_published(424242, false, app.now()).await,
+        Err(tribune_core::StoreError::NotFound)
+    ));
+}

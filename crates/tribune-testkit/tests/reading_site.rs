@@ -208,10 +208,21 @@ async fn unknown_pages_answer_a_real_404_page_and_bad_parameters_400() {
 #[tokio::test]
 async fn unreadable_addresses_answer_400_pages_not_500() {
     let app = TestApp::start().await;
-    for path in ["/nieuws/%FF", "/onderwerp/%FF", "/auteur/%E2%82", "/media/%FF.png"] {
+    for path in [
+        "/nieuws/%FF",
+        "/onderwerp/%FF",
+        "/auteur/%E2%82",
+        "/media/%FF.png",
+    ] {
         let r = app.get(path).await;
         assert_eq!(r.status(), 400, "{path}");
-        assert!(r.text().await.unwrap().contains("tekens die we niet kunnen lezen"), "{path}");
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("tekens die we niet kunnen lezen"),
+            "{path}"
+        );
     }
     let r = app.get("/api/v1/articles/%FF").await;
     assert_eq!(r.status(), 400);

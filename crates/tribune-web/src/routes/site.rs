@@ -242,10 +242,7 @@ async fn list_page(
 
 /// Photos: content-addressed file names, so they never change and are cached forever. Only
 /// image types are ever served, with nosniff, whatever a file contains.
-async fn media(
-    State(state): State<AppState>,
-    file: Segment,
-) -> Result<Response, AppError> {
+async fn media(State(state): State<AppState>, file: Segment) -> Result<Response, AppError> {
     let file = segment(file)?;
     let valid_name = !file.is_empty()
         && !file.starts_with('.')
