@@ -106,6 +106,7 @@ wait_http() { # url pid seconds
 # --- Tribune server ---------------------------------------------------------------------------
 SERVER_PID=""
 SERVER_URL=""
+declare -A IDLE_CPU
 start_tribune() { # name data_dir [serve flags...]
     local name="$1" dir="$2"; shift 2
     local port; port="$(free_port)"
@@ -119,6 +120,8 @@ start_tribune() { # name data_dir [serve flags...]
         tail -n 20 "$logfile" >&2 || true
         die "tribune ($name) did not come up; see $logfile"
     fi
+    IDLE_CPU[$name]="$(idle_cpu_pct "$SERVER_PID" 3)"
+    log "  idle CPU over 3 s: ${IDLE_CPU[$name]} % of a core"
 }
 
 # VmHWM (peak resident set) of a running process, in MB.
@@ -141,7 +144,7 @@ check_200() { # url
 }
 
 # --- wrk ----------------------------------------------------------------------------------------
-RESULTS="$TMP/results.tsv" # id rps p50_ms p99_ms non2xx socket_errors requests
+RESULTS="$TMP/results.tsv" # see get() for the columns
 : >"$RESULTS"
 
 # wrk prints latencies as 812.00us / 1.23ms / 2.01s / 1.00m; this turns them into ms.
@@ -153,13 +156,82 @@ to_ms() {
         printf "%.2f", n * f }'
 }
 
-measure() { # id url
-    local id="$1" url="$2" raw="$OUT/wrk-$1.txt"
+# --- CPU accounting: who used the two cores during a run -------------------------------------
+HZ="$(getconf CLK_TCK)"
+now_s() { date +%s.%N; }
+# Busy ticks of the whole machine (user + nice + system + irq + softirq).
+machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+# utime + stime of a process and its direct children (nginx's workers), in ticks.
+proc_ticks() {
+    local total=0 p stat rest
+    local -a f
+    for p in "$1" $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        stat="$(cat "/proc/$p/stat" 2>/dev/null)" || continue
+        rest="${stat##*) }"
+        read -r -a f <<<"$rest"
+        total=$(( total + f[11] + f[12] ))
+    done
+    echo "$total"
+}
+# CPU of this shell's finished children (wrk), in ticks, into CHILD_TICKS. From bash's `times`,
+# which must run in this shell itself (a subshell starts with zero child times).
+children_ticks() {
+    times >"$TMP/times"
+    CHILD_TICKS="$(awk -v hz="$HZ" 'NR == 2 {
+        t = 0
+        for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); t += a[1] * 60 + a[2] }
+        printf "%.0f", t * hz }' "$TMP/times")"
+}
+cores() { # ticks seconds
+    awk -v t="$1" -v s="$2" -v hz="$HZ" 'BEGIN { v = t / hz / s; if (v < 0) v = 0; printf "%.2f", v }'
+}
+
+# Another engineer may be compiling on the same two cores: before each run, wait (within a total
+# budget of BENCH_IDLE_BUDGET seconds for the whole script) until processes other than the server
+# use less than a quarter of a core.
+IDLE_BUDGET="${BENCH_IDLE_BUDGET:-180}"
+wait_quiet() { # server_pid
+    local m0 p0 m1 p1 other waited=0
+    while :; do
+        m0="$(machine_ticks)"; p0="$(proc_ticks "$1")"
+        sleep 1
+        m1="$(machine_ticks)"; p1="$(proc_ticks "$1")"
+        other="$(cores $(( m1 - m0 - (p1 - p0) )) 1)"
+        if awk -v o="$other" 'BEGIN { exit !(o < 0.25) }'; then break; fi
+        if [ "$IDLE_BUDGET" -le 0 ]; then
+            log "  machine busy (other processes: $other cores); idle-wait budget spent, measuring anyway"
+            break
+        fi
+        [ "$waited" = 0 ] && log "  machine busy (other processes: $other cores); waiting"
+        waited=1
+        IDLE_BUDGET=$(( IDLE_BUDGET - 2 ))
+        sleep 1
+    done
+}
+
+# Idle CPU of a freshly started server (its background work: the change follower).
+idle_cpu_pct() { # pid seconds
+    local p0 p1
+    p0="$(proc_ticks "$1")"; sleep "$2"; p1="$(proc_ticks "$1")"
+    awk -v t=$(( p1 - p0 )) -v s="$2" -v hz="$HZ" 'BEGIN { printf "%.1f", 100 * t / hz / s }'
+}
+
+measure() { # id url pid
+    local id="$1" url="$2" pid="$3" raw="$OUT/wrk-$1.txt"
     check_200 "$url"
+    wait_quiet "$pid"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
     log "wrk $id: $url ($DURATION, $CONNECTIONS connections)"
+    local t0 m0 s0 w0 t1 m1 s1 w1
+    children_ticks; w0="$CHILD_TICKS"; t0="$(now_s)"; m0="$(machine_ticks)"; s0="$(proc_ticks "$pid")"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw" 2>&1 \
         || die "wrk failed for $id; see $raw"
+    t1="$(now_s)"; m1="$(machine_ticks)"; s1="$(proc_ticks "$pid")"; children_ticks; w1="$CHILD_TICKS"
+    local secs server_cpu wrk_cpu other_cpu
+    secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+    server_cpu="$(cores $(( s1 - s0 )) "$secs")"
+    wrk_cpu="$(cores $(( w1 - w0 )) "$secs")"
+    other_cpu="$(cores $(( (m1 - m0) - (s1 - s0) - (w1 - w0) )) "$secs")"
     local rps p50 p99 non2xx sockerr requests
     rps="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")"
     p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")"
@@ -168,11 +240,13 @@ measure() { # id url
     sockerr="$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$raw")"
     requests="$(awk '/requests in/ { print $1 }' "$raw")"
     [ -n "$rps" ] || die "could not read wrk output for $id; see $raw"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" "${sockerr:-0}" "${requests:-?}" >>"$RESULTS"
-    log "  -> ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx/3xx ${non2xx:-0}, socket errors ${sockerr:-0}"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" \
+        "${sockerr:-0}" "${requests:-?}" "$server_cpu" "$wrk_cpu" "$other_cpu" >>"$RESULTS"
+    log "  -> ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx/3xx ${non2xx:-0}, socket errors ${sockerr:-0};" \
+        "CPU cores: server $server_cpu, wrk $wrk_cpu, other $other_cpu"
 }
 
-get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests)
+get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests 8=server_cpu 9=wrk_cpu 10=other_cpu)
     awk -F'\t' -v id="$1" -v c="$2" '$1 == id { print $c; found = 1 } END { if (!found) print "?" }' "$RESULTS"
 }
 
@@ -184,6 +258,11 @@ LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 log "building release binary (target dir: $TARGET_DIR)"
 (cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p tribune) >&2
 [ -x "$BIN" ] || die "no binary at $BIN"
+# What was built (another engineer may be changing crates/ meanwhile).
+commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git -C "$ROOT" status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+    commit="$commit + uncommitted changes"
+fi
 
 # --- data ---------------------------------------------------------------------------------------
 DEMO_DIR="$OUT/data-demo"
@@ -225,8 +304,8 @@ curl -fsS --max-time 10 -o "$WEB/index.html" "$SERVER_URL/"
 curl -fsS --max-time 10 -o "$WEB/nieuws/$ARTICLE_FILE" "$SERVER_URL$ARTICLE"
 HOME_BYTES=$(wc -c <"$WEB/index.html")
 ARTICLE_BYTES=$(wc -c <"$WEB/nieuws/$ARTICLE_FILE")
-measure demo-cache-home "$SERVER_URL/"
-measure demo-cache-article "$SERVER_URL$ARTICLE"
+measure demo-cache-home "$SERVER_URL/" "$SERVER_PID"
+measure demo-cache-article "$SERVER_URL$ARTICLE" "$SERVER_PID"
 MEM_DEMO_CACHE="$(peak_mb "$SERVER_PID")"
 stop_pid "$SERVER_PID"
 
@@ -266,14 +345,14 @@ PIDS+=("$NGINX_PID")
 NGINX_URL="http://127.0.0.1:$NGINX_PORT"
 wait_http "$NGINX_URL/" "$NGINX_PID" 30 || { cat "$OUT/nginx.log" "$TMP/nginx/error.log" >&2 || true; die "nginx did not come up"; }
 cmp -s <(curl -fsS "$NGINX_URL$ARTICLE") "$WEB/nieuws/$ARTICLE_FILE" || die "nginx does not serve the saved article bytes"
-measure nginx-home "$NGINX_URL/"
-measure nginx-article "$NGINX_URL$ARTICLE"
+measure nginx-home "$NGINX_URL/" "$NGINX_PID"
+measure nginx-article "$NGINX_URL$ARTICLE" "$NGINX_PID"
 stop_pid "$NGINX_PID"
 
 # --- 2. demo newsroom, page cache off ---------------------------------------------------------
 start_tribune demo-nocache "$DEMO_DIR" --no-page-cache
-measure demo-nocache-home "$SERVER_URL/"
-measure demo-nocache-article "$SERVER_URL$ARTICLE"
+measure demo-nocache-home "$SERVER_URL/" "$SERVER_PID"
+measure demo-nocache-article "$SERVER_URL$ARTICLE" "$SERVER_PID"
 MEM_DEMO_NOCACHE="$(peak_mb "$SERVER_PID")"
 stop_pid "$SERVER_PID"
 
@@ -288,8 +367,8 @@ for n in "$SMALL" "$LARGE"; do
         fi
         a="$(first_article_path "$SERVER_URL")"
         SCALE_ARTICLE[$n]="$a"
-        measure "$n-$mode-home" "$SERVER_URL/"
-        measure "$n-$mode-article" "$SERVER_URL$a"
+        measure "$n-$mode-home" "$SERVER_URL/" "$SERVER_PID"
+        measure "$n-$mode-article" "$SERVER_URL$a" "$SERVER_PID"
         MEM_SCALE[$n-$mode]="$(peak_mb "$SERVER_PID")"
         stop_pid "$SERVER_PID"
     done
@@ -308,13 +387,11 @@ errors_cell() { # id
     local n s; n="$(get "$1" 5)"; s="$(get "$1" 6)"
     if [ "$n" = 0 ] && [ "$s" = 0 ]; then echo "0"; else echo "non-2xx/3xx $n, socket $s"; fi
 }
+cpu_cell() { echo "$(get "$1" 8) / $(get "$1" 9) / $(get "$1" 10)"; }
 
-commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [ -n "$(git -C "$ROOT" status --porcelain -- crates 2>/dev/null)" ]; then
-    commit="$commit + uncommitted changes in crates/"
-fi
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
+cp "$RESULTS" "$OUT/results.tsv"
 
 {
     echo "## Tribune load benchmark — $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -325,35 +402,37 @@ mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
          "load generator and server share the same $(nproc) cores"
     echo "- Load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took ${ELAPSED} s"
     echo "- Pages: home \`/\` ($HOME_BYTES bytes), article \`$ARTICLE\` ($ARTICLE_BYTES bytes)"
+    echo "- CPU columns: cores used during the run by the server / by wrk / by everything else on the machine" \
+         "(\"else\" well above 0 means someone else's work, e.g. a compile, disturbed that run)"
     echo
     echo "### 1. Demo newsroom, page cache on, against nginx serving the same bytes"
     echo
-    echo "| Page | Server | Requests/s | p50 (ms) | p99 (ms) | Errors | Tribune / nginx | Target ≥ 0.7 |"
-    echo "|---|---|---:|---:|---:|---|---:|---|"
+    echo "| Page | Server | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Tribune / nginx | Target ≥ 0.7 |"
+    echo "|---|---|---:|---:|---:|---|---|---:|---|"
     for page in home article; do
         r="$(ratio "$(get "demo-cache-$page" 2)" "$(get "nginx-$page" 2)")"
-        echo "| $page | Tribune | $(get "demo-cache-$page" 2) | $(get "demo-cache-$page" 3) | $(get "demo-cache-$page" 4) | $(errors_cell "demo-cache-$page") | $r | $(verdict_ge "$r" 0.7) |"
-        echo "| $page | nginx (static) | $(get "nginx-$page" 2) | $(get "nginx-$page" 3) | $(get "nginx-$page" 4) | $(errors_cell "nginx-$page") | | |"
+        echo "| $page | Tribune | $(get "demo-cache-$page" 2) | $(get "demo-cache-$page" 3) | $(get "demo-cache-$page" 4) | $(errors_cell "demo-cache-$page") | $(cpu_cell "demo-cache-$page") | $r | $(verdict_ge "$r" 0.7) |"
+        echo "| $page | nginx (static) | $(get "nginx-$page" 2) | $(get "nginx-$page" 3) | $(get "nginx-$page" 4) | $(errors_cell "nginx-$page") | $(cpu_cell "nginx-$page") | | |"
     done
     echo
     echo "### 2. Demo newsroom, page cache off (\`--no-page-cache\`: every request renders)"
     echo
-    echo "| Page | Requests/s | p50 (ms) | p99 (ms) | Errors | Cache off / cache on (req/s) |"
-    echo "|---|---:|---:|---:|---|---:|"
+    echo "| Page | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Cache off / cache on (req/s) |"
+    echo "|---|---:|---:|---:|---|---|---:|"
     for page in home article; do
-        echo "| $page | $(get "demo-nocache-$page" 2) | $(get "demo-nocache-$page" 3) | $(get "demo-nocache-$page" 4) | $(errors_cell "demo-nocache-$page") | $(ratio "$(get "demo-nocache-$page" 2)" "$(get "demo-cache-$page" 2)") |"
+        echo "| $page | $(get "demo-nocache-$page" 2) | $(get "demo-nocache-$page" 3) | $(get "demo-nocache-$page" 4) | $(errors_cell "demo-nocache-$page") | $(cpu_cell "demo-nocache-$page") | $(ratio "$(get "demo-nocache-$page" 2)" "$(get "demo-cache-$page" 2)") |"
     done
     echo
-    echo "### 3. Peak memory (VmHWM after all of the process's runs)"
+    echo "### 3. Peak memory (VmHWM after all of the process's runs) and idle CPU"
     echo
-    echo "| Server process | VmHWM (MB) | Target < 100 MB |"
-    echo "|---|---:|---|"
-    echo "| demo, page cache on (\`serve --demo\`, loads the demo) | $MEM_DEMO_CACHE | $(verdict_le "$MEM_DEMO_CACHE" 100) |"
-    echo "| demo, page cache off | $MEM_DEMO_NOCACHE | $(verdict_le "$MEM_DEMO_NOCACHE" 100) |"
+    echo "| Server process | VmHWM (MB) | Target < 100 MB | Idle CPU after start (% of a core) |"
+    echo "|---|---:|---|---:|"
+    echo "| demo, page cache on (\`serve --demo\`, loads the demo) | $MEM_DEMO_CACHE | $(verdict_le "$MEM_DEMO_CACHE" 100) | ${IDLE_CPU[demo-cache]} |"
+    echo "| demo, page cache off | $MEM_DEMO_NOCACHE | $(verdict_le "$MEM_DEMO_NOCACHE" 100) | ${IDLE_CPU[demo-nocache]} |"
     for n in "$SMALL" "$LARGE"; do
         for mode in nocache cache; do
             label="page cache on"; [ "$mode" = nocache ] && label="page cache off"
-            echo "| demo + $n generated articles, $label | ${MEM_SCALE[$n-$mode]} | (no target) |"
+            echo "| demo + $n generated articles, $label | ${MEM_SCALE[$n-$mode]} | (no target) | ${IDLE_CPU[$n-$mode]} |"
         done
     done
     echo
@@ -361,15 +440,15 @@ mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     echo
     echo "Article page: \`${SCALE_ARTICLE[$SMALL]}\` ($SMALL) / \`${SCALE_ARTICLE[$LARGE]}\` ($LARGE), the first article on each home page."
     echo
-    echo "| Page | Page cache | p99 @ $SMALL (ms) | p99 @ $LARGE (ms) | p99 ratio | Target ≤ 1.20 | req/s @ $SMALL | req/s @ $LARGE | p50 @ $SMALL / $LARGE (ms) | Errors |"
-    echo "|---|---|---:|---:|---:|---|---:|---:|---|---|"
+    echo "| Page | Page cache | p99 @ $SMALL (ms) | p99 @ $LARGE (ms) | p99 ratio | Target ≤ 1.20 | req/s @ $SMALL / $LARGE | p50 (ms) @ $SMALL / $LARGE | CPU else @ $SMALL / $LARGE | Errors |"
+    echo "|---|---|---:|---:|---:|---|---|---|---|---|"
     for mode in nocache cache; do
         for page in home article; do
             a="$SMALL-$mode-$page"; b="$LARGE-$mode-$page"
             r="$(ratio "$(get "$b" 4)" "$(get "$a" 4)")"
             e="$(errors_cell "$a") / $(errors_cell "$b")"; [ "$e" = "0 / 0" ] && e=0
             label="on"; [ "$mode" = nocache ] && label="off"
-            echo "| $page | $label | $(get "$a" 4) | $(get "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(get "$a" 2) | $(get "$b" 2) | $(get "$a" 3) / $(get "$b" 3) | $e |"
+            echo "| $page | $label | $(get "$a" 4) | $(get "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(get "$a" 2) / $(get "$b" 2) | $(get "$a" 3) / $(get "$b" 3) | $(get "$a" 10) / $(get "$b" 10) | $e |"
         done
     done
     echo

@@ -31,6 +31,8 @@ pub struct Page {
     pub content_type: &'static str,
     pub body: Bytes,
     pub etag: HeaderValue,
+    /// `keys` joined, ready for the Surrogate-Key header.
+    surrogate_key: HeaderValue,
     /// What this page shows: "home", "article-12", "topic-club-brugge" ... (Surrogate-Key).
     pub keys: Vec<String>,
     /// For article pages: the canonical path, so a wrong slug can be redirected from cache.
@@ -45,11 +47,14 @@ impl Page {
         h.write(&body);
         let etag = HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
             .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let surrogate_key =
+            HeaderValue::from_str(&keys.join(" ")).unwrap_or_else(|_| HeaderValue::from_static(""));
         Self {
             status: StatusCode::OK,
             content_type,
             body,
             etag,
+            surrogate_key,
             keys,
             canonical: None,
             rendered: Instant::now(),
@@ -78,15 +83,16 @@ impl Page {
                 v.split(',')
                     .any(|t| t.trim() == self.etag || t.trim() == "*")
             });
-        let keys = HeaderValue::from_str(&self.keys.join(" "))
-            .unwrap_or_else(|_| HeaderValue::from_static(""));
         let headers = [
             (header::ETAG, self.etag.clone()),
             (
                 header::CACHE_CONTROL,
                 HeaderValue::from_static(CACHE_CONTROL),
             ),
-            (header::HeaderName::from_static("surrogate-key"), keys),
+            (
+                header::HeaderName::from_static("surrogate-key"),
+                self.surrogate_key.clone(),
+            ),
         ];
         if fresh {
             return (StatusCode::NOT_MODIFIED, headers).into_response();

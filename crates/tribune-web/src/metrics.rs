@@ -26,18 +26,28 @@ struct Histogram {
 }
 
 #[derive(Default)]
+struct RouteStats {
+    by_status: HashMap<u16, u64>,
+    latency: Histogram,
+}
+
+#[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<HashMap<(String, u16), u64>>,
-    latency: Mutex<HashMap<String, Histogram>>,
+    routes: Mutex<HashMap<String, RouteStats>>,
 }
 
 impl Metrics {
     pub fn observe(&self, route: &str, status: u16, seconds: f64) {
-        if let Ok(mut r) = self.requests.lock() {
-            *r.entry((route.to_string(), status)).or_default() += 1;
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
+        // Look up by &str first: no allocation on the hot path once a route is known.
+        if !routes.contains_key(route) {
+            routes.insert(route.to_string(), RouteStats::default());
         }
-        if let Ok(mut l) = self.latency.lock() {
-            let h = l.entry(route.to_string()).or_default();
+        if let Some(stats) = routes.get_mut(route) {
+            *stats.by_status.entry(status).or_default() += 1;
+            let h = &mut stats.latency;
             h.count += 1;
             h.sum += seconds;
             for (i, bound) in BUCKETS.iter().enumerate() {
@@ -50,26 +60,29 @@ impl Metrics {
 
     pub fn render(&self, state: &AppState) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP tribune_http_requests_total HTTP requests answered, by route and status.\n",
-        );
-        out.push_str("# TYPE tribune_http_requests_total counter\n");
-        if let Ok(r) = self.requests.lock() {
-            let mut rows: Vec<_> = r.iter().collect();
-            rows.sort();
-            for ((route, status), n) in rows {
-                let _ = writeln!(
-                    out,
-                    "tribune_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
-                );
-            }
-        }
-        out.push_str("# HELP tribune_http_request_duration_seconds Time to answer, by route.\n");
-        out.push_str("# TYPE tribune_http_request_duration_seconds histogram\n");
-        if let Ok(l) = self.latency.lock() {
-            let mut rows: Vec<_> = l.iter().collect();
+        if let Ok(routes) = self.routes.lock() {
+            let mut rows: Vec<_> = routes.iter().collect();
             rows.sort_by(|a, b| a.0.cmp(b.0));
-            for (route, h) in rows {
+            out.push_str(
+                "# HELP tribune_http_requests_total HTTP requests answered, by route and status.\n\
+                 # TYPE tribune_http_requests_total counter\n",
+            );
+            for (route, stats) in &rows {
+                let mut statuses: Vec<_> = stats.by_status.iter().collect();
+                statuses.sort();
+                for (status, n) in statuses {
+                    let _ = writeln!(
+                        out,
+                        "tribune_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {n}"
+                    );
+                }
+            }
+            out.push_str(
+                "# HELP tribune_http_request_duration_seconds Time to answer, by route.\n\
+                 # TYPE tribune_http_request_duration_seconds histogram\n",
+            );
+            for (route, stats) in &rows {
+                let h = &stats.latency;
                 for (i, bound) in BUCKETS.iter().enumerate() {
                     let _ = writeln!(
                         out,
@@ -109,16 +122,15 @@ impl Metrics {
 /// Middleware: times every request and counts it under its route pattern (never the raw
 /// path, so ids in URLs cannot blow up the number of series).
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_string(), |m| m.as_str().to_string());
+    // MatchedPath is a cheap clone (shared string), unlike formatting the path.
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let started = Instant::now();
     let response = next.run(req).await;
     let seconds = started.elapsed().as_secs_f64();
     state
         .metrics
-        .observe(&route, response.status().as_u16(), seconds);
+        .observe(route, response.status().as_u16(), seconds);
     tracing::debug!(
         route,
         status = response.status().as_u16(),

@@ -1,0 +1,1 @@
+//! Tribune on PostgreSQL (work in progress).
