@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Load benchmarks for Tribune: see bench/README.md.
 #
-#   bench/run.sh                          # everything, ~5 min (+ a few minutes the first time,
-#                                         # to generate the 100,000-article database)
+#   bench/run.sh                          # everything: ~5 min on a quiet machine, up to ~4 min more
+#                                         # waiting out other load; + ~1 min the first time, to
+#                                         # generate the 100,000-article database; + the build
 #   CARGO_TARGET_DIR=/elsewhere bench/run.sh
 #   BENCH_REGENERATE=1 bench/run.sh       # rebuild the 1,000/100,000-article databases
-#   BENCH_DURATION=10s BENCH_CONNECTIONS=64 BENCH_THREADS=2 (defaults)
+#   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=64 BENCH_THREADS=2 (defaults)
+#   BENCH_IDLE_BUDGET=240                 # seconds the script may spend waiting out other load
 #
 # Needs: cargo, wrk, nginx, curl. Only ever talks to 127.0.0.1. Prints a Markdown table on
 # stdout and writes it to bench/out/results.md; progress goes to stderr. Every process it
@@ -21,6 +23,11 @@ DURATION="${BENCH_DURATION:-10s}"
 CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 THREADS="${BENCH_THREADS:-2}"
 WARMUP="${BENCH_WARMUP:-2s}"
+case "$DURATION" in
+    *s) DURATION_S="${DURATION%s}" ;;
+    *m) DURATION_S=$(( ${DURATION%m} * 60 )) ;;
+    *) DURATION_S="$DURATION" ;;
+esac
 SMALL=1000
 LARGE=100000
 
@@ -186,10 +193,11 @@ cores() { # ticks seconds
     awk -v t="$1" -v s="$2" -v hz="$HZ" 'BEGIN { v = t / hz / s; if (v < 0) v = 0; printf "%.2f", v }'
 }
 
-# Another engineer may be compiling on the same two cores: before each run, wait (within a total
-# budget of BENCH_IDLE_BUDGET seconds for the whole script) until processes other than the server
-# use less than a quarter of a core.
-IDLE_BUDGET="${BENCH_IDLE_BUDGET:-180}"
+# Another engineer may be compiling on the same two cores: before each run, wait until processes
+# other than the server use less than a quarter of a core, and measure again (up to 3 attempts)
+# when they used more during the run; all within BENCH_IDLE_BUDGET seconds for the whole script.
+# The "else" CPU figure of the kept attempt is reported either way.
+IDLE_BUDGET="${BENCH_IDLE_BUDGET:-240}"
 wait_quiet() { # server_pid
     local m0 p0 m1 p1 other waited=0
     while :; do
@@ -216,37 +224,47 @@ idle_cpu_pct() { # pid seconds
     awk -v t=$(( p1 - p0 )) -v s="$2" -v hz="$HZ" 'BEGIN { printf "%.1f", 100 * t / hz / s }'
 }
 
+# One measurement: warm-up, then wrk with --latency; raw output kept in bench/out/wrk-ID.txt.
 measure() { # id url pid
     local id="$1" url="$2" pid="$3" raw="$OUT/wrk-$1.txt"
     check_200 "$url"
-    wait_quiet "$pid"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
-    log "wrk $id: $url ($DURATION, $CONNECTIONS connections)"
-    local t0 m0 s0 w0 t1 m1 s1 w1
-    children_ticks; w0="$CHILD_TICKS"; t0="$(now_s)"; m0="$(machine_ticks)"; s0="$(proc_ticks "$pid")"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw" 2>&1 \
-        || die "wrk failed for $id; see $raw"
-    t1="$(now_s)"; m1="$(machine_ticks)"; s1="$(proc_ticks "$pid")"; children_ticks; w1="$CHILD_TICKS"
-    local secs server_cpu wrk_cpu other_cpu
-    secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
-    server_cpu="$(cores $(( s1 - s0 )) "$secs")"
-    wrk_cpu="$(cores $(( w1 - w0 )) "$secs")"
-    other_cpu="$(cores $(( (m1 - m0) - (s1 - s0) - (w1 - w0) )) "$secs")"
+    local attempt t0 m0 s0 w0 t1 m1 s1 w1 secs server_cpu wrk_cpu other_cpu
     local rps p50 p99 non2xx sockerr requests
-    rps="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")"
-    p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")"
-    p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")"
-    non2xx="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$raw")"
-    sockerr="$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$raw")"
-    requests="$(awk '/requests in/ { print $1 }' "$raw")"
-    [ -n "$rps" ] || die "could not read wrk output for $id; see $raw"
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" \
-        "${sockerr:-0}" "${requests:-?}" "$server_cpu" "$wrk_cpu" "$other_cpu" >>"$RESULTS"
-    log "  -> ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx/3xx ${non2xx:-0}, socket errors ${sockerr:-0};" \
-        "CPU cores: server $server_cpu, wrk $wrk_cpu, other $other_cpu"
+    for attempt in 1 2 3; do
+        wait_quiet "$pid"
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
+        log "wrk $id: $url ($DURATION, $CONNECTIONS connections)"
+        children_ticks; w0="$CHILD_TICKS"; t0="$(now_s)"; m0="$(machine_ticks)"; s0="$(proc_ticks "$pid")"
+        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw" 2>&1 \
+            || die "wrk failed for $id; see $raw"
+        t1="$(now_s)"; m1="$(machine_ticks)"; s1="$(proc_ticks "$pid")"; children_ticks; w1="$CHILD_TICKS"
+        secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
+        server_cpu="$(cores $(( s1 - s0 )) "$secs")"
+        wrk_cpu="$(cores $(( w1 - w0 )) "$secs")"
+        other_cpu="$(cores $(( (m1 - m0) - (s1 - s0) - (w1 - w0) )) "$secs")"
+
+        rps="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$raw")"
+        p50="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$raw")")"
+        p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$raw")")"
+        non2xx="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$raw")"
+        sockerr="$(awk '/Socket errors:/ { gsub(",", ""); print $4 + $6 + $8 + $10 }' "$raw")"
+        requests="$(awk '/requests in/ { print $1 }' "$raw")"
+        [ -n "$rps" ] || die "could not read wrk output for $id; see $raw"
+        log "  -> ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx/3xx ${non2xx:-0}, socket errors ${sockerr:-0};" \
+            "CPU cores: server $server_cpu, wrk $wrk_cpu, other $other_cpu"
+        # Someone else used the cores during the run: measure again, while the idle budget lasts.
+        if awk -v o="$other_cpu" 'BEGIN { exit !(o >= 0.25) }' && [ "$IDLE_BUDGET" -gt 0 ] && [ "$attempt" -lt 3 ]; then
+            log "  other processes used $other_cpu cores during this run; measuring again"
+            IDLE_BUDGET=$(( IDLE_BUDGET - DURATION_S ))
+            continue
+        fi
+        break
+    done
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" \
+        "${sockerr:-0}" "${requests:-?}" "$server_cpu" "$wrk_cpu" "$other_cpu" "$attempt" >>"$RESULTS"
 }
 
-get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests 8=server_cpu 9=wrk_cpu 10=other_cpu)
+get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests 8=server_cpu 9=wrk_cpu 10=other_cpu 11=attempts)
     awk -F'\t' -v id="$1" -v c="$2" '$1 == id { print $c; found = 1 } END { if (!found) print "?" }' "$RESULTS"
 }
 
@@ -387,7 +405,12 @@ errors_cell() { # id
     local n s; n="$(get "$1" 5)"; s="$(get "$1" 6)"
     if [ "$n" = 0 ] && [ "$s" = 0 ]; then echo "0"; else echo "non-2xx/3xx $n, socket $s"; fi
 }
-cpu_cell() { echo "$(get "$1" 8) / $(get "$1" 9) / $(get "$1" 10)"; }
+# "else" CPU, plus which attempt was kept when a disturbed run was measured again.
+else_cell() {
+    local n; n="$(get "$1" 11)"
+    if [ "$n" = 1 ]; then get "$1" 10; else echo "$(get "$1" 10) (try $n)"; fi
+}
+cpu_cell() { echo "$(get "$1" 8) / $(get "$1" 9) / $(else_cell "$1")"; }
 
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
 mem="$(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
@@ -448,7 +471,7 @@ cp "$RESULTS" "$OUT/results.tsv"
             r="$(ratio "$(get "$b" 4)" "$(get "$a" 4)")"
             e="$(errors_cell "$a") / $(errors_cell "$b")"; [ "$e" = "0 / 0" ] && e=0
             label="on"; [ "$mode" = nocache ] && label="off"
-            echo "| $page | $label | $(get "$a" 4) | $(get "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(get "$a" 2) / $(get "$b" 2) | $(get "$a" 3) / $(get "$b" 3) | $(get "$a" 10) / $(get "$b" 10) | $e |"
+            echo "| $page | $label | $(get "$a" 4) | $(get "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(get "$a" 2) / $(get "$b" 2) | $(get "$a" 3) / $(get "$b" 3) | $(else_cell "$a") / $(else_cell "$b") | $e |"
         done
     done
     echo

@@ -1,1 +1,960 @@
-//! Tribune on PostgreSQL (work in progress).
+//! Tribune's [`Store`] on PostgreSQL, for several nodes sharing one database.
+//!
+//! It behaves exactly like the SQLite store (the same integration suite runs against both):
+//! times are kept to the millisecond, names sort in byte order, and article writes are
+//! serialised, so the change log's numbers become visible in the order they were handed out.
+//! Every article write also notifies [`CHANNEL`] with the article id; PostgreSQL delivers
+//! that only when the write commits.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeZone, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
+use tracing::instrument;
+use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
+use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult};
+use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
+use tribune_core::{NewArticle, markdown, slugify, teaser};
+
+/// Schema steps in order; a database records the highest it has applied.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_reading_site.sql"))];
+
+/// The newest schema this build knows.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// The channel every article write notifies, with the article id as payload.
+pub const CHANNEL: &str = "tribune_changes";
+
+/// Change-log rows kept; older ones are pruned as new ones arrive.
+const CHANGES_KEPT: i64 = 10_000;
+
+/// Advisory-lock classes (the first key of the two-key form); the second key is the hashed
+/// schema name, so stores in different schemas of one database do not wait for each other.
+const LOCK_MIGRATE: i32 = 0x5472_6200; // "Trb\0"
+const LOCK_WRITE: i32 = 0x5472_6201;
+
+const MAX_CONNECTIONS: u32 = 16;
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The earliest instant PostgreSQL's timestamptz holds (4714-11-24 BC, 00:00 UTC).
+const EARLIEST_MS: i64 = -210_866_803_200_000;
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    /// The schema of its own this store lives in ([`PgStore::connect_in_schema`]).
+    schema: Option<Arc<str>>,
+}
+
+fn db(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(Box::new(e))
+}
+
+/// A time cut to whole milliseconds, as the SQLite store keeps it: comparisons, cursors
+/// ("MILLIS.ID") and stored values then agree on both backends.
+fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(t.timestamp_millis())
+        .single()
+        .unwrap_or(t)
+}
+
+fn kind_of(s: &str) -> StoreResult<ArticleKind> {
+    ArticleKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown article kind {s}")))
+}
+
+fn topic_kind_of(s: &str) -> StoreResult<TopicKind> {
+    TopicKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown topic kind {s}")))
+}
+
+/// PostgreSQL text cannot hold NUL, so nothing stored contains one: a lookup by such a key
+/// finds nothing (instead of failing as a database error).
+fn has_nul(s: &str) -> bool {
+    s.contains('\0')
+}
+
+/// What PostgreSQL cannot store but SQLite would: refused per article, as a broken rule,
+/// rather than failing the whole batch as a database error.
+fn check_storable(a: &NewArticle) -> StoreResult<()> {
+    let photo = a.photo.as_ref();
+    let texts = [
+        a.external_key.as_deref(),
+        Some(a.title.as_str()),
+        a.source.as_deref(),
+        Some(a.author_name.as_str()),
+        Some(a.lead.as_str()),
+        Some(a.body_markdown.as_str()),
+        photo.map(|p| p.path.as_str()),
+        photo.map(|p| p.credit.as_str()),
+        photo.and_then(|p| p.caption.as_deref()),
+    ];
+    if texts.into_iter().flatten().any(has_nul) {
+        return Err(StoreError::Invalid(
+            "text contains a NUL character".to_string(),
+        ));
+    }
+    if a.published_at.timestamp_millis() < EARLIEST_MS {
+        return Err(StoreError::Invalid(
+            "published_at is before 4714 BC".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Schema names [`PgStore::connect_in_schema`] accepts: `[a-z0-9_]`, at most 63 bytes, not
+/// PostgreSQL's own `pg_` prefix. Safe to put in SQL between double quotes.
+fn valid_schema(schema: &str) -> bool {
+    !schema.is_empty()
+        && schema.len() <= 63
+        && !schema.starts_with("pg_")
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Takes a transaction-scoped advisory lock of `class` for the current schema.
+async fn lock(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(COALESCE(current_schema(), '')))")
+        .bind(class)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+impl PgStore {
+    /// Connects to the database at `url` (a `postgres://` URL) and brings its schema up to
+    /// date. Tables live where the connection's search_path puts them.
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        let options = PgConnectOptions::from_str(url).map_err(db)?;
+        Self::connect_with(options, None).await
+    }
+
+    /// Like [`PgStore::connect`], but in a schema of its own (created if missing) that every
+    /// pooled connection uses: for tests that share one database. The name is
+    /// `[a-z0-9_]`, at most 63 bytes.
+    pub async fn connect_in_schema(url: &str, schema: &str) -> StoreResult<Self> {
+        if !valid_schema(schema) {
+            return Err(StoreError::Invalid(format!(
+                "schema name {schema:?} is not [a-z0-9_], at most 63 bytes, without pg_"
+            )));
+        }
+        let options = PgConnectOptions::from_str(url).map_err(db)?;
+        let mut conn = PgConnection::connect_with(&options).await.map_err(db)?;
+        let mut tx = conn.begin().await.map_err(db)?;
+        // Under the schema's migration lock, so two stores creating it at once do not race.
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(LOCK_MIGRATE)
+            .bind(schema)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "CREATE SCHEMA IF NOT EXISTS \"{schema}\""
+        )))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        conn.close().await.map_err(db)?;
+        let options = options.options([("search_path", schema)]);
+        Self::connect_with(options, Some(schema.into())).await
+    }
+
+    async fn connect_with(
+        options: PgConnectOptions,
+        schema: Option<Arc<str>>,
+    ) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(MAX_CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.application_name("tribune"))
+            .await
+            .map_err(db)?;
+        let store = Self { pool, schema };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Drops the store's own schema with everything in it and closes the pool (every clone's
+    /// too): test cleanup. Refused for a store made by [`PgStore::connect`].
+    pub async fn drop_schema(&self) -> StoreResult<()> {
+        let Some(schema) = self.schema.as_deref() else {
+            return Err(StoreError::Invalid(
+                "this store has no schema of its own to drop".to_string(),
+            ));
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+        )))
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        self.pool.close().await;
+        Ok(())
+    }
+
+    /// Applies the migrations this database lacks. Refuses a database whose schema is newer
+    /// than this build: running old code on it could damage data. Nodes starting together
+    /// take turns (an advisory lock held until commit).
+    pub async fn migrate(&self) -> StoreResult<i64> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        lock(&mut tx, LOCK_MIGRATE).await?;
+        sqlx::raw_sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                version BIGINT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let current: i64 = sqlx::query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+        if current > SCHEMA_VERSION {
+            return Err(StoreError::Invalid(format!(
+                "the database has schema version {current}, newer than this Tribune knows \
+                 ({SCHEMA_VERSION}); upgrade Tribune before using it"
+            )));
+        }
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(version)
+                .bind(ms(Utc::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(SCHEMA_VERSION)
+    }
+
+    /// Marks the database as migrated to `version`, to test what an older build does with
+    /// a newer database.
+    #[doc(hidden)]
+    pub async fn force_schema_version_for_tests(&self, version: i64) {
+        let _ = sqlx::query(
+            "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 'epoch')
+             ON CONFLICT (version) DO NOTHING",
+        )
+        .bind(version)
+        .execute(&self.pool)
+        .await;
+    }
+
+    async fn author_id(tx: &mut PgConnection, name: &str) -> StoreResult<i64> {
+        let name = name.trim();
+        let key = fold_name(name);
+        if let Some(row) = sqlx::query("SELECT id FROM authors WHERE name_key = $1")
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+        {
+            return row.try_get(0).map_err(db);
+        }
+        let base = slugify(name);
+        let mut slug = base.clone();
+        let mut n = 1;
+        while sqlx::query("SELECT 1 FROM authors WHERE slug = $1")
+            .bind(&slug)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .is_some()
+        {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
+        sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES ($1, $2, $3) RETURNING id")
+            .bind(name)
+            .bind(&key)
+            .bind(&slug)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)
+    }
+
+    async fn photo_id(tx: &mut PgConnection, photo: &Photo) -> StoreResult<i64> {
+        sqlx::query(
+            "INSERT INTO photos (path, credit, caption, width, height) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (path) DO UPDATE SET credit = excluded.credit,
+                caption = excluded.caption, width = excluded.width, height = excluded.height
+             RETURNING id",
+        )
+        .bind(&photo.path)
+        .bind(photo.credit.trim())
+        .bind(photo.caption.as_deref())
+        .bind(i64::from(photo.width))
+        .bind(i64::from(photo.height))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)
+    }
+
+    /// Appends to the change log (pruning its oldest rows) and notifies [`CHANNEL`], inside
+    /// the caller's transaction, which holds the write lock.
+    async fn record_change(
+        tx: &mut PgConnection,
+        id: ArticleId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let seq: i64 = sqlx::query(
+            "INSERT INTO article_changes (article_id, changed_at) VALUES ($1, $2) RETURNING seq",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query("DELETE FROM article_changes WHERE seq <= $1")
+            .bind(seq - CHANGES_KEPT)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// One article inside the caller's transaction; on error the caller rolls back.
+    async fn save_one(
+        tx: &mut PgConnection,
+        a: &NewArticle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<SaveOutcome> {
+        a.check().map_err(StoreError::Invalid)?;
+        check_storable(a)?;
+        let body_html = markdown::render(&a.body_markdown);
+        let author_id = Self::author_id(tx, &a.author_name).await?;
+        let photo_id = match &a.photo {
+            Some(p) => Some(Self::photo_id(tx, p).await?),
+            None => None,
+        };
+        for topic in &a.topics {
+            let found = sqlx::query("SELECT 1 FROM topics WHERE id = $1")
+                .bind(topic)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            if found.is_none() {
+                return Err(StoreError::Invalid(format!("topic {topic} does not exist")));
+            }
+        }
+        let existing: Option<i64> = match &a.external_key {
+            Some(key) => sqlx::query("SELECT id FROM articles WHERE external_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(db)?,
+            None => None,
+        };
+        for related in &a.related {
+            let found = sqlx::query("SELECT 1 FROM articles WHERE id = $1")
+                .bind(related)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+            if found.is_none() || Some(*related) == existing {
+                return Err(StoreError::Invalid(format!(
+                    "related article {related} does not exist"
+                )));
+            }
+        }
+        let title = a.title.trim();
+        let source = a.source.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        let lead = a.lead.trim();
+        let published_at = ms(a.published_at);
+        let id: i64 = match existing {
+            Some(id) => {
+                sqlx::query(
+                    "UPDATE articles SET slug = $1, title = $2, kind = $3, source = $4,
+                        author_id = $5, published_at = $6, updated_at = $7, lead = $8,
+                        teaser = $9, body_markdown = $10, body_html = $11, photo_id = $12,
+                        comment_count = $13
+                     WHERE id = $14",
+                )
+                .bind(slugify(title))
+                .bind(title)
+                .bind(a.kind.as_str())
+                .bind(source)
+                .bind(author_id)
+                .bind(published_at)
+                .bind(ms(now))
+                .bind(lead)
+                .bind(teaser(lead))
+                .bind(&a.body_markdown)
+                .bind(&body_html)
+                .bind(photo_id)
+                .bind(a.comment_count)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                id
+            }
+            None => sqlx::query(
+                "INSERT INTO articles (external_key, slug, title, kind, source, author_id,
+                    published_at, created_at, updated_at, lead, teaser, body_markdown, body_html,
+                    photo_id, comment_count)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                 RETURNING id",
+            )
+            .bind(a.external_key.as_deref())
+            .bind(slugify(title))
+            .bind(title)
+            .bind(a.kind.as_str())
+            .bind(source)
+            .bind(author_id)
+            .bind(published_at)
+            .bind(ms(now))
+            .bind(ms(now))
+            .bind(lead)
+            .bind(teaser(lead))
+            .bind(&a.body_markdown)
+            .bind(&body_html)
+            .bind(photo_id)
+            .bind(a.comment_count)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?,
+        };
+        sqlx::query("DELETE FROM article_topics WHERE article_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for topic in &a.topics {
+            sqlx::query(
+                "INSERT INTO article_topics (article_id, topic_id, published_at)
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(topic)
+            .bind(published_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        sqlx::query("DELETE FROM related_articles WHERE article_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for (position, related) in a.related.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO related_articles (article_id, related_id, position)
+                 VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(related)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        Self::record_change(tx, id, now).await?;
+        Ok(SaveOutcome {
+            id,
+            created: existing.is_none(),
+        })
+    }
+
+    async fn article_topics(&self, id: ArticleId) -> StoreResult<Vec<TopicRef>> {
+        let rows = sqlx::query(
+            "SELECT t.id, t.slug, t.name, t.kind FROM article_topics at
+             JOIN topics t ON t.id = at.topic_id WHERE at.article_id = $1 ORDER BY t.name",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(TopicRef {
+                    id: r.try_get(0).map_err(db)?,
+                    slug: r.try_get(1).map_err(db)?,
+                    name: r.try_get(2).map_err(db)?,
+                    kind: topic_kind_of(r.try_get(3).map_err(db)?)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The columns every list selects, in this order (see [`summary`]).
+macro_rules! summary_columns {
+    () => {
+        "a.id, a.slug, a.title, a.kind, a.source, au.name, a.published_at, a.teaser, a.comment_count"
+    };
+}
+
+fn summary(r: &PgRow) -> StoreResult<ArticleSummary> {
+    Ok(ArticleSummary {
+        id: r.try_get(0).map_err(db)?,
+        slug: r.try_get(1).map_err(db)?,
+        title: r.try_get(2).map_err(db)?,
+        kind: kind_of(r.try_get(3).map_err(db)?)?,
+        source: r.try_get(4).map_err(db)?,
+        author_name: r.try_get(5).map_err(db)?,
+        published_at: r.try_get(6).map_err(db)?,
+        teaser: r.try_get(7).map_err(db)?,
+        comment_count: r.try_get(8).map_err(db)?,
+    })
+}
+
+fn author(r: &PgRow) -> StoreResult<Author> {
+    Ok(Author {
+        id: r.try_get(0).map_err(db)?,
+        name: r.try_get(1).map_err(db)?,
+        slug: r.try_get(2).map_err(db)?,
+    })
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    #[instrument(skip_all)]
+    async fn save_articles(
+        &self,
+        batch: &[NewArticle],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StoreResult<SaveOutcome>>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // One article writer at a time, across nodes, until commit (see `LOCK_WRITE`).
+        lock(&mut tx, LOCK_WRITE).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for a in batch {
+            // A savepoint per article: a bad one leaves no trace, the others still land.
+            let mut one = tx.begin().await.map_err(db)?;
+            match Self::save_one(&mut one, a, now).await {
+                Ok(outcome) => {
+                    one.commit().await.map_err(db)?;
+                    outcomes.push(Ok(outcome));
+                }
+                Err(StoreError::Backend(e)) => return Err(StoreError::Backend(e)),
+                Err(e) => {
+                    one.rollback().await.map_err(db)?;
+                    outcomes.push(Err(e));
+                }
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(outcomes)
+    }
+
+    #[instrument(skip_all)]
+    async fn set_published(
+        &self,
+        id: ArticleId,
+        published: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        lock(&mut tx, LOCK_WRITE).await?;
+        let done = sqlx::query("UPDATE articles SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(if published { "published" } else { "draft" })
+            .bind(ms(now))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::record_change(&mut tx, id, now).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>> {
+        if has_nul(external_key) {
+            return Ok(None);
+        }
+        sqlx::query("SELECT id FROM articles WHERE external_key = $1")
+            .bind(external_key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn article(&self, id: ArticleId, now: DateTime<Utc>) -> StoreResult<Option<Article>> {
+        let Some(r) = sqlx::query(
+            "SELECT a.id, a.slug, a.title, a.kind, a.source, au.id, au.name, au.slug,
+                    a.published_at, a.updated_at, a.lead, a.body_markdown, a.body_html,
+                    p.path, p.credit, p.caption, p.width, p.height, a.comment_count
+             FROM articles a
+             JOIN authors au ON au.id = a.author_id
+             LEFT JOIN photos p ON p.id = a.photo_id
+             WHERE a.id = $1 AND a.status = 'published' AND a.published_at <= $2",
+        )
+        .bind(id)
+        .bind(ms(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let photo = match r.try_get::<Option<String>, _>(13).map_err(db)? {
+            Some(path) => Some(Photo {
+                path,
+                credit: r.try_get(14).map_err(db)?,
+                caption: r.try_get(15).map_err(db)?,
+                width: u32::try_from(r.try_get::<i64, _>(16).map_err(db)?).unwrap_or(0),
+                height: u32::try_from(r.try_get::<i64, _>(17).map_err(db)?).unwrap_or(0),
+            }),
+            None => None,
+        };
+        let related_rows = sqlx::query(concat!(
+            "SELECT ",
+            summary_columns!(),
+            " FROM related_articles r
+              JOIN articles a ON a.id = r.related_id
+              JOIN authors au ON au.id = a.author_id
+              WHERE r.article_id = $1 AND a.status = 'published' AND a.published_at <= $2
+              ORDER BY r.position"
+        ))
+        .bind(id)
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(Some(Article {
+            id: r.try_get(0).map_err(db)?,
+            slug: r.try_get(1).map_err(db)?,
+            title: r.try_get(2).map_err(db)?,
+            kind: kind_of(r.try_get(3).map_err(db)?)?,
+            source: r.try_get(4).map_err(db)?,
+            author: Author {
+                id: r.try_get(5).map_err(db)?,
+                name: r.try_get(6).map_err(db)?,
+                slug: r.try_get(7).map_err(db)?,
+            },
+            published_at: r.try_get(8).map_err(db)?,
+            updated_at: r.try_get(9).map_err(db)?,
+            lead: r.try_get(10).map_err(db)?,
+            body_markdown: r.try_get(11).map_err(db)?,
+            body_html: r.try_get(12).map_err(db)?,
+            photo,
+            comment_count: r.try_get(18).map_err(db)?,
+            topics: self.article_topics(id).await?,
+            related: related_rows
+                .iter()
+                .map(summary)
+                .collect::<StoreResult<_>>()?,
+        }))
+    }
+
+    #[instrument(skip_all)]
+    async fn articles(
+        &self,
+        q: &ArticleQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleSummary>> {
+        let now = ms(now);
+        // Without a cursor, start just past the newest visible position: nothing visible lies
+        // after `now`, and no id reaches i64::MAX.
+        let (after_at, after_id) = q
+            .after
+            .map_or((now, i64::MAX), |c| (ms(c.published_at), c.id));
+        let query = match (q.topic, q.author) {
+            (Some(topic), _) => sqlx::query(concat!(
+                "SELECT ",
+                summary_columns!(),
+                " FROM article_topics t
+                  JOIN articles a ON a.id = t.article_id
+                  JOIN authors au ON au.id = a.author_id
+                  WHERE t.topic_id = $1 AND t.published_at <= $2
+                    AND (t.published_at, t.article_id) < ($3, $4) AND a.status = 'published'
+                  ORDER BY t.published_at DESC, t.article_id DESC LIMIT $5 OFFSET $6"
+            ))
+            .bind(topic),
+            (None, Some(author)) => sqlx::query(concat!(
+                "SELECT ",
+                summary_columns!(),
+                " FROM articles a
+                  JOIN authors au ON au.id = a.author_id
+                  WHERE a.author_id = $1 AND a.status = 'published' AND a.published_at <= $2
+                    AND (a.published_at, a.id) < ($3, $4)
+                  ORDER BY a.published_at DESC, a.id DESC LIMIT $5 OFFSET $6"
+            ))
+            .bind(author),
+            (None, None) => sqlx::query(concat!(
+                "SELECT ",
+                summary_columns!(),
+                " FROM articles a
+                  JOIN authors au ON au.id = a.author_id
+                  WHERE a.status = 'published' AND a.published_at <= $1
+                    AND (a.published_at, a.id) < ($2, $3)
+                  ORDER BY a.published_at DESC, a.id DESC LIMIT $4 OFFSET $5"
+            )),
+        };
+        let rows = query
+            .bind(now)
+            .bind(after_at)
+            .bind(after_id)
+            .bind(i64::from(q.limit))
+            .bind(i64::from(q.offset))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(summary).collect()
+    }
+
+    async fn article_count(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COUNT(*) FROM articles")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn save_topic(&self, t: &NewTopic) -> StoreResult<Topic> {
+        let name = t.name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("topic name is empty".into()));
+        }
+        if has_nul(name) || t.aliases.iter().any(|a| has_nul(a)) {
+            return Err(StoreError::Invalid(
+                "text contains a NUL character".to_string(),
+            ));
+        }
+        let slug = slugify(name);
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        // Writers take turns, as on SQLite: the clash check below then holds until commit.
+        lock(&mut tx, LOCK_WRITE).await?;
+        let clash = sqlx::query("SELECT name FROM topics WHERE slug = $1 AND name_key <> $2")
+            .bind(&slug)
+            .bind(fold_name(name))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if let Some(other) = clash {
+            let other: String = other.try_get(0).map_err(db)?;
+            return Err(StoreError::Invalid(format!(
+                "topic {name} would share its address with {other}"
+            )));
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO topics (name, name_key, slug, kind) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, kind = excluded.kind
+             RETURNING id",
+        )
+        .bind(name)
+        .bind(fold_name(name))
+        .bind(&slug)
+        .bind(t.kind.as_str())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?;
+        sqlx::query("DELETE FROM topic_aliases WHERE topic_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut aliases = Vec::new();
+        for alias in t.aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            let done = sqlx::query(
+                "INSERT INTO topic_aliases (topic_id, alias, alias_key) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(alias)
+            .bind(fold_name(alias))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() > 0 {
+                aliases.push(alias.to_string());
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Topic {
+            id,
+            slug,
+            name: name.to_string(),
+            kind: t.kind,
+            aliases,
+        })
+    }
+
+    async fn topics(&self) -> StoreResult<Vec<Topic>> {
+        let rows = sqlx::query("SELECT id, slug, name, kind FROM topics ORDER BY kind, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let aliases = sqlx::query("SELECT topic_id, alias FROM topic_aliases ORDER BY alias")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let mut topics = rows
+            .iter()
+            .map(|r| {
+                Ok(Topic {
+                    id: r.try_get(0).map_err(db)?,
+                    slug: r.try_get(1).map_err(db)?,
+                    name: r.try_get(2).map_err(db)?,
+                    kind: topic_kind_of(r.try_get(3).map_err(db)?)?,
+                    aliases: Vec::new(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        for a in &aliases {
+            let topic_id: i64 = a.try_get(0).map_err(db)?;
+            if let Some(t) = topics.iter_mut().find(|t| t.id == topic_id) {
+                t.aliases.push(a.try_get(1).map_err(db)?);
+            }
+        }
+        Ok(topics)
+    }
+
+    async fn topic_by_slug(&self, slug: &str) -> StoreResult<Option<Topic>> {
+        Ok(self.topics().await?.into_iter().find(|t| t.slug == slug))
+    }
+
+    async fn find_topic(&self, name_or_alias: &str) -> StoreResult<Option<Topic>> {
+        let key = fold_name(name_or_alias);
+        if has_nul(&key) {
+            return Ok(None);
+        }
+        // A name beats an alias; among aliases the lowest topic id wins.
+        let row = sqlx::query(
+            "SELECT id, 0 AS rank FROM topics WHERE name_key = $1
+             UNION ALL SELECT topic_id, 1 FROM topic_aliases WHERE alias_key = $1
+             ORDER BY rank, id LIMIT 1",
+        )
+        .bind(&key)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(row) = row else { return Ok(None) };
+        let id: i64 = row.try_get(0).map_err(db)?;
+        Ok(self.topics().await?.into_iter().find(|t| t.id == id))
+    }
+
+    async fn authors(&self) -> StoreResult<Vec<Author>> {
+        let rows = sqlx::query("SELECT id, name, slug FROM authors ORDER BY name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter().map(author).collect()
+    }
+
+    async fn author_by_slug(&self, slug: &str) -> StoreResult<Option<Author>> {
+        if has_nul(slug) {
+            return Ok(None);
+        }
+        let row = sqlx::query("SELECT id, name, slug FROM authors WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(author).transpose()
+    }
+
+    async fn changes_since(&self, seq: i64, limit: u32) -> StoreResult<Vec<(i64, ArticleId)>> {
+        let rows = sqlx::query(
+            "SELECT seq, article_id FROM article_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
+            .collect()
+    }
+
+    async fn last_change(&self) -> StoreResult<i64> {
+        sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM article_changes")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)
+    }
+
+    async fn came_due(
+        &self,
+        after: DateTime<Utc>,
+        upto: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleId>> {
+        let rows = sqlx::query(
+            "SELECT id FROM articles
+             WHERE status = 'published' AND published_at > $1 AND published_at <= $2",
+        )
+        .bind(ms(after))
+        .bind(ms(upto))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_checked() {
+        for good in ["tribune", "t_1", "tribune_test_123_4"] {
+            assert!(valid_schema(good), "{good}");
+        }
+        let long = "x".repeat(64);
+        for bad in ["", "Tribune", "a-b", "a\"b", "a b", "pg_temp", long.as_str()] {
+            assert!(!valid_schema(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn times_are_cut_to_milliseconds() {
+        let t = Utc.timestamp_opt(1_700_000_000, 123_456_789).unwrap();
+        assert_eq!(ms(t).timestamp_nanos_opt(), Some(1_700_000_000_123_000_000));
+        let before = Utc.timestamp_opt(-1, 999_999_999).unwrap();
+        assert_eq!(ms(before).timestamp_millis(), before.timestamp_millis());
+    }
+
+    #[test]
+    fn the_earliest_postgres_time_is_right() {
+        let earliest = Utc.timestamp_millis_opt(EARLIEST_MS).unwrap();
+        assert_eq!(earliest.to_rfc3339(), "-4713-11-24T00:00:00+00:00");
+    }
+}

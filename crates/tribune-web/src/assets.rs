@@ -29,6 +29,15 @@ pub static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
+    fingerprinted(
+        "icon",
+        "svg",
+        "image/svg+xml",
+        include_bytes!("../assets/icon.svg"),
+    )
+});
+
 pub fn find(path: &str) -> Option<&'static Asset> {
-    [&*STYLESHEET].into_iter().find(|a| a.path == path)
+    [&*STYLESHEET, &*ICON].into_iter().find(|a| a.path == path)
 }

@@ -62,16 +62,17 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
         let status = self.status();
+        let title = if status == StatusCode::NOT_FOUND {
+            "Pagina niet gevonden"
+        } else if status.is_client_error() {
+            "Dat begrijpen we niet"
+        } else {
+            "Er ging iets mis"
+        };
         let page = views::ErrorPage {
-            layout: views::Layout::plain(),
+            layout: views::Layout::new(format!("{title} — Tribune"), title),
             status: status.as_u16(),
-            title: if status == StatusCode::NOT_FOUND {
-                "Pagina niet gevonden"
-            } else if status.is_client_error() {
-                "Dat begrijpen we niet"
-            } else {
-                "Er ging iets mis"
-            },
+            title,
             detail: self.public_detail(),
         };
         let body = page.render().unwrap_or_else(|_| {

@@ -6,13 +6,14 @@ use tribune_core::article::{Article, ArticleSummary};
 use tribune_core::time::{clock_time, day_heading, iso, long_date_time};
 use tribune_core::topic::{Topic, TopicKind};
 
-use crate::assets::STYLESHEET;
+use crate::assets::{ICON, STYLESHEET};
 
 pub struct Layout {
     pub title: String,
     pub description: String,
     pub canonical: Option<String>,
     pub stylesheet: &'static str,
+    pub icon: &'static str,
 }
 
 impl Layout {
@@ -22,10 +23,8 @@ impl Layout {
             description: description.into(),
             canonical: None,
             stylesheet: &STYLESHEET.path,
+            icon: &ICON.path,
         }
-    }
-    pub fn plain() -> Self {
-        Self::new("Tribune", "Voetbalnieuws uit België")
     }
     pub fn canonical(mut self, path: String) -> Self {
         self.canonical = Some(path);
@@ -53,6 +52,18 @@ pub struct Headline {
     pub reactions: String,
     pub time: String,
     pub datetime: String,
+}
+
+impl Headline {
+    /// For lists that span days: "14:30" today, "gisteren 14:30", "vrijdag 20/11 14:30".
+    pub fn dated(a: &ArticleSummary, now: DateTime<Utc>) -> Self {
+        let mut h = Self::from(a);
+        let day = day_heading(a.published_at, now);
+        if day != "Vandaag" {
+            h.time = format!("{} {}", day.to_lowercase(), h.time);
+        }
+        h
+    }
 }
 
 impl From<&ArticleSummary> for Headline {

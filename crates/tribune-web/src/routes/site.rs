@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tribune_core::article::ArticleId;
 use tribune_core::store::ArticleQuery;
@@ -29,6 +29,11 @@ pub fn router() -> Router<AppState> {
         .route("/auteur/{slug}", get(author))
         .route("/media/{file}", get(media))
         .route("/assets/{file}", get(asset))
+        // Browsers ask for it on their own; point them at the fingerprinted icon.
+        .route(
+            "/favicon.ico",
+            get(|| async { Redirect::permanent(&assets::ICON.path) }),
+        )
 }
 
 async fn home(
@@ -65,7 +70,7 @@ async fn home(
                 layout: Layout::new(title, "Het laatste voetbalnieuws uit België: Jupiler Pro League, Rode Duivels, transfers en meer.")
                     .canonical(Pager::new("/", page - 1, true).next.unwrap_or_else(|| "/".into())),
                 page,
-                recent: recent.iter().map(Headline::from).collect(),
+                recent: recent.iter().map(|a| Headline::dated(a, now)).collect(),
                 pager: Pager::new("/", page, has_more),
                 ticker: ticker(&latest, now),
             };
@@ -228,14 +233,15 @@ async fn list_page(
 ) -> Result<(Vec<Headline>, Pager), AppError> {
     query.offset = (page - 1) * PAGE_SIZE;
     query.limit = PAGE_SIZE + 1;
-    let mut items = state.store.articles(&query, state.clock.now()).await?;
+    let now = state.clock.now();
+    let mut items = state.store.articles(&query, now).await?;
     if items.is_empty() && page > 1 {
         return Err(AppError::NotFound);
     }
     let has_more = items.len() > PAGE_SIZE as usize;
     items.truncate(PAGE_SIZE as usize);
     Ok((
-        items.iter().map(Headline::from).collect(),
+        items.iter().map(|a| Headline::dated(a, now)).collect(),
         Pager::new(base, page, has_more),
     ))
 }
