@@ -939,7 +939,15 @@ mod tests {
             assert!(valid_schema(good), "{good}");
         }
         let long = "x".repeat(64);
-        for bad in ["", "Tribune", "a-b", "a\"b", "a b", "pg_temp", long.as_str()] {
+        for bad in [
+            "",
+            "Tribune",
+            "a-b",
+            "a\"b",
+            "a b",
+            "pg_temp",
+            long.as_str(),
+        ] {
             assert!(!valid_schema(bad), "{bad}");
         }
     }
