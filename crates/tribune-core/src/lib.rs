@@ -15,6 +15,6 @@ pub use article::{
 };
 pub use clock::{Clock, SystemClock};
 pub use event::Event;
-pub use store::{ArticleQuery, Cursor, SaveOutcome, Store, StoreError};
+pub use store::{ArticleQuery, Cursor, SaveOutcome, Store, StoreError, Woke};
 pub use text::{slugify, teaser};
 pub use topic::{NewTopic, Topic, TopicId, TopicKind, TopicRef};

@@ -13,8 +13,24 @@ pub enum StoreError {
     /// The input breaks a rule; the message says which.
     #[error("{0}")]
     Invalid(String),
+    /// The database cannot be reached right now (down, restarting, overloaded); the same
+    /// request may well work in a few seconds.
+    #[error("database unavailable")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("database error")]
     Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Why [`Store::wait_for_changes`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woke {
+    /// Another writer said it changed something.
+    Notified,
+    /// The wait ran out; look anyway (writers that cannot notify are found by looking).
+    TimedOut,
+    /// Notifications may have been lost (the connection that hears them was re-made):
+    /// assume anything changed.
+    Resync,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -69,6 +85,9 @@ pub struct SaveOutcome {
 pub trait Store: Send + Sync + 'static {
     /// Cheap round trip, for /readyz.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Waits at most `max_wait` for news of writes by others (other processes, other nodes).
+    async fn wait_for_changes(&self, max_wait: std::time::Duration) -> Woke;
 
     /// Adds articles, or updates those with the same external key, in one transaction. Each
     /// article stands alone: one that breaks a rule is left out whole (its error is in its

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow};
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
-use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult};
+use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult, Woke};
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
@@ -46,12 +46,42 @@ const EARLIEST_MS: i64 = -210_866_803_200_000;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    listening: Arc<tokio::sync::Mutex<Listening>>,
     /// The schema of its own this store lives in ([`PgStore::connect_in_schema`]).
     schema: Option<Arc<str>>,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(Box::new(e))
+    if unreachable(&e) {
+        StoreError::Unavailable(Box::new(e))
+    } else {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+/// Errors that mean "the database is not there right now" rather than "this went wrong":
+/// no connection, or the server shutting down or starting up (SQLSTATE class 08, 57P0x).
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(d) => d
+            .code()
+            .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+        _ => false,
+    }
+}
+
+/// The connection that LISTENs for other nodes' writes, made on first use and re-made after
+/// it is lost.
+#[derive(Default)]
+struct Listening {
+    listener: Option<PgListener>,
+    /// Set when notifications may have been missed: the next wait answers Resync.
+    lost: bool,
 }
 
 /// A time cut to whole milliseconds, as the SQLite store keeps it: comparisons, cursors
@@ -174,9 +204,37 @@ impl PgStore {
             .connect_with(options.application_name("tribune"))
             .await
             .map_err(db)?;
-        let store = Self { pool, schema };
+        let store = Self {
+            pool,
+            listening: Arc::default(),
+            schema,
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// Drops a test schema by name over a fresh connection of its own: cleanup that must work
+    /// from outside the runtime that made the store.
+    pub async fn drop_schema_at(url: &str, schema: &str) -> StoreResult<()> {
+        if !valid_schema(schema) {
+            return Err(StoreError::Invalid(format!(
+                "schema name {schema:?} is not valid"
+            )));
+        }
+        let options = PgConnectOptions::from_str(url).map_err(db)?;
+        let mut conn = PgConnection::connect_with(&options).await.map_err(db)?;
+        // Never wait forever on a test's leftover connection.
+        sqlx::raw_sql("SET lock_timeout = '10s'")
+            .execute(&mut conn)
+            .await
+            .map_err(db)?;
+        sqlx::raw_sql(AssertSqlSafe(format!(
+            "DROP SCHEMA IF EXISTS \"{schema}\" CASCADE"
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(db)?;
+        conn.close().await.map_err(db)
     }
 
     /// Drops the store's own schema with everything in it and closes the pool (every clone's
@@ -217,6 +275,7 @@ impl PgStore {
             .try_get(0)
             .map_err(db)?;
         if current > SCHEMA_VERSION {
+            tx.rollback().await.map_err(db)?;
             return Err(StoreError::Invalid(format!(
                 "the database has schema version {current}, newer than this Tribune knows \
                  ({SCHEMA_VERSION}); upgrade Tribune before using it"
@@ -534,6 +593,46 @@ fn author(r: &PgRow) -> StoreResult<Author> {
 
 #[async_trait]
 impl Store for PgStore {
+    /// Wakes on the NOTIFY every article write sends (see `record_change`). While the
+    /// database is unreachable it waits and retries; the first wait after the connection is
+    /// back answers Resync, because notifications sent meanwhile are lost.
+    async fn wait_for_changes(&self, max_wait: Duration) -> Woke {
+        let mut l = self.listening.lock().await;
+        if l.listener.is_none() {
+            match PgListener::connect_with(&self.pool).await {
+                Ok(mut listener) => match listener.listen(CHANNEL).await {
+                    Ok(()) => l.listener = Some(listener),
+                    Err(e) => tracing::debug!(error = %e, "cannot LISTEN yet"),
+                },
+                Err(e) => tracing::debug!(error = %e, "cannot connect the listener yet"),
+            }
+            if l.listener.is_none() {
+                l.lost = true;
+                drop(l);
+                tokio::time::sleep(max_wait).await;
+                return Woke::TimedOut;
+            }
+        }
+        if std::mem::take(&mut l.lost) {
+            return Woke::Resync;
+        }
+        let Some(listener) = l.listener.as_mut() else {
+            return Woke::TimedOut;
+        };
+        match tokio::time::timeout(max_wait, listener.try_recv()).await {
+            Err(_) => Woke::TimedOut,
+            Ok(Ok(Some(_))) => Woke::Notified,
+            // The connection dropped; whatever was sent meanwhile is lost.
+            Ok(Ok(None)) => Woke::Resync,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "lost the connection that hears other nodes");
+                l.listener = None;
+                l.lost = true;
+                Woke::TimedOut
+            }
+        }
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .fetch_one(&self.pool)
@@ -560,7 +659,13 @@ impl Store for PgStore {
                     one.commit().await.map_err(db)?;
                     outcomes.push(Ok(outcome));
                 }
-                Err(StoreError::Backend(e)) => return Err(StoreError::Backend(e)),
+                Err(StoreError::Backend(e)) => {
+                    // Explicitly: a dropped transaction would keep the write lock until its
+                    // connection is next used.
+                    drop(one);
+                    let _ = tx.rollback().await;
+                    return Err(StoreError::Backend(e));
+                }
                 Err(e) => {
                     one.rollback().await.map_err(db)?;
                     outcomes.push(Err(e));
@@ -588,6 +693,8 @@ impl Store for PgStore {
             .await
             .map_err(db)?;
         if done.rows_affected() == 0 {
+            // Explicitly, so the write lock is not held until the connection's next use.
+            tx.rollback().await.map_err(db)?;
             return Err(StoreError::NotFound);
         }
         Self::record_change(&mut tx, id, now).await?;
@@ -765,6 +872,7 @@ impl Store for PgStore {
             .map_err(db)?;
         if let Some(other) = clash {
             let other: String = other.try_get(0).map_err(db)?;
+            tx.rollback().await.map_err(db)?;
             return Err(StoreError::Invalid(format!(
                 "topic {name} would share its address with {other}"
             )));

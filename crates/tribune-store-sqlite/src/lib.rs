@@ -15,7 +15,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row, SqliteConnection};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
-use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult};
+use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult, Woke};
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
@@ -35,7 +35,14 @@ pub struct SqliteStore {
 }
 
 fn db(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(Box::new(e))
+    let busy = matches!(&e, sqlx::Error::Database(d)
+        if matches!(d.code().as_deref(), Some("5" | "6" | "261" | "517")));
+    // Locked past busy_timeout, or the pool could not hand out a connection in time.
+    if busy || matches!(e, sqlx::Error::PoolTimedOut) {
+        StoreError::Unavailable(Box::new(e))
+    } else {
+        StoreError::Backend(Box::new(e))
+    }
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -403,6 +410,12 @@ fn summary(r: &SqliteRow) -> StoreResult<ArticleSummary> {
 
 #[async_trait]
 impl Store for SqliteStore {
+    /// SQLite cannot tell us of other writers: wait, then the caller looks at the change log.
+    async fn wait_for_changes(&self, max_wait: Duration) -> Woke {
+        tokio::time::sleep(max_wait).await;
+        Woke::TimedOut
+    }
+
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1")
             .fetch_one(&self.read)

@@ -17,6 +17,10 @@ fn gone<T>() -> StoreResult<T> {
 
 #[async_trait]
 impl Store for BrokenStore {
+    async fn wait_for_changes(&self, max_wait: std::time::Duration) -> tribune_core::Woke {
+        tokio::time::sleep(max_wait).await;
+        tribune_core::Woke::TimedOut
+    }
     async fn ping(&self) -> StoreResult<()> {
         gone()
     }

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 use tribune_core::topic::TopicKind;
-use tribune_testkit::{TestApp, article};
+use tribune_testkit::{Backend, TestApp, article, on_both_backends};
 
 async fn json(app: &TestApp, path: &str) -> (u16, Value) {
     let r = app.get(path).await;
@@ -12,9 +12,8 @@ async fn json(app: &TestApp, path: &str) -> (u16, Value) {
     (status, r.json().await.unwrap())
 }
 
-#[tokio::test]
-async fn cursor_paging_visits_every_article_once_newest_first() {
-    let app = TestApp::start().await;
+async fn cursor_paging_visits_every_article_once_newest_first(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let batch: Vec<_> = (0..45)
         .map(|i| article(&format!("Stuk {i}"), i * 3))
         .collect();
@@ -36,9 +35,8 @@ async fn cursor_paging_visits_every_article_once_newest_first() {
     assert_eq!(seen, expected);
 }
 
-#[tokio::test]
-async fn articles_filter_by_topic_and_one_article_has_its_details() {
-    let app = TestApp::start().await;
+async fn articles_filter_by_topic_and_one_article_has_its_details(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let club = app
         .topic("KAA Gent", TopicKind::Club, &["De Buffalo's"])
         .await;
@@ -73,9 +71,8 @@ async fn articles_filter_by_topic_and_one_article_has_its_details() {
     assert_eq!(topics["topics"][0]["aliases"][0], "De Buffalo's");
 }
 
-#[tokio::test]
-async fn bad_requests_get_problem_json_that_says_what_to_fix() {
-    let app = TestApp::start().await;
+async fn bad_requests_get_problem_json_that_says_what_to_fix(backend: Backend) {
+    let app = TestApp::start(backend).await;
     for (path, status) in [
         ("/api/v1/articles?limit=0", 400),
         ("/api/v1/articles?limit=101", 400),
@@ -101,9 +98,8 @@ async fn bad_requests_get_problem_json_that_says_what_to_fix() {
 
 /// Every path in the OpenAPI document answers, and every answer has the fields its schema
 /// requires: the document matches what the routes do.
-#[tokio::test]
-async fn the_openapi_document_matches_the_routes() {
-    let app = TestApp::start().await;
+async fn the_openapi_document_matches_the_routes(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let club = app.topic("Club Brugge", TopicKind::Club, &[]).await;
     let mut a = article("Club wint", 5);
     a.topics = vec![club.id];
@@ -179,3 +175,10 @@ fn check(value: &Value, schema: &Value, resolve: &dyn Fn(&Value) -> Value, at: &
         check(value, &options[0], resolve, at);
     }
 }
+
+on_both_backends!(
+    cursor_paging_visits_every_article_once_newest_first,
+    articles_filter_by_topic_and_one_article_has_its_details,
+    bad_requests_get_problem_json_that_says_what_to_fix,
+    the_openapi_document_matches_the_routes,
+);

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use tribune_core::store::ArticleQuery;
 use tribune_core::topic::TopicKind;
-use tribune_testkit::TestApp;
+use tribune_testkit::{Backend, TestApp, on_both_backends};
 
 fn line(title: &str, extra: &str) -> String {
     format!(
@@ -15,9 +15,8 @@ fn line(title: &str, extra: &str) -> String {
     )
 }
 
-#[tokio::test]
-async fn broken_lines_are_reported_by_number_and_the_rest_imports_once() {
-    let app = TestApp::start().await;
+async fn broken_lines_are_reported_by_number_and_the_rest_imports_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
     app.topic("Club Brugge", TopicKind::Club, &["blauw-zwart"])
         .await;
     let dir = tempfile::tempdir().unwrap();
@@ -117,9 +116,8 @@ async fn broken_lines_are_reported_by_number_and_the_rest_imports_once() {
     assert_eq!(app.store.article_count().await.unwrap(), 2);
 }
 
-#[tokio::test]
-async fn a_missing_file_is_a_clear_error() {
-    let app = TestApp::start().await;
+async fn a_missing_file_is_a_clear_error(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let err = tribune::import::articles(
         app.store.as_ref(),
         std::path::Path::new("/nergens/x.jsonl"),
@@ -130,3 +128,8 @@ async fn a_missing_file_is_a_clear_error() {
     .unwrap_err();
     assert!(err.contains("cannot open /nergens/x.jsonl"), "{err}");
 }
+
+on_both_backends!(
+    broken_lines_are_reported_by_number_and_the_rest_imports_once,
+    a_missing_file_is_a_clear_error,
+);

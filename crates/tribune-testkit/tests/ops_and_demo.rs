@@ -6,11 +6,10 @@ use std::collections::HashSet;
 
 use tribune_core::ArticleKind;
 use tribune_core::store::ArticleQuery;
-use tribune_testkit::TestApp;
+use tribune_testkit::{Backend, TestApp, on_both_backends};
 
-#[tokio::test]
-async fn health_readiness_and_metrics() {
-    let app = TestApp::start().await;
+async fn health_readiness_and_metrics(backend: Backend) {
+    let app = TestApp::start(backend).await;
     assert_eq!(app.page("/healthz").await, "ok\n");
     assert_eq!(app.page("/readyz").await, "ready\n");
     app.page("/").await;
@@ -33,9 +32,8 @@ async fn health_readiness_and_metrics() {
     assert!(m.contains("tribune_page_cache_misses_total 2"), "{m}");
 }
 
-#[tokio::test]
-async fn the_demo_newsroom_is_full_fresh_and_loads_once() {
-    let app = TestApp::start().await;
+async fn the_demo_newsroom_is_full_fresh_and_loads_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let loaded = tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
         .await
         .unwrap();
@@ -99,9 +97,8 @@ async fn the_demo_newsroom_is_full_fresh_and_loads_once() {
     assert_eq!(app.store.article_count().await.unwrap(), count);
 }
 
-#[tokio::test]
-async fn the_demo_is_not_poured_over_a_real_newsroom() {
-    let app = TestApp::start().await;
+async fn the_demo_is_not_poured_over_a_real_newsroom(backend: Backend) {
+    let app = TestApp::start(backend).await;
     app.save(&tribune_testkit::article("Echt nieuws", 5)).await;
     assert!(!tribune::demo::may_load(app.store.as_ref()).await.unwrap());
 }
@@ -128,3 +125,9 @@ async fn a_database_newer_than_this_build_is_refused() {
         "{err}"
     );
 }
+
+on_both_backends!(
+    health_readiness_and_metrics,
+    the_demo_newsroom_is_full_fresh_and_loads_once,
+    the_demo_is_not_poured_over_a_real_newsroom,
+);

@@ -4,11 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tribune_core::topic::TopicKind;
-use tribune_testkit::{TestApp, article};
+use tribune_testkit::{Backend, TestApp, article, on_both_backends};
 
-#[tokio::test]
-async fn pages_carry_etag_cache_control_and_surrogate_keys_and_answer_304() {
-    let app = TestApp::start().await;
+async fn pages_carry_etag_cache_control_and_surrogate_keys_and_answer_304(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let club = app.topic("Club Brugge", TopicKind::Club, &[]).await;
     let mut a = article("Club wint", 5);
     a.topics = vec![club.id];
@@ -54,9 +53,8 @@ async fn pages_carry_etag_cache_control_and_surrogate_keys_and_answer_304() {
     }
 }
 
-#[tokio::test]
-async fn a_cached_page_is_served_until_an_event_says_it_changed() {
-    let app = TestApp::start().await;
+async fn a_cached_page_is_served_until_an_event_says_it_changed(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let mut a = article("Eerste versie van de kop", 5);
     let saved = app.save(&a).await;
     app.sync().await;
@@ -96,9 +94,8 @@ async fn a_cached_page_is_served_until_an_event_says_it_changed() {
     assert_eq!(app.get(&canonical).await.status(), 301);
 }
 
-#[tokio::test]
-async fn a_change_to_a_related_article_refreshes_the_pages_that_link_to_it() {
-    let app = TestApp::start().await;
+async fn a_change_to_a_related_article_refreshes_the_pages_that_link_to_it(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let mut target = article("Oude kop van het achtergrondstuk", 60);
     let target_id = app.save(&target).await.id;
     let mut linking = article("Het nieuws", 5);
@@ -121,9 +118,8 @@ async fn a_change_to_a_related_article_refreshes_the_pages_that_link_to_it() {
     );
 }
 
-#[tokio::test]
-async fn without_the_page_cache_every_request_renders_fresh() {
-    let app = TestApp::start_uncached().await;
+async fn without_the_page_cache_every_request_renders_fresh(backend: Backend) {
+    let app = TestApp::start_uncached(backend).await;
     let mut a = article("Versie een", 5);
     app.save(&a).await;
     assert!(app.page("/").await.contains("Versie een"));
@@ -133,17 +129,13 @@ async fn without_the_page_cache_every_request_renders_fresh() {
     assert!(app.page("/").await.contains("Versie twee"));
 }
 
-#[tokio::test]
-async fn a_write_by_another_process_reaches_the_running_site() {
-    let app = TestApp::start().await;
+async fn a_write_by_another_process_reaches_the_running_site(backend: Backend) {
+    let app = TestApp::start(backend).await;
     app.save(&article("Al gepubliceerd", 30)).await;
     app.sync().await;
     assert!(!app.page("/").await.contains("Nieuw van elders"));
     // A second, independent connection to the same database file: what the import command does.
-    let other = tribune_store_sqlite::SqliteStore::open(&app.paths.data_dir)
-        .await
-        .unwrap();
-    use tribune_core::Store;
+    let other = app.another_process().await;
     other
         .save_article(&article("Nieuw van elders", 1), app.now())
         .await
@@ -155,9 +147,8 @@ async fn a_write_by_another_process_reaches_the_running_site() {
     assert!(app.page("/").await.contains("Nieuw van elders"));
 }
 
-#[tokio::test]
-async fn an_unpublished_article_leaves_every_page_and_can_come_back() {
-    let app = TestApp::start().await;
+async fn an_unpublished_article_leaves_every_page_and_can_come_back(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let club = app.topic("Club Brugge", TopicKind::Club, &[]).await;
     let mut a = article("Een stuk dat offline moet", 5);
     a.topics = vec![club.id];
@@ -194,3 +185,12 @@ async fn an_unpublished_article_leaves_every_page_and_can_come_back() {
         Err(tribune_core::StoreError::NotFound)
     ));
 }
+
+on_both_backends!(
+    pages_carry_etag_cache_control_and_surrogate_keys_and_answer_304,
+    a_cached_page_is_served_until_an_event_says_it_changed,
+    a_change_to_a_related_article_refreshes_the_pages_that_link_to_it,
+    without_the_page_cache_every_request_renders_fresh,
+    a_write_by_another_process_reaches_the_running_site,
+    an_unpublished_article_leaves_every_page_and_can_come_back,
+);

@@ -5,11 +5,10 @@
 use chrono::Duration;
 use tribune_core::ArticleKind;
 use tribune_core::topic::TopicKind;
-use tribune_testkit::{TestApp, article, photo};
+use tribune_testkit::{Backend, TestApp, article, on_both_backends, photo};
 
-#[tokio::test]
-async fn home_shows_meest_recent_with_teasers_counts_and_a_grouped_ticker() {
-    let app = TestApp::start().await;
+async fn home_shows_meest_recent_with_teasers_counts_and_a_grouped_ticker(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let mut fresh = article("Club Brugge wint de topper tegen Anderlecht", 30);
     fresh.comment_count = 149;
     fresh.lead = "Club Brugge heeft zondagavond de topper tegen Anderlecht gewonnen met 2-1, na een wedstrijd vol wendingen en een late strafschop van Ordoñez.".into();
@@ -50,9 +49,8 @@ async fn home_shows_meest_recent_with_teasers_counts_and_a_grouped_ticker() {
     );
 }
 
-#[tokio::test]
-async fn meer_nieuws_pages_through_thirty_at_a_time() {
-    let app = TestApp::start().await;
+async fn meer_nieuws_pages_through_thirty_at_a_time(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let batch: Vec<_> = (0..65)
         .map(|i| article(&format!("Bericht nummer {i:02}"), i * 10))
         .collect();
@@ -81,9 +79,8 @@ async fn meer_nieuws_pages_through_thirty_at_a_time() {
     assert_eq!(app.get("/?pagina=4").await.status(), 404);
 }
 
-#[tokio::test]
-async fn an_article_page_has_everything_a_reader_expects() {
-    let app = TestApp::start().await;
+async fn an_article_page_has_everything_a_reader_expects(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let club = app
         .topic("Club Brugge", TopicKind::Club, &["blauw-zwart"])
         .await;
@@ -132,9 +129,8 @@ async fn an_article_page_has_everything_a_reader_expects() {
     assert!(html.contains(r#"<p class="lead">"#));
 }
 
-#[tokio::test]
-async fn a_rumour_is_quoted_with_its_source() {
-    let app = TestApp::start().await;
+async fn a_rumour_is_quoted_with_its_source(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let mut a = article("Antwerp wil Kerk terughalen", 10);
     a.kind = ArticleKind::Rumour;
     a.source = Some("Gazet van Antwerpen".into());
@@ -151,9 +147,8 @@ async fn a_rumour_is_quoted_with_its_source() {
     assert!(page.contains("Bron: Gazet van Antwerpen"));
 }
 
-#[tokio::test]
-async fn a_wrong_slug_answers_301_to_the_canonical_url() {
-    let app = TestApp::start().await;
+async fn a_wrong_slug_answers_301_to_the_canonical_url(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let saved = app.save(&article("Anderlecht ontslaat trainer", 5)).await;
     let canonical = format!("/nieuws/{}-anderlecht-ontslaat-trainer", saved.id);
     for wrong in [
@@ -167,9 +162,8 @@ async fn a_wrong_slug_answers_301_to_the_canonical_url() {
     assert_eq!(app.get(&canonical).await.status(), 200);
 }
 
-#[tokio::test]
-async fn unknown_pages_answer_a_real_404_page_and_bad_parameters_400() {
-    let app = TestApp::start().await;
+async fn unknown_pages_answer_a_real_404_page_and_bad_parameters_400(backend: Backend) {
+    let app = TestApp::start(backend).await;
     app.save(&article("Iets", 5)).await;
     for path in [
         "/nieuws/999999-bestaat-niet",
@@ -205,9 +199,8 @@ async fn unknown_pages_answer_a_real_404_page_and_bad_parameters_400() {
     }
 }
 
-#[tokio::test]
-async fn unreadable_addresses_answer_400_pages_not_500() {
-    let app = TestApp::start().await;
+async fn unreadable_addresses_answer_400_pages_not_500(backend: Backend) {
+    let app = TestApp::start(backend).await;
     for path in [
         "/nieuws/%FF",
         "/onderwerp/%FF",
@@ -229,9 +222,10 @@ async fn unreadable_addresses_answer_400_pages_not_500() {
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
 
-#[tokio::test]
-async fn a_scheduled_article_is_invisible_until_its_time_then_appears_without_restart() {
-    let app = TestApp::start().await;
+async fn a_scheduled_article_is_invisible_until_its_time_then_appears_without_restart(
+    backend: Backend,
+) {
+    let app = TestApp::start(backend).await;
     let club = app.topic("KRC Genk", TopicKind::Club, &[]).await;
     let mut later = article("Genk stelt nieuwe trainer voor", -5);
     later.topics = vec![club.id];
@@ -274,9 +268,8 @@ async fn a_scheduled_article_is_invisible_until_its_time_then_appears_without_re
     assert_eq!(app.get(&path).await.status(), 200);
 }
 
-#[tokio::test]
-async fn topic_and_author_pages_list_their_articles() {
-    let app = TestApp::start().await;
+async fn topic_and_author_pages_list_their_articles(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let club = app
         .topic("RSC Anderlecht", TopicKind::Club, &["Paars-Wit"])
         .await;
@@ -301,9 +294,8 @@ async fn topic_and_author_pages_list_their_articles() {
     assert!(index.contains(r#"<a href="/onderwerp/rsc-anderlecht">RSC Anderlecht</a>"#));
 }
 
-#[tokio::test]
-async fn hostile_markdown_never_reaches_the_page() {
-    let app = TestApp::start().await;
+async fn hostile_markdown_never_reaches_the_page(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let mut a = article("Gevaarlijke inhoud", 5);
     a.body_markdown = "<script>alert('x')</script>\n\n[klik](javascript:alert(1))\n\n<img src=x onerror=alert(1)>".into();
     a.lead = "<b>lead</b> met \"aanhalingstekens\"".into();
@@ -320,9 +312,9 @@ async fn hostile_markdown_never_reaches_the_page() {
     );
 }
 
-#[tokio::test]
-async fn a_broken_database_shows_the_500_page_and_not_ready() {
+async fn a_broken_database_shows_the_500_page_and_not_ready(backend: Backend) {
     let app = TestApp::start_with(
+        backend,
         |_| std::sync::Arc::new(tribune_testkit::broken::BrokenStore),
         true,
     )
@@ -340,9 +332,8 @@ async fn a_broken_database_shows_the_500_page_and_not_ready() {
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
 
-#[tokio::test]
-async fn every_answer_carries_the_security_headers() {
-    let app = TestApp::start().await;
+async fn every_answer_carries_the_security_headers(backend: Backend) {
+    let app = TestApp::start(backend).await;
     for path in ["/", "/nieuws/404-x", "/api/v1/topics"] {
         let r = app.get(path).await;
         let h = r.headers();
@@ -354,3 +345,18 @@ async fn every_answer_carries_the_security_headers() {
         );
     }
 }
+
+on_both_backends!(
+    home_shows_meest_recent_with_teasers_counts_and_a_grouped_ticker,
+    meer_nieuws_pages_through_thirty_at_a_time,
+    an_article_page_has_everything_a_reader_expects,
+    a_rumour_is_quoted_with_its_source,
+    a_wrong_slug_answers_301_to_the_canonical_url,
+    unknown_pages_answer_a_real_404_page_and_bad_parameters_400,
+    unreadable_addresses_answer_400_pages_not_500,
+    a_scheduled_article_is_invisible_until_its_time_then_appears_without_restart,
+    topic_and_author_pages_list_their_articles,
+    hostile_markdown_never_reaches_the_page,
+    a_broken_database_shows_the_500_page_and_not_ready,
+    every_answer_carries_the_security_headers,
+);

@@ -28,6 +28,7 @@ impl AppError {
         match self {
             Self::NotFound | Self::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -40,12 +41,18 @@ impl AppError {
             }
             Self::BadRequest(m) => m.clone(),
             Self::Store(StoreError::Invalid(m)) => m.clone(),
+            Self::Store(StoreError::Unavailable(_)) => {
+                "Tribune is even niet bereikbaar. Probeer het over enkele seconden opnieuw."
+                    .to_string()
+            }
             _ => "Er ging iets mis aan onze kant. Probeer het zo meteen opnieuw.".to_string(),
         }
     }
 
     fn log(&self) {
-        if self.status().is_server_error() {
+        if self.status() == StatusCode::SERVICE_UNAVAILABLE {
+            tracing::warn!(error = %self, "answered 503: the database is unreachable");
+        } else if self.status().is_server_error() {
             let mut chain = self.to_string();
             let mut source = std::error::Error::source(self);
             while let Some(s) = source {
@@ -64,6 +71,8 @@ impl IntoResponse for AppError {
         let status = self.status();
         let title = if status == StatusCode::NOT_FOUND {
             "Pagina niet gevonden"
+        } else if status == StatusCode::SERVICE_UNAVAILABLE {
+            "Even geduld"
         } else if status.is_client_error() {
             "Dat begrijpen we niet"
         } else {
@@ -83,7 +92,9 @@ impl IntoResponse for AppError {
         } else {
             "public, max-age=30"
         };
-        (status, [(header::CACHE_CONTROL, cache)], Html(body)).into_response()
+        let mut response = (status, [(header::CACHE_CONTROL, cache)], Html(body)).into_response();
+        retry_after(&mut response);
+        response
     }
 }
 
@@ -107,11 +118,25 @@ impl IntoResponse for ApiError {
             "status": status.as_u16(),
             "detail": self.0.public_detail(),
         });
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body.to_string(),
         )
-            .into_response()
+            .into_response();
+        retry_after(&mut response);
+        response
     }
 }
+
+/// A 503 tells clients and load balancers when to come back.
+fn retry_after(response: &mut Response) {
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+    }
+}
+
+pub const RETRY_AFTER_SECONDS: &str = "5";

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Mutex;
-use tribune_core::{Event, store::StoreResult};
+use tribune_core::{Event, Woke, store::StoreResult};
 
 use crate::AppState;
 
@@ -73,13 +73,28 @@ impl ChangeFollower {
     }
 }
 
+/// Follows the database for as long as the node runs: woken by other nodes' notifications
+/// (PostgreSQL) or by the poll interval, it catches up from the change log. When
+/// notifications may have been lost it forgets every cached page.
 pub async fn run(state: AppState) {
-    let mut tick = tokio::time::interval(POLL_EVERY);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
     loop {
-        tick.tick().await;
-        if let Err(e) = state.follower.catch_up(&state).await {
-            tracing::warn!(error = %e, "could not read the change log; pages may be stale until it recovers");
+        if state.store.wait_for_changes(POLL_EVERY).await == Woke::Resync {
+            tracing::info!("reconnected to the database: dropping cached pages to resync");
+            state.publish(Event::Everything);
+        }
+        match state.follower.catch_up(&state).await {
+            Ok(_) if failing => {
+                tracing::info!("the change log answers again");
+                failing = false;
+            }
+            Ok(_) => {}
+            // Said once per outage, not once a second.
+            Err(e) if !failing => {
+                tracing::warn!(error = %e, "cannot read the change log; pages may be stale until the database is back");
+                failing = true;
+            }
+            Err(_) => tokio::time::sleep(POLL_EVERY).await,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tribune_core::{Clock, Store};
+use tribune_store_pg::PgStore;
 use tribune_store_sqlite::SqliteStore;
 use tribune_web::{AppState, WebConfig};
 
@@ -27,15 +28,55 @@ impl Paths {
     }
 }
 
-pub async fn open_store(paths: &Paths) -> Result<Arc<dyn Store>, String> {
-    let store = SqliteStore::open(&paths.data_dir).await.map_err(|e| {
-        format!(
-            "cannot open the database in {}: {}",
-            paths.data_dir.display(),
-            chain(&e)
-        )
-    })?;
-    Ok(Arc::new(store))
+/// Which database a node uses: the SQLite file in the data directory unless told otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// `postgres://...`, `sqlite:PATH`, or nothing for DATA_DIR/tribune.db.
+    pub fn parse(url: Option<&str>, paths: &Paths) -> Result<Self, String> {
+        match url {
+            None => Ok(Self::Sqlite(paths.data_dir.join("tribune.db"))),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(Self::Postgres(u.to_string()))
+            }
+            Some(u) => match u.strip_prefix("sqlite:") {
+                Some(path) if !path.is_empty() => Ok(Self::Sqlite(PathBuf::from(path))),
+                _ => Err(format!(
+                    "database {u:?} is neither postgres://... nor sqlite:PATH"
+                )),
+            },
+        }
+    }
+
+    /// For messages: never shows a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("SQLite {}", path.display()),
+            Self::Postgres(url) => match url.rsplit_once('@') {
+                Some((_, host)) => format!("PostgreSQL {host}"),
+                None => "PostgreSQL".to_string(),
+            },
+        }
+    }
+}
+
+/// Opens the database and brings its schema up to date.
+pub async fn open_store(database: &Database) -> Result<Arc<dyn Store>, String> {
+    let opened: Result<Arc<dyn Store>, _> = match database {
+        Database::Sqlite(path) => {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            SqliteStore::open_file(path).await.map(|s| Arc::new(s) as _)
+        }
+        Database::Postgres(url) => PgStore::connect(url).await.map(|s| Arc::new(s) as _),
+    };
+    opened.map_err(|e| format!("cannot open {}: {}", database.describe(), chain(&e)))
 }
 
 /// An error with its causes, for the operator's terminal.

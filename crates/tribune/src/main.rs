@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use tribune::{Paths, app_state, chain, demo, import, open_store};
+use tribune::{Database, Paths, app_state, chain, demo, import, open_store};
 use tribune_core::{Clock, SystemClock};
 
 #[derive(Parser)]
@@ -21,6 +21,10 @@ struct Cli {
     /// Directory for photos (default: DATA_DIR/media); several nodes may share one.
     #[arg(long, global = true, env = "TRIBUNE_MEDIA_DIR")]
     media_dir: Option<PathBuf>,
+    /// Database: postgres://USER@HOST/DB for several nodes, or sqlite:PATH
+    /// (default: SQLite in DATA_DIR/tribune.db).
+    #[arg(long, global = true, env = "TRIBUNE_DATABASE", hide_env_values = true)]
+    database: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -90,22 +94,19 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {
     let paths = Paths::new(&cli.data_dir, cli.media_dir.as_deref());
+    let database = Database::parse(cli.database.as_deref(), &paths)?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     match cli.command {
         Command::Migrate => {
-            open_store(&paths).await?;
-            println!(
-                "database in {} is up to date (schema {})",
-                paths.data_dir.display(),
-                tribune_store_sqlite::SCHEMA_VERSION
-            );
+            open_store(&database).await?;
+            println!("{} is up to date", database.describe());
         }
         Command::Serve {
             listen,
             demo: with_demo,
             no_page_cache,
         } => {
-            let store = open_store(&paths).await?;
+            let store = open_store(&database).await?;
             if with_demo {
                 if demo::may_load(store.as_ref()).await? {
                     let loaded = demo::load(store.as_ref(), &paths.media_dir, clock.now()).await?;
@@ -124,7 +125,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-            tracing::info!(address = %listen, data_dir = %paths.data_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
+            tracing::info!(address = %listen, database = %database.describe(), media_dir = %paths.media_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
             let state = app_state(store, clock, &paths, !no_page_cache);
             tribune_web::serve(listener, state)
                 .await
@@ -133,7 +134,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Import {
             what: ImportWhat::Articles { file },
         } => {
-            let store = open_store(&paths).await?;
+            let store = open_store(&database).await?;
             let report =
                 import::articles(store.as_ref(), &file, &paths.media_dir, clock.now()).await?;
             println!("{report}");
@@ -142,7 +143,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         }
         Command::Demo { articles } => {
-            let store = open_store(&paths).await?;
+            let store = open_store(&database).await?;
             if !demo::may_load(store.as_ref()).await? {
                 return Err(
                     "the database holds articles that are not the demo's; use an empty --data-dir"
