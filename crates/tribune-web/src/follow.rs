@@ -79,10 +79,8 @@ impl ChangeFollower {
 pub async fn run(state: AppState) {
     let mut failing = false;
     loop {
-        if state.store.wait_for_changes(POLL_EVERY).await == Woke::Resync {
-            tracing::info!("reconnected to the database: dropping cached pages to resync");
-            state.publish(Event::Everything);
-        }
+        // Look first, then wait: the first look fixes the position in the change log, and a
+        // write between start and that look would otherwise go unnoticed.
         match state.follower.catch_up(&state).await {
             Ok(_) if failing => {
                 tracing::info!("the change log answers again");
@@ -94,7 +92,11 @@ pub async fn run(state: AppState) {
                 tracing::warn!(error = %e, "cannot read the change log; pages may be stale until the database is back");
                 failing = true;
             }
-            Err(_) => tokio::time::sleep(POLL_EVERY).await,
+            Err(_) => {}
+        }
+        if state.store.wait_for_changes(POLL_EVERY).await == Woke::Resync {
+            tracing::info!("reconnected to the database: dropping cached pages to resync");
+            state.publish(Event::Everything);
         }
     }
 }

@@ -83,6 +83,10 @@ pub fn router(state: AppState) -> Router {
 
 /// Serves until ctrl-c, with the change follower running beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    // Fix the position in the change log before the first page is rendered and cached.
+    if let Err(e) = state.follower.catch_up(&state).await {
+        tracing::warn!(error = %e, "cannot read the change log yet");
+    }
     let follower = tokio::spawn(follow::run(state.clone()));
     let app = router(state);
     let result = axum::serve(listener, app)
