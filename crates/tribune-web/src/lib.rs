@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::serve::ListenerExt;
 use tokio::sync::broadcast;
 use tribune_core::{Clock, Event, Store};
 
@@ -89,6 +90,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     }
     let follower = tokio::spawn(follow::run(state.clone()));
     let app = router(state);
+    // No Nagle delay on small responses, as nginx does by default (tcp_nodelay).
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
