@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Load benchmarks for Tribune: see bench/README.md.
 #
-#   bench/run.sh                          # everything: ~5 min on a quiet machine, up to ~4 min more
-#                                         # waiting out other load; + ~1 min the first time, to
+#   bench/run.sh                          # everything: ~7½ min on a quiet machine, up to 2½ min
+#                                         # more waiting out other load; + ~1 min the first time, to
 #                                         # generate the 100,000-article database; + the build
 #   CARGO_TARGET_DIR=/elsewhere bench/run.sh
 #   BENCH_REGENERATE=1 bench/run.sh       # rebuild the 1,000/100,000-article databases
 #   BENCH_DURATION=10s BENCH_WARMUP=2s BENCH_CONNECTIONS=64 BENCH_THREADS=2 (defaults)
-#   BENCH_IDLE_BUDGET=240                 # seconds the script may spend waiting out other load
+#   BENCH_SCALE_ROUNDS=3                  # alternating rounds of the 1,000/100,000 comparison
+#   BENCH_IDLE_BUDGET=150                 # seconds the script may spend waiting out other load
 #
 # Needs: cargo, wrk, nginx, curl. Only ever talks to 127.0.0.1. Prints a Markdown table on
 # stdout and writes it to bench/out/results.md; progress goes to stderr. Every process it
@@ -29,6 +30,7 @@ case "$DURATION" in
     *) DURATION_S="$DURATION" ;;
 esac
 SMALL=1000
+ROUNDS="${BENCH_SCALE_ROUNDS:-3}"
 LARGE=100000
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -47,7 +49,8 @@ cleanup() {
     local pid
     for pid in "${PIDS[@]}"; do
         if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
+            # The process group, for commands run_waited started in their own; else the process.
+            kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
         fi
     done
     for pid in "${PIDS[@]}"; do
@@ -56,7 +59,7 @@ cleanup() {
             sleep 0.1
         done
         if kill -0 "$pid" 2>/dev/null; then
-            kill -KILL "$pid" 2>/dev/null || true
+            kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
         fi
         wait "$pid" 2>/dev/null || true
     done
@@ -66,6 +69,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Drops a finished process from PIDS, so cleanup never signals a recycled PID.
+forget_pid() {
+    local p kept=()
+    for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+    PIDS=("${kept[@]}")
+}
 
 # Stops one process we started: SIGTERM, then SIGKILL after 10 s. (Not SIGINT: background jobs of
 # a non-interactive bash start with SIGINT and SIGQUIT ignored.)
@@ -82,6 +92,19 @@ stop_pid() {
         kill -KILL "$pid" 2>/dev/null || true
     fi
     wait "$pid" 2>/dev/null || true
+    forget_pid "$pid"
+}
+
+# Runs a command in the background, in its own process group, and waits for it: a signal to this
+# script is then handled at once (bash runs traps only between foreground commands), and cleanup
+# stops the command with everything it started (cargo's rustc processes).
+run_waited() {
+    setsid "$@" &
+    local pid=$! status=0
+    PIDS+=("$pid")
+    wait "$pid" || status=$?
+    forget_pid "$pid"
+    return "$status"
 }
 
 free_port() {
@@ -194,10 +217,10 @@ cores() { # ticks seconds
 }
 
 # Another engineer may be compiling on the same two cores: before each run, wait until processes
-# other than the server use less than a quarter of a core, and measure again (up to 3 attempts)
-# when they used more during the run; all within BENCH_IDLE_BUDGET seconds for the whole script.
+# other than the server use less than 0.15 core, and measure again (up to 3 attempts) when they
+# used 0.1 core or more during the run; all within BENCH_IDLE_BUDGET seconds for the whole script.
 # The "else" CPU figure of the kept attempt is reported either way.
-IDLE_BUDGET="${BENCH_IDLE_BUDGET:-240}"
+IDLE_BUDGET="${BENCH_IDLE_BUDGET:-150}"
 wait_quiet() { # server_pid
     local m0 p0 m1 p1 other waited=0
     while :; do
@@ -205,7 +228,7 @@ wait_quiet() { # server_pid
         sleep 1
         m1="$(machine_ticks)"; p1="$(proc_ticks "$1")"
         other="$(cores $(( m1 - m0 - (p1 - p0) )) 1)"
-        if awk -v o="$other" 'BEGIN { exit !(o < 0.25) }'; then break; fi
+        if awk -v o="$other" 'BEGIN { exit !(o < 0.15) }'; then break; fi
         if [ "$IDLE_BUDGET" -le 0 ]; then
             log "  machine busy (other processes: $other cores); idle-wait budget spent, measuring anyway"
             break
@@ -232,10 +255,10 @@ measure() { # id url pid
     local rps p50 p99 non2xx sockerr requests
     for attempt in 1 2 3; do
         wait_quiet "$pid"
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
+        run_waited wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null 2>&1 || true
         log "wrk $id: $url ($DURATION, $CONNECTIONS connections)"
         children_ticks; w0="$CHILD_TICKS"; t0="$(now_s)"; m0="$(machine_ticks)"; s0="$(proc_ticks "$pid")"
-        wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw" 2>&1 \
+        run_waited wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$raw" 2>&1 \
             || die "wrk failed for $id; see $raw"
         t1="$(now_s)"; m1="$(machine_ticks)"; s1="$(proc_ticks "$pid")"; children_ticks; w1="$CHILD_TICKS"
         secs="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')"
@@ -253,28 +276,37 @@ measure() { # id url pid
         log "  -> ${rps} req/s, p50 ${p50} ms, p99 ${p99} ms, non-2xx/3xx ${non2xx:-0}, socket errors ${sockerr:-0};" \
             "CPU cores: server $server_cpu, wrk $wrk_cpu, other $other_cpu"
         # Someone else used the cores during the run: measure again, while the idle budget lasts.
-        if awk -v o="$other_cpu" 'BEGIN { exit !(o >= 0.25) }' && [ "$IDLE_BUDGET" -gt 0 ] && [ "$attempt" -lt 3 ]; then
+        if awk -v o="$other_cpu" 'BEGIN { exit !(o >= 0.10) }' && [ "$IDLE_BUDGET" -gt 0 ] && [ "$attempt" -lt 3 ]; then
             log "  other processes used $other_cpu cores during this run; measuring again"
             IDLE_BUDGET=$(( IDLE_BUDGET - DURATION_S ))
             continue
         fi
         break
     done
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" \
-        "${sockerr:-0}" "${requests:-?}" "$server_cpu" "$wrk_cpu" "$other_cpu" "$attempt" >>"$RESULTS"
+    local us_per_request bytes_per_response
+    # "17738 requests in 10.01s, 480.83MB read" (wrk's units are powers of 1024)
+    bytes_per_response="$(awk '/requests in/ {
+        v = $(NF - 1); n = v; sub(/[A-Za-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
+        f = (u == "B") ? 1 : (u == "KB") ? 1024 : (u == "MB") ? 1048576 : (u == "GB") ? 1073741824 : (u == "TB") ? 1099511627776 : 0
+        if ($1 + 0 > 0 && f > 0) printf "%.0f", n * f / $1; else print "?" }' "$raw")"
+    us_per_request="$(awk -v t=$(( s1 - s0 )) -v n="$requests" -v hz="$HZ" \
+        'BEGIN { if (n + 0 > 0) printf "%.0f", t / hz * 1e6 / n; else print "?" }')"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$id" "$rps" "$p50" "$p99" "${non2xx:-0}" \
+        "${sockerr:-0}" "${requests:-?}" "$server_cpu" "$wrk_cpu" "$other_cpu" "$attempt" "$us_per_request" "$bytes_per_response" >>"$RESULTS"
 }
 
-get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests 8=server_cpu 9=wrk_cpu 10=other_cpu 11=attempts)
+get() { # id column(2=rps 3=p50 4=p99 5=non2xx 6=sockerr 7=requests 8=server_cpu 9=wrk_cpu 10=other_cpu 11=attempts 12=server_cpu_us_per_request 13=bytes_per_response)
     awk -F'\t' -v id="$1" -v c="$2" '$1 == id { print $c; found = 1 } END { if (!found) print "?" }' "$RESULTS"
 }
 
 # ================================================================================================
 START_TIME=$(date +%s)
 mkdir -p "$OUT"
+rm -f "$OUT"/wrk-*.txt "$OUT"/server-*.log "$OUT"/nginx.log # this run's only
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 log "building release binary (target dir: $TARGET_DIR)"
-(cd "$ROOT" && CARGO_TARGET_DIR="$TARGET_DIR" cargo build --release -p tribune) >&2
+run_waited env CARGO_TARGET_DIR="$TARGET_DIR" cargo build --manifest-path "$ROOT/Cargo.toml" --release -p tribune >&2
 [ -x "$BIN" ] || die "no binary at $BIN"
 # What was built (another engineer may be changing crates/ meanwhile).
 commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
@@ -297,7 +329,7 @@ prepare_scale() { # count
     rm -rf "$dir" "$dir.partial"
     log "generating the demo newsroom + $n articles into $dir (takes a while for large n)"
     local t0; t0=$(date +%s)
-    "$BIN" --data-dir "$dir.partial" demo --articles "$n" >"$OUT/generate-$n.log" 2>&1 \
+    run_waited "$BIN" --data-dir "$dir.partial" demo --articles "$n" >"$OUT/generate-$n.log" 2>&1 \
         || { tail -n 20 "$OUT/generate-$n.log" >&2; die "generating $n articles failed"; }
     date -u +%FT%TZ >"$dir.partial/.complete"
     mv "$dir.partial" "$dir"
@@ -341,6 +373,9 @@ http {
     tcp_nopush on;
     keepalive_timeout 65;
     keepalive_requests 1000000;
+    # Keep the two files' descriptors open, as a tuned static server would (~15-30 % more req/s).
+    open_file_cache max=1000 inactive=60s;
+    open_file_cache_valid 60s;
     client_body_temp_path $TMP/nginx/body;
     proxy_temp_path $TMP/nginx/proxy;
     fastcgi_temp_path $TMP/nginx/fastcgi;
@@ -375,20 +410,33 @@ MEM_DEMO_NOCACHE="$(peak_mb "$SERVER_PID")"
 stop_pid "$SERVER_PID"
 
 # --- 3. how cost grows: 1,000 vs 100,000 generated articles ---------------------------------------
-declare -A SCALE_ARTICLE MEM_SCALE
-for n in "$SMALL" "$LARGE"; do
-    for mode in nocache cache; do
+# Both sizes are served at once (an idle server costs nothing) and measured alternately, in
+# BENCH_SCALE_ROUNDS rounds (order flipped every round), so that drift of the machine hits both
+# alike; the report compares the medians.
+declare -A SCALE_ARTICLE SCALE_PID SCALE_URL MEM_SCALE
+for mode in nocache cache; do
+    for n in "$SMALL" "$LARGE"; do
         if [ "$mode" = nocache ]; then
             start_tribune "$n-$mode" "$OUT/data-$n" --no-page-cache
         else
             start_tribune "$n-$mode" "$OUT/data-$n"
         fi
-        a="$(first_article_path "$SERVER_URL")"
-        SCALE_ARTICLE[$n]="$a"
-        measure "$n-$mode-home" "$SERVER_URL/" "$SERVER_PID"
-        measure "$n-$mode-article" "$SERVER_URL$a" "$SERVER_PID"
-        MEM_SCALE[$n-$mode]="$(peak_mb "$SERVER_PID")"
-        stop_pid "$SERVER_PID"
+        SCALE_PID[$n]="$SERVER_PID"
+        SCALE_URL[$n]="$SERVER_URL"
+        SCALE_ARTICLE[$n]="$(first_article_path "$SERVER_URL")"
+    done
+    for page in home article; do
+        for round in $(seq 1 "$ROUNDS"); do
+            order="$SMALL $LARGE"; [ $(( round % 2 )) = 0 ] && order="$LARGE $SMALL"
+            for n in $order; do
+                path=/; [ "$page" = article ] && path="${SCALE_ARTICLE[$n]}"
+                measure "$n-$mode-$page-$round" "${SCALE_URL[$n]}$path" "${SCALE_PID[$n]}"
+            done
+        done
+    done
+    for n in "$SMALL" "$LARGE"; do
+        MEM_SCALE[$n-$mode]="$(peak_mb "${SCALE_PID[$n]}")"
+        stop_pid "${SCALE_PID[$n]}"
     done
 done
 
@@ -410,6 +458,17 @@ else_cell() {
     local n; n="$(get "$1" 11)"
     if [ "$n" = 1 ]; then get "$1" 10; else echo "$(get "$1" 10) (try $n)"; fi
 }
+# Median of one column over the rounds of a scale measurement (ids PREFIX-1, PREFIX-2, ...).
+median() { # prefix column
+    awk -F'	' -v pre="$1-" -v c="$2"         'index($1, pre) == 1 && substr($1, length(pre) + 1) ~ /^[0-9]+$/ && $c != "?" { print $c }' "$RESULTS"         | sort -g | awk '{ v[NR] = $1 } END {
+            if (NR == 0) { print "?"; exit }
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf fmt, m }' fmt="$( [ "$2" = 3 ] || [ "$2" = 4 ] && echo '%.2f' || echo '%.0f')"
+}
+total_errors() { # prefix
+    awk -F'	' -v pre="$1-" 'index($1, pre) == 1 && substr($1, length(pre) + 1) ~ /^[0-9]+$/ { n += $5 + $6 }
+        END { print n + 0 }' "$RESULTS"
+}
 cpu_cell() { echo "$(get "$1" 8) / $(get "$1" 9) / $(else_cell "$1")"; }
 
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
@@ -424,26 +483,28 @@ cp "$RESULTS" "$OUT/results.tsv"
     echo "- Load: \`wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency URL\` (keep-alive), after a $WARMUP warm-up;" \
          "load generator and server share the same $(nproc) cores"
     echo "- Load average before/after: $LOAD_BEFORE / $LOAD_AFTER; run took ${ELAPSED} s"
-    echo "- Pages: home \`/\` ($HOME_BYTES bytes), article \`$ARTICLE\` ($ARTICLE_BYTES bytes)"
+    echo "- nginx: worker_processes auto ($(nproc)), access_log off, sendfile, open_file_cache, keepalive_requests 1000000;" \
+         "serves the very body bytes Tribune sent, with its own (fewer) headers"
+    echo "- Pages: home \`/\` ($HOME_BYTES bytes of body), article \`$ARTICLE\` ($ARTICLE_BYTES bytes of body)"
     echo "- CPU columns: cores used during the run by the server / by wrk / by everything else on the machine" \
          "(\"else\" well above 0 means someone else's work, e.g. a compile, disturbed that run)"
     echo
     echo "### 1. Demo newsroom, page cache on, against nginx serving the same bytes"
     echo
-    echo "| Page | Server | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Tribune / nginx | Target ≥ 0.7 |"
-    echo "|---|---|---:|---:|---:|---|---|---:|---|"
+    echo "| Page | Server | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Server CPU per request (µs) | Bytes per response | Tribune / nginx | Target ≥ 0.7 |"
+    echo "|---|---|---:|---:|---:|---|---|---:|---:|---:|---|"
     for page in home article; do
         r="$(ratio "$(get "demo-cache-$page" 2)" "$(get "nginx-$page" 2)")"
-        echo "| $page | Tribune | $(get "demo-cache-$page" 2) | $(get "demo-cache-$page" 3) | $(get "demo-cache-$page" 4) | $(errors_cell "demo-cache-$page") | $(cpu_cell "demo-cache-$page") | $r | $(verdict_ge "$r" 0.7) |"
-        echo "| $page | nginx (static) | $(get "nginx-$page" 2) | $(get "nginx-$page" 3) | $(get "nginx-$page" 4) | $(errors_cell "nginx-$page") | $(cpu_cell "nginx-$page") | | |"
+        echo "| $page | Tribune | $(get "demo-cache-$page" 2) | $(get "demo-cache-$page" 3) | $(get "demo-cache-$page" 4) | $(errors_cell "demo-cache-$page") | $(cpu_cell "demo-cache-$page") | $(get "demo-cache-$page" 12) | $(get "demo-cache-$page" 13) | $r | $(verdict_ge "$r" 0.7) |"
+        echo "| $page | nginx (static) | $(get "nginx-$page" 2) | $(get "nginx-$page" 3) | $(get "nginx-$page" 4) | $(errors_cell "nginx-$page") | $(cpu_cell "nginx-$page") | $(get "nginx-$page" 12) | $(get "nginx-$page" 13) | | |"
     done
     echo
     echo "### 2. Demo newsroom, page cache off (\`--no-page-cache\`: every request renders)"
     echo
-    echo "| Page | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Cache off / cache on (req/s) |"
-    echo "|---|---:|---:|---:|---|---|---:|"
+    echo "| Page | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Server CPU per request (µs) | Cache off / cache on (req/s) |"
+    echo "|---|---:|---:|---:|---|---|---:|---:|"
     for page in home article; do
-        echo "| $page | $(get "demo-nocache-$page" 2) | $(get "demo-nocache-$page" 3) | $(get "demo-nocache-$page" 4) | $(errors_cell "demo-nocache-$page") | $(cpu_cell "demo-nocache-$page") | $(ratio "$(get "demo-nocache-$page" 2)" "$(get "demo-cache-$page" 2)") |"
+        echo "| $page | $(get "demo-nocache-$page" 2) | $(get "demo-nocache-$page" 3) | $(get "demo-nocache-$page" 4) | $(errors_cell "demo-nocache-$page") | $(cpu_cell "demo-nocache-$page") | $(get "demo-nocache-$page" 12) | $(ratio "$(get "demo-nocache-$page" 2)" "$(get "demo-cache-$page" 2)") |"
     done
     echo
     echo "### 3. Peak memory (VmHWM after all of the process's runs) and idle CPU"
@@ -461,19 +522,29 @@ cp "$RESULTS" "$OUT/results.tsv"
     echo
     echo "### 4. How cost grows: demo + $SMALL vs demo + $LARGE generated articles"
     echo
-    echo "Article page: \`${SCALE_ARTICLE[$SMALL]}\` ($SMALL) / \`${SCALE_ARTICLE[$LARGE]}\` ($LARGE), the first article on each home page."
+    echo "Article page: \`${SCALE_ARTICLE[$SMALL]}\` ($SMALL) / \`${SCALE_ARTICLE[$LARGE]}\` ($LARGE), the first article on each home page." \
+         "Both databases served at once and measured alternately, $ROUNDS rounds; figures are medians over the rounds (every run is listed below)."
     echo
-    echo "| Page | Page cache | p99 @ $SMALL (ms) | p99 @ $LARGE (ms) | p99 ratio | Target ≤ 1.20 | req/s @ $SMALL / $LARGE | p50 (ms) @ $SMALL / $LARGE | CPU else @ $SMALL / $LARGE | Errors |"
+    echo "| Page | Page cache | p99 @ $SMALL (ms) | p99 @ $LARGE (ms) | p99 ratio | Target ≤ 1.20 | req/s @ $SMALL / $LARGE | p50 (ms) @ $SMALL / $LARGE | Server CPU per request (µs) @ $SMALL / $LARGE | Errors |"
     echo "|---|---|---:|---:|---:|---|---|---|---|---|"
     for mode in nocache cache; do
         for page in home article; do
             a="$SMALL-$mode-$page"; b="$LARGE-$mode-$page"
-            r="$(ratio "$(get "$b" 4)" "$(get "$a" 4)")"
-            e="$(errors_cell "$a") / $(errors_cell "$b")"; [ "$e" = "0 / 0" ] && e=0
+            r="$(ratio "$(median "$b" 4)" "$(median "$a" 4)")"
+            e="$(total_errors "$a") / $(total_errors "$b")"; [ "$e" = "0 / 0" ] && e=0
             label="on"; [ "$mode" = nocache ] && label="off"
-            echo "| $page | $label | $(get "$a" 4) | $(get "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(get "$a" 2) / $(get "$b" 2) | $(get "$a" 3) / $(get "$b" 3) | $(else_cell "$a") / $(else_cell "$b") | $e |"
+            echo "| $page | $label | $(median "$a" 4) | $(median "$b" 4) | $r | $(verdict_le "$r" 1.2) | $(median "$a" 2) / $(median "$b" 2) | $(median "$a" 3) / $(median "$b" 3) | $(median "$a" 12) / $(median "$b" 12) | $e |"
         done
     done
+    echo
+    echo "Every run of the comparison, in the order measured:"
+    echo
+    echo "| Run | Requests/s | p50 (ms) | p99 (ms) | Errors | CPU server / wrk / else | Server CPU per request (µs) |"
+    echo "|---|---:|---:|---:|---|---|---:|"
+    while IFS=$'\t' read -r id _; do
+        case "$id" in "$SMALL"-*|"$LARGE"-*) ;; *) continue ;; esac
+        echo "| $id | $(get "$id" 2) | $(get "$id" 3) | $(get "$id" 4) | $(errors_cell "$id") | $(cpu_cell "$id") | $(get "$id" 12) |"
+    done <"$RESULTS"
     echo
     echo "Errors = wrk's \"Non-2xx or 3xx responses\" plus socket errors (connect/read/write/timeout); raw wrk output is in bench/out/wrk-*.txt."
 } >"$OUT/results.md"
