@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::article::{Article, ArticleId, ArticleSummary, Author, NewArticle};
+use crate::article::{
+    Article, ArticleId, ArticleKind, ArticleSummary, Author, AuthorId, NewArticle, Photo,
+};
 use crate::topic::{NewTopic, Topic, TopicId};
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,90 @@ pub struct SaveOutcome {
     pub created: bool,
 }
 
+/// A stored photo with its id, for copying a site (`tribune copy`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoRecord {
+    pub id: i64,
+    pub photo: Photo,
+}
+
+/// An article row exactly as stored, visible or not, for copying a whole site between
+/// databases with every id kept (article URLs contain the id). Nothing is re-rendered: the
+/// teaser and body HTML travel as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleRecord {
+    pub id: ArticleId,
+    pub external_key: Option<String>,
+    pub slug: String,
+    pub title: String,
+    pub kind: ArticleKind,
+    pub source: Option<String>,
+    pub author_id: AuthorId,
+    /// `false` for an article taken off the site (status "draft").
+    pub published: bool,
+    pub published_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lead: String,
+    pub teaser: String,
+    pub body_markdown: String,
+    pub body_html: String,
+    pub photo_id: Option<i64>,
+    pub comment_count: i64,
+    /// Topic ids, lowest first.
+    pub topics: Vec<TopicId>,
+    /// Related article ids in the order the page shows them.
+    pub related: Vec<ArticleId>,
+}
+
+/// The related links of one article, in the order its page shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedLinks {
+    pub article_id: ArticleId,
+    pub related: Vec<ArticleId>,
+}
+
+impl RelatedLinks {
+    pub fn of(a: &ArticleRecord) -> Self {
+        Self {
+            article_id: a.id,
+            related: a.related.clone(),
+        }
+    }
+}
+
+/// How many rows each table of a site holds: what `tribune copy` compares at the end.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SiteCounts {
+    pub authors: i64,
+    pub topics: i64,
+    pub aliases: i64,
+    pub photos: i64,
+    pub articles: i64,
+    pub article_topics: i64,
+    pub related: i64,
+}
+
+impl SiteCounts {
+    /// (table name, rows), in the order a copy fills them.
+    pub fn tables(&self) -> [(&'static str, i64); 7] {
+        [
+            ("authors", self.authors),
+            ("topics", self.topics),
+            ("topic_aliases", self.aliases),
+            ("photos", self.photos),
+            ("articles", self.articles),
+            ("article_topics", self.article_topics),
+            ("related_articles", self.related),
+        ]
+    }
+
+    /// Whether the site holds anything at all.
+    pub fn is_empty(&self) -> bool {
+        self.tables().iter().all(|(_, n)| *n == 0)
+    }
+}
+
 /// Everything Tribune keeps. "Visible" means published and its time (`now`) has come.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -148,6 +234,38 @@ pub trait Store: Send + Sync + 'static {
         after: DateTime<Utc>,
         upto: DateTime<Utc>,
     ) -> StoreResult<Vec<ArticleId>>;
+
+    // Copying a whole site to another database (`tribune copy`). Ids are kept; a row whose
+    // id already exists in the target is overwritten. Restores write no change log: a site
+    // made by copying has nothing to announce.
+
+    /// Every photo, lowest id first.
+    async fn photos(&self) -> StoreResult<Vec<PhotoRecord>>;
+    /// Up to `limit` articles with ids above `after_id`, visible or not, lowest id first.
+    async fn export_articles(
+        &self,
+        after_id: ArticleId,
+        limit: u32,
+    ) -> StoreResult<Vec<ArticleRecord>>;
+    /// Writes authors, topics (with their aliases) and photos with their ids, in one
+    /// transaction. Name and alias keys are worked out again from the names.
+    async fn restore_people_and_topics(
+        &self,
+        authors: &[Author],
+        topics: &[Topic],
+        photos: &[PhotoRecord],
+    ) -> StoreResult<()>;
+    /// Writes articles with their ids and topic links, in one transaction; their authors,
+    /// topics and photos must be there. Related links are left out (and any the target had
+    /// for these articles removed): they may point at articles of a later batch, so they come
+    /// with [`Store::restore_related`] once every article is in.
+    async fn restore_articles(&self, batch: &[ArticleRecord]) -> StoreResult<()>;
+    /// Replaces the related links of these articles, in one transaction; every article
+    /// named must be there.
+    async fn restore_related(&self, links: &[RelatedLinks]) -> StoreResult<()>;
+    /// After the last restore: makes new rows get ids past the copied ones.
+    async fn finish_restore(&self) -> StoreResult<()>;
+    async fn site_counts(&self) -> StoreResult<SiteCounts>;
 }
 
 #[cfg(test)]

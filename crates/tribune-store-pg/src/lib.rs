@@ -6,6 +6,7 @@
 //! Every article write also notifies [`CHANNEL`] with the article id; PostgreSQL delivers
 //! that only when the write commits.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,10 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow}
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
-use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult, Woke};
+use tribune_core::store::{
+    ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
+    StoreError, StoreResult, Woke,
+};
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
@@ -134,6 +138,70 @@ fn check_storable(a: &NewArticle) -> StoreResult<()> {
     Ok(())
 }
 
+/// What PostgreSQL cannot store, for a copied article: refused with the article's id rather
+/// than as a bare database error.
+fn check_record_storable(a: &ArticleRecord) -> StoreResult<()> {
+    let texts = [
+        a.external_key.as_deref(),
+        Some(a.slug.as_str()),
+        Some(a.title.as_str()),
+        a.source.as_deref(),
+        Some(a.lead.as_str()),
+        Some(a.teaser.as_str()),
+        Some(a.body_markdown.as_str()),
+        Some(a.body_html.as_str()),
+    ];
+    if texts.into_iter().flatten().any(has_nul) {
+        return Err(StoreError::Invalid(format!(
+            "article {}: text contains a NUL character, which PostgreSQL cannot store",
+            a.id
+        )));
+    }
+    if [a.published_at, a.created_at, a.updated_at]
+        .iter()
+        .any(|t| t.timestamp_millis() < EARLIEST_MS)
+    {
+        return Err(StoreError::Invalid(format!(
+            "article {}: a time before 4714 BC, which PostgreSQL cannot store",
+            a.id
+        )));
+    }
+    Ok(())
+}
+
+/// The same for authors, topics and photos.
+fn check_people_storable(
+    authors: &[Author],
+    topics: &[Topic],
+    photos: &[PhotoRecord],
+) -> StoreResult<()> {
+    let nul = |what: String| {
+        Err(StoreError::Invalid(format!(
+            "{what}: text contains a NUL character, which PostgreSQL cannot store"
+        )))
+    };
+    for a in authors {
+        if has_nul(&a.name) || has_nul(&a.slug) {
+            return nul(format!("author {}", a.id));
+        }
+    }
+    for t in topics {
+        if has_nul(&t.name) || has_nul(&t.slug) || t.aliases.iter().any(|a| has_nul(a)) {
+            return nul(format!("topic {}", t.id));
+        }
+    }
+    for p in photos {
+        let photo = &p.photo;
+        if has_nul(&photo.path)
+            || has_nul(&photo.credit)
+            || photo.caption.as_deref().is_some_and(has_nul)
+        {
+            return nul(format!("photo {}", p.id));
+        }
+    }
+    Ok(())
+}
+
 /// Schema names [`PgStore::connect_in_schema`] accepts: `[a-z0-9_]`, at most 63 bytes, not
 /// PostgreSQL's own `pg_` prefix. Safe to put in SQL between double quotes.
 fn valid_schema(schema: &str) -> bool {
@@ -153,6 +221,22 @@ async fn lock(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
         .await
         .map_err(db)?;
     Ok(())
+}
+
+/// Commits a write transaction whose work went well; otherwise rolls it back explicitly (a
+/// dropped transaction would keep the write lock until its connection is next used) and
+/// hands on the error.
+async fn finish(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    done: StoreResult<()>,
+) -> StoreResult<()> {
+    match done {
+        Ok(()) => tx.commit().await.map_err(db),
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
 }
 
 impl PgStore {
@@ -538,6 +622,325 @@ impl PgStore {
             id,
             created: existing.is_none(),
         })
+    }
+
+    /// Authors, topics with aliases and photos with their ids, inside the caller's
+    /// transaction (which holds the write lock); a row with the same id is overwritten.
+    async fn restore_people_and_topics_in(
+        tx: &mut PgConnection,
+        authors: &[Author],
+        topics: &[Topic],
+        photos: &[PhotoRecord],
+    ) -> StoreResult<()> {
+        check_people_storable(authors, topics, photos)?;
+        for a in authors {
+            sqlx::query(
+                "INSERT INTO authors (id, name, name_key, slug) OVERRIDING SYSTEM VALUE
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                    name_key = excluded.name_key, slug = excluded.slug",
+            )
+            .bind(a.id)
+            .bind(&a.name)
+            .bind(fold_name(&a.name))
+            .bind(&a.slug)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        for t in topics {
+            sqlx::query(
+                "INSERT INTO topics (id, name, name_key, slug, kind) OVERRIDING SYSTEM VALUE
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                    name_key = excluded.name_key, slug = excluded.slug, kind = excluded.kind",
+            )
+            .bind(t.id)
+            .bind(&t.name)
+            .bind(fold_name(&t.name))
+            .bind(&t.slug)
+            .bind(t.kind.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query("DELETE FROM topic_aliases WHERE topic_id = $1")
+                .bind(t.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            for alias in &t.aliases {
+                sqlx::query(
+                    "INSERT INTO topic_aliases (topic_id, alias, alias_key) VALUES ($1, $2, $3)
+                     ON CONFLICT DO NOTHING",
+                )
+                .bind(t.id)
+                .bind(alias)
+                .bind(fold_name(alias))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        for p in photos {
+            sqlx::query(
+                "INSERT INTO photos (id, path, credit, caption, width, height)
+                 OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (id) DO UPDATE SET path = excluded.path, credit = excluded.credit,
+                    caption = excluded.caption, width = excluded.width, height = excluded.height",
+            )
+            .bind(p.id)
+            .bind(&p.photo.path)
+            .bind(&p.photo.credit)
+            .bind(p.photo.caption.as_deref())
+            .bind(i64::from(p.photo.width))
+            .bind(i64::from(p.photo.height))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Articles with their ids and topic links, a batch per statement, inside the caller's
+    /// transaction (which holds the write lock); their old related links (if the target had
+    /// these ids) are removed.
+    async fn restore_articles_in(
+        tx: &mut PgConnection,
+        batch: &[ArticleRecord],
+    ) -> StoreResult<()> {
+        for a in batch {
+            check_record_storable(a)?;
+        }
+        let ids: Vec<i64> = batch.iter().map(|a| a.id).collect();
+        sqlx::query(
+            "INSERT INTO articles (id, external_key, slug, title, kind, source, author_id,
+                status, published_at, created_at, updated_at, lead, teaser, body_markdown,
+                body_html, photo_id, comment_count)
+             OVERRIDING SYSTEM VALUE
+             SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                $6::text[], $7::bigint[], $8::text[], $9::timestamptz[], $10::timestamptz[],
+                $11::timestamptz[], $12::text[], $13::text[], $14::text[], $15::text[],
+                $16::bigint[], $17::bigint[])
+             ON CONFLICT (id) DO UPDATE SET external_key = excluded.external_key,
+                slug = excluded.slug, title = excluded.title, kind = excluded.kind,
+                source = excluded.source, author_id = excluded.author_id,
+                status = excluded.status, published_at = excluded.published_at,
+                created_at = excluded.created_at, updated_at = excluded.updated_at,
+                lead = excluded.lead, teaser = excluded.teaser,
+                body_markdown = excluded.body_markdown, body_html = excluded.body_html,
+                photo_id = excluded.photo_id, comment_count = excluded.comment_count",
+        )
+        .bind(&ids)
+        .bind(
+            batch
+                .iter()
+                .map(|a| a.external_key.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(batch.iter().map(|a| a.slug.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| a.title.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| a.kind.as_str()).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|a| a.source.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind(batch.iter().map(|a| a.author_id).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|a| if a.published { "published" } else { "draft" })
+                .collect::<Vec<_>>(),
+        )
+        .bind(batch.iter().map(|a| ms(a.published_at)).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| ms(a.created_at)).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| ms(a.updated_at)).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| a.lead.as_str()).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| a.teaser.as_str()).collect::<Vec<_>>())
+        .bind(
+            batch
+                .iter()
+                .map(|a| a.body_markdown.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            batch
+                .iter()
+                .map(|a| a.body_html.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind(batch.iter().map(|a| a.photo_id).collect::<Vec<_>>())
+        .bind(batch.iter().map(|a| a.comment_count).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("DELETE FROM article_topics WHERE article_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let links: Vec<(i64, i64, DateTime<Utc>)> = batch
+            .iter()
+            .flat_map(|a| a.topics.iter().map(|t| (a.id, *t, ms(a.published_at))))
+            .collect();
+        sqlx::query(
+            "INSERT INTO article_topics (article_id, topic_id, published_at)
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::timestamptz[])
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(links.iter().map(|l| l.0).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.1).collect::<Vec<_>>())
+        .bind(links.iter().map(|l| l.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        sqlx::query("DELETE FROM related_articles WHERE article_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Replaces the related links of these articles, inside the caller's transaction.
+    async fn restore_related_in(tx: &mut PgConnection, links: &[RelatedLinks]) -> StoreResult<()> {
+        let ids: Vec<i64> = links.iter().map(|l| l.article_id).collect();
+        sqlx::query("DELETE FROM related_articles WHERE article_id = ANY($1)")
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let rows: Vec<(i64, i64, i64)> = links
+            .iter()
+            .flat_map(|l| {
+                l.related.iter().enumerate().map(|(position, related)| {
+                    (
+                        l.article_id,
+                        *related,
+                        i64::try_from(position).unwrap_or(i64::MAX),
+                    )
+                })
+            })
+            .collect();
+        sqlx::query(
+            "INSERT INTO related_articles (article_id, related_id, position)
+             SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::bigint[])
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.1).collect::<Vec<_>>())
+        .bind(rows.iter().map(|r| r.2).collect::<Vec<_>>())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Moves each identity past the highest copied id and refreshes the planner's
+    /// statistics, inside the caller's transaction (which holds the write lock).
+    async fn finish_restore_in(tx: &mut PgConnection) -> StoreResult<()> {
+        for table in ["authors", "photos", "topics", "articles"] {
+            // The table names are constants above, safe between double quotes.
+            sqlx::query(AssertSqlSafe(format!(
+                "SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), MAX(id))
+                 FROM \"{table}\" HAVING MAX(id) IS NOT NULL"
+            )))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        sqlx::raw_sql(
+            "ANALYZE authors, photos, topics, topic_aliases, articles, article_topics,
+                related_articles",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Up to `limit` article rows after `after_id` with their links, inside one read
+    /// transaction whose snapshot holds for all three queries.
+    async fn export_articles_in(
+        tx: &mut PgConnection,
+        after_id: ArticleId,
+        limit: u32,
+    ) -> StoreResult<Vec<ArticleRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, external_key, slug, title, kind, source, author_id, status,
+                    published_at, created_at, updated_at, lead, teaser, body_markdown,
+                    body_html, photo_id, comment_count
+             FROM articles WHERE id > $1 ORDER BY id LIMIT $2",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let mut records = rows
+            .iter()
+            .map(|r| {
+                Ok(ArticleRecord {
+                    id: r.try_get(0).map_err(db)?,
+                    external_key: r.try_get(1).map_err(db)?,
+                    slug: r.try_get(2).map_err(db)?,
+                    title: r.try_get(3).map_err(db)?,
+                    kind: kind_of(r.try_get(4).map_err(db)?)?,
+                    source: r.try_get(5).map_err(db)?,
+                    author_id: r.try_get(6).map_err(db)?,
+                    published: r.try_get::<&str, _>(7).map_err(db)? == "published",
+                    published_at: r.try_get(8).map_err(db)?,
+                    created_at: r.try_get(9).map_err(db)?,
+                    updated_at: r.try_get(10).map_err(db)?,
+                    lead: r.try_get(11).map_err(db)?,
+                    teaser: r.try_get(12).map_err(db)?,
+                    body_markdown: r.try_get(13).map_err(db)?,
+                    body_html: r.try_get(14).map_err(db)?,
+                    photo_id: r.try_get(15).map_err(db)?,
+                    comment_count: r.try_get(16).map_err(db)?,
+                    topics: Vec::new(),
+                    related: Vec::new(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Ok(records);
+        };
+        let (first, last) = (first.id, last.id);
+        let index: HashMap<ArticleId, usize> =
+            records.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        let topics = sqlx::query(
+            "SELECT article_id, topic_id FROM article_topics
+             WHERE article_id BETWEEN $1 AND $2 ORDER BY article_id, topic_id",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for r in &topics {
+            let id: ArticleId = r.try_get(0).map_err(db)?;
+            if let Some(&i) = index.get(&id) {
+                records[i].topics.push(r.try_get(1).map_err(db)?);
+            }
+        }
+        let related = sqlx::query(
+            "SELECT article_id, related_id FROM related_articles
+             WHERE article_id BETWEEN $1 AND $2 ORDER BY article_id, position",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for r in &related {
+            let id: ArticleId = r.try_get(0).map_err(db)?;
+            if let Some(&i) = index.get(&id) {
+                records[i].related.push(r.try_get(1).map_err(db)?);
+            }
+        }
+        Ok(records)
     }
 
     async fn article_topics(&self, id: ArticleId) -> StoreResult<Vec<TopicRef>> {
@@ -1034,6 +1437,117 @@ impl Store for PgStore {
         .await
         .map_err(db)?;
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+
+    async fn photos(&self) -> StoreResult<Vec<PhotoRecord>> {
+        let rows =
+            sqlx::query("SELECT id, path, credit, caption, width, height FROM photos ORDER BY id")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(PhotoRecord {
+                    id: r.try_get(0).map_err(db)?,
+                    photo: Photo {
+                        path: r.try_get(1).map_err(db)?,
+                        credit: r.try_get(2).map_err(db)?,
+                        caption: r.try_get(3).map_err(db)?,
+                        width: u32::try_from(r.try_get::<i64, _>(4).map_err(db)?).unwrap_or(0),
+                        height: u32::try_from(r.try_get::<i64, _>(5).map_err(db)?).unwrap_or(0),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn export_articles(
+        &self,
+        after_id: ArticleId,
+        limit: u32,
+    ) -> StoreResult<Vec<ArticleRecord>> {
+        let mut tx = self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await
+            .map_err(db)?;
+        match Self::export_articles_in(&mut tx, after_id, limit).await {
+            Ok(records) => {
+                tx.commit().await.map_err(db)?;
+                Ok(records)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    #[instrument(skip_all)]
+    async fn restore_people_and_topics(
+        &self,
+        authors: &[Author],
+        topics: &[Topic],
+        photos: &[PhotoRecord],
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = match lock(&mut tx, LOCK_WRITE).await {
+            Ok(()) => Self::restore_people_and_topics_in(&mut tx, authors, topics, photos).await,
+            Err(e) => Err(e),
+        };
+        finish(tx, done).await
+    }
+
+    #[instrument(skip_all)]
+    async fn restore_articles(&self, batch: &[ArticleRecord]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = match lock(&mut tx, LOCK_WRITE).await {
+            Ok(()) => Self::restore_articles_in(&mut tx, batch).await,
+            Err(e) => Err(e),
+        };
+        finish(tx, done).await
+    }
+
+    #[instrument(skip_all)]
+    async fn restore_related(&self, links: &[RelatedLinks]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = match lock(&mut tx, LOCK_WRITE).await {
+            Ok(()) => Self::restore_related_in(&mut tx, links).await,
+            Err(e) => Err(e),
+        };
+        finish(tx, done).await
+    }
+
+    #[instrument(skip_all)]
+    async fn finish_restore(&self) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = match lock(&mut tx, LOCK_WRITE).await {
+            Ok(()) => Self::finish_restore_in(&mut tx).await,
+            Err(e) => Err(e),
+        };
+        finish(tx, done).await
+    }
+
+    async fn site_counts(&self) -> StoreResult<SiteCounts> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM topics),
+                    (SELECT COUNT(*) FROM topic_aliases), (SELECT COUNT(*) FROM photos),
+                    (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM article_topics),
+                    (SELECT COUNT(*) FROM related_articles)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(SiteCounts {
+            authors: r.try_get(0).map_err(db)?,
+            topics: r.try_get(1).map_err(db)?,
+            aliases: r.try_get(2).map_err(db)?,
+            photos: r.try_get(3).map_err(db)?,
+            articles: r.try_get(4).map_err(db)?,
+            article_topics: r.try_get(5).map_err(db)?,
+            related: r.try_get(6).map_err(db)?,
+        })
     }
 }
 

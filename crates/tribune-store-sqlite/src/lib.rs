@@ -2,6 +2,7 @@
 //! keys on. Reads use a pool; writes go through a single connection so they never fight over
 //! the write lock.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,7 +16,10 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row, SqliteConnection};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
-use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult, Woke};
+use tribune_core::store::{
+    ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
+    StoreError, StoreResult, Woke,
+};
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
@@ -384,6 +388,257 @@ impl SqliteStore {
                 })
             })
             .collect()
+    }
+
+    /// Authors, topics with aliases and photos with their ids, inside the caller's
+    /// transaction; a row with the same id is overwritten.
+    async fn restore_people_and_topics_in(
+        tx: &mut SqliteConnection,
+        authors: &[Author],
+        topics: &[Topic],
+        photos: &[PhotoRecord],
+    ) -> StoreResult<()> {
+        for a in authors {
+            sqlx::query(
+                "INSERT INTO authors (id, name, name_key, slug) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                    name_key = excluded.name_key, slug = excluded.slug",
+            )
+            .bind(a.id)
+            .bind(&a.name)
+            .bind(fold_name(&a.name))
+            .bind(&a.slug)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        for t in topics {
+            sqlx::query(
+                "INSERT INTO topics (id, name, name_key, slug, kind) VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+                    name_key = excluded.name_key, slug = excluded.slug, kind = excluded.kind",
+            )
+            .bind(t.id)
+            .bind(&t.name)
+            .bind(fold_name(&t.name))
+            .bind(&t.slug)
+            .bind(t.kind.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query("DELETE FROM topic_aliases WHERE topic_id = ?")
+                .bind(t.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            for alias in &t.aliases {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO topic_aliases (topic_id, alias, alias_key)
+                     VALUES (?, ?, ?)",
+                )
+                .bind(t.id)
+                .bind(alias)
+                .bind(fold_name(alias))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        for p in photos {
+            sqlx::query(
+                "INSERT INTO photos (id, path, credit, caption, width, height)
+                 VALUES (?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET path = excluded.path, credit = excluded.credit,
+                    caption = excluded.caption, width = excluded.width, height = excluded.height",
+            )
+            .bind(p.id)
+            .bind(&p.photo.path)
+            .bind(&p.photo.credit)
+            .bind(p.photo.caption.as_deref())
+            .bind(i64::from(p.photo.width))
+            .bind(i64::from(p.photo.height))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Articles with their ids and topic links, inside the caller's transaction; their old
+    /// related links (if the target had these ids) are removed.
+    async fn restore_articles_in(
+        tx: &mut SqliteConnection,
+        batch: &[ArticleRecord],
+    ) -> StoreResult<()> {
+        for a in batch {
+            sqlx::query(
+                "INSERT INTO articles (id, external_key, slug, title, kind, source, author_id,
+                    status, published_at, created_at, updated_at, lead, teaser, body_markdown,
+                    body_html, photo_id, comment_count)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 ON CONFLICT (id) DO UPDATE SET external_key = excluded.external_key,
+                    slug = excluded.slug, title = excluded.title, kind = excluded.kind,
+                    source = excluded.source, author_id = excluded.author_id,
+                    status = excluded.status, published_at = excluded.published_at,
+                    created_at = excluded.created_at, updated_at = excluded.updated_at,
+                    lead = excluded.lead, teaser = excluded.teaser,
+                    body_markdown = excluded.body_markdown, body_html = excluded.body_html,
+                    photo_id = excluded.photo_id, comment_count = excluded.comment_count",
+            )
+            .bind(a.id)
+            .bind(a.external_key.as_deref())
+            .bind(&a.slug)
+            .bind(&a.title)
+            .bind(a.kind.as_str())
+            .bind(a.source.as_deref())
+            .bind(a.author_id)
+            .bind(if a.published { "published" } else { "draft" })
+            .bind(ms(a.published_at))
+            .bind(ms(a.created_at))
+            .bind(ms(a.updated_at))
+            .bind(&a.lead)
+            .bind(&a.teaser)
+            .bind(&a.body_markdown)
+            .bind(&a.body_html)
+            .bind(a.photo_id)
+            .bind(a.comment_count)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            sqlx::query("DELETE FROM article_topics WHERE article_id = ?")
+                .bind(a.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            for topic in &a.topics {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO article_topics (article_id, topic_id, published_at)
+                     VALUES (?, ?, ?)",
+                )
+                .bind(a.id)
+                .bind(topic)
+                .bind(ms(a.published_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
+                .bind(a.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces the related links of these articles, inside the caller's transaction.
+    async fn restore_related_in(
+        tx: &mut SqliteConnection,
+        links: &[RelatedLinks],
+    ) -> StoreResult<()> {
+        for l in links {
+            sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
+                .bind(l.article_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            for (position, related) in l.related.iter().enumerate() {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO related_articles (article_id, related_id, position)
+                     VALUES (?, ?, ?)",
+                )
+                .bind(l.article_id)
+                .bind(related)
+                .bind(i64::try_from(position).unwrap_or(i64::MAX))
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to `limit` article rows after `after_id` with their links, inside one read
+    /// transaction so rows and links agree.
+    async fn export_articles_in(
+        tx: &mut SqliteConnection,
+        after_id: ArticleId,
+        limit: u32,
+    ) -> StoreResult<Vec<ArticleRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, external_key, slug, title, kind, source, author_id, status,
+                    published_at, created_at, updated_at, lead, teaser, body_markdown,
+                    body_html, photo_id, comment_count
+             FROM articles WHERE id > ? ORDER BY id LIMIT ?",
+        )
+        .bind(after_id)
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let mut records = rows
+            .iter()
+            .map(|r| {
+                Ok(ArticleRecord {
+                    id: r.try_get(0).map_err(db)?,
+                    external_key: r.try_get(1).map_err(db)?,
+                    slug: r.try_get(2).map_err(db)?,
+                    title: r.try_get(3).map_err(db)?,
+                    kind: kind_of(r.try_get(4).map_err(db)?)?,
+                    source: r.try_get(5).map_err(db)?,
+                    author_id: r.try_get(6).map_err(db)?,
+                    published: r.try_get::<&str, _>(7).map_err(db)? == "published",
+                    published_at: from_ms(r.try_get(8).map_err(db)?),
+                    created_at: from_ms(r.try_get(9).map_err(db)?),
+                    updated_at: from_ms(r.try_get(10).map_err(db)?),
+                    lead: r.try_get(11).map_err(db)?,
+                    teaser: r.try_get(12).map_err(db)?,
+                    body_markdown: r.try_get(13).map_err(db)?,
+                    body_html: r.try_get(14).map_err(db)?,
+                    photo_id: r.try_get(15).map_err(db)?,
+                    comment_count: r.try_get(16).map_err(db)?,
+                    topics: Vec::new(),
+                    related: Vec::new(),
+                })
+            })
+            .collect::<StoreResult<Vec<_>>>()?;
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            return Ok(records);
+        };
+        let (first, last) = (first.id, last.id);
+        let index: HashMap<ArticleId, usize> =
+            records.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        let topics = sqlx::query(
+            "SELECT article_id, topic_id FROM article_topics
+             WHERE article_id BETWEEN ? AND ? ORDER BY article_id, topic_id",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for r in &topics {
+            let id: ArticleId = r.try_get(0).map_err(db)?;
+            if let Some(&i) = index.get(&id) {
+                records[i].topics.push(r.try_get(1).map_err(db)?);
+            }
+        }
+        let related = sqlx::query(
+            "SELECT article_id, related_id FROM related_articles
+             WHERE article_id BETWEEN ? AND ? ORDER BY article_id, position",
+        )
+        .bind(first)
+        .bind(last)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for r in &related {
+            let id: ArticleId = r.try_get(0).map_err(db)?;
+            if let Some(&i) = index.get(&id) {
+                records[i].related.push(r.try_get(1).map_err(db)?);
+            }
+        }
+        Ok(records)
     }
 }
 
@@ -798,5 +1053,113 @@ impl Store for SqliteStore {
         .await
         .map_err(db)?;
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+
+    async fn photos(&self) -> StoreResult<Vec<PhotoRecord>> {
+        let rows =
+            sqlx::query("SELECT id, path, credit, caption, width, height FROM photos ORDER BY id")
+                .fetch_all(&self.read)
+                .await
+                .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(PhotoRecord {
+                    id: r.try_get(0).map_err(db)?,
+                    photo: Photo {
+                        path: r.try_get(1).map_err(db)?,
+                        credit: r.try_get(2).map_err(db)?,
+                        caption: r.try_get(3).map_err(db)?,
+                        width: u32::try_from(r.try_get::<i64, _>(4).map_err(db)?).unwrap_or(0),
+                        height: u32::try_from(r.try_get::<i64, _>(5).map_err(db)?).unwrap_or(0),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn export_articles(
+        &self,
+        after_id: ArticleId,
+        limit: u32,
+    ) -> StoreResult<Vec<ArticleRecord>> {
+        let mut tx = self.read.begin().await.map_err(db)?;
+        match Self::export_articles_in(&mut tx, after_id, limit).await {
+            Ok(records) => {
+                tx.commit().await.map_err(db)?;
+                Ok(records)
+            }
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    #[instrument(skip_all)]
+    async fn restore_people_and_topics(
+        &self,
+        authors: &[Author],
+        topics: &[Topic],
+        photos: &[PhotoRecord],
+    ) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        match Self::restore_people_and_topics_in(&mut tx, authors, topics, photos).await {
+            Ok(()) => tx.commit().await.map_err(db),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    #[instrument(skip_all)]
+    async fn restore_articles(&self, batch: &[ArticleRecord]) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        match Self::restore_articles_in(&mut tx, batch).await {
+            Ok(()) => tx.commit().await.map_err(db),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    #[instrument(skip_all)]
+    async fn restore_related(&self, links: &[RelatedLinks]) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        match Self::restore_related_in(&mut tx, links).await {
+            Ok(()) => tx.commit().await.map_err(db),
+            Err(e) => {
+                let _ = tx.rollback().await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Nothing to do: SQLite gives a new row the id after the highest one there.
+    async fn finish_restore(&self) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn site_counts(&self) -> StoreResult<SiteCounts> {
+        let r = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM topics),
+                    (SELECT COUNT(*) FROM topic_aliases), (SELECT COUNT(*) FROM photos),
+                    (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM article_topics),
+                    (SELECT COUNT(*) FROM related_articles)",
+        )
+        .fetch_one(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(SiteCounts {
+            authors: r.try_get(0).map_err(db)?,
+            topics: r.try_get(1).map_err(db)?,
+            aliases: r.try_get(2).map_err(db)?,
+            photos: r.try_get(3).map_err(db)?,
+            articles: r.try_get(4).map_err(db)?,
+            article_topics: r.try_get(5).map_err(db)?,
+            related: r.try_get(6).map_err(db)?,
+        })
     }
 }

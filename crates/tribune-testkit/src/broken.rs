@@ -4,7 +4,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tribune_core::NewArticle;
 use tribune_core::article::{Article, ArticleId, ArticleSummary, Author};
-use tribune_core::store::{ArticleQuery, SaveOutcome, Store, StoreError, StoreResult};
+use tribune_core::store::{
+    ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
+    StoreError, StoreResult,
+};
 use tribune_core::topic::{NewTopic, Topic};
 
 pub struct BrokenStore;
@@ -75,6 +78,32 @@ impl Store for BrokenStore {
         gone()
     }
     async fn came_due(&self, _: DateTime<Utc>, _: DateTime<Utc>) -> StoreResult<Vec<ArticleId>> {
+        gone()
+    }
+    async fn photos(&self) -> StoreResult<Vec<PhotoRecord>> {
+        gone()
+    }
+    async fn export_articles(&self, _: ArticleId, _: u32) -> StoreResult<Vec<ArticleRecord>> {
+        gone()
+    }
+    async fn restore_people_and_topics(
+        &self,
+        _: &[Author],
+        _: &[Topic],
+        _: &[PhotoRecord],
+    ) -> StoreResult<()> {
+        gone()
+    }
+    async fn restore_articles(&self, _: &[ArticleRecord]) -> StoreResult<()> {
+        gone()
+    }
+    async fn restore_related(&self, _: &[RelatedLinks]) -> StoreResult<()> {
+        gone()
+    }
+    async fn finish_restore(&self) -> StoreResult<()> {
+        gone()
+    }
+    async fn site_counts(&self) -> StoreResult<SiteCounts> {
         gone()
     }
 }

@@ -1,5 +1,6 @@
-//! The `tribune` command: serve the site, migrate, import, load the demo.
+//! The `tribune` command: serve the site, migrate, import, load the demo, copy a site.
 
+pub mod copy;
 pub mod demo;
 pub mod import;
 pub mod media;

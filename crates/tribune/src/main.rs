@@ -1,10 +1,11 @@
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use tribune::{Database, Paths, app_state, chain, demo, import, open_store};
+use tribune::{Database, Paths, app_state, chain, copy, demo, import, open_store};
 use tribune_core::{Clock, SystemClock};
 
 #[derive(Parser)]
@@ -55,6 +56,20 @@ enum Command {
         /// Also add this many generated articles.
         #[arg(long, default_value_t = 0)]
         articles: usize,
+    },
+    /// Copy a whole site (every table, ids kept) to another database, e.g. from SQLite to
+    /// PostgreSQL. Photo files are not moved: their paths stay the same.
+    Copy {
+        /// The database to copy from: sqlite:PATH or postgres://USER@HOST/DB.
+        #[arg(long)]
+        from: String,
+        /// The database to copy into: postgres://USER@HOST/DB or sqlite:PATH.
+        #[arg(long)]
+        to: String,
+        /// Copy even into a database that holds a site: rows with the same ids are
+        /// overwritten.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -159,6 +174,51 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 let made = demo::generate(store.as_ref(), articles, clock.now()).await?;
                 println!("generated {made} more articles");
             }
+        }
+        Command::Copy { from, to, force } => {
+            let from = Database::parse(Some(&from), &paths)?;
+            let to = Database::parse(Some(&to), &paths)?;
+            if from == to {
+                return Err("--from and --to are the same database".into());
+            }
+            // Opening a SQLite file that is not there would make an empty one.
+            if let Database::Sqlite(path) = &from
+                && !path.is_file()
+            {
+                return Err(format!("{} does not exist", from.describe()));
+            }
+            let source = open_store(&from).await?;
+            let target = open_store(&to).await?;
+            eprintln!("copying {} to {}", from.describe(), to.describe());
+            // On a terminal one line per stage that counts up; in a log a line per batch.
+            let terminal = std::io::stderr().is_terminal();
+            let mut open_line = false;
+            let copied = copy::site(source.as_ref(), target.as_ref(), force, |p| {
+                if terminal {
+                    eprint!("\r{p}");
+                    open_line = p.done < p.total;
+                    if !open_line {
+                        eprintln!();
+                    }
+                } else {
+                    eprintln!("{p}");
+                }
+            })
+            .await;
+            if open_line {
+                eprintln!();
+            }
+            let copied = copied?;
+            println!(
+                "copied {} to {}: {}; the counts match",
+                from.describe(),
+                to.describe(),
+                copy::describe(&copied)
+            );
+            println!(
+                "photo files were not moved: rows name them by path, so serve the new database \
+                 with the same --media-dir (nodes may share one)"
+            );
         }
     }
     Ok(ExitCode::SUCCESS)
