@@ -53,6 +53,23 @@ fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
 
+/// Commits what went well; rolls back explicitly what did not.
+async fn finish<T>(
+    tx: sqlx::Transaction<'_, sqlx::Sqlite>,
+    done: StoreResult<T>,
+) -> StoreResult<T> {
+    match done {
+        Ok(v) => {
+            tx.commit().await.map_err(db)?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = tx.rollback().await;
+            Err(e)
+        }
+    }
+}
+
 fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
 }
@@ -1104,37 +1121,22 @@ impl Store for SqliteStore {
         photos: &[PhotoRecord],
     ) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        match Self::restore_people_and_topics_in(&mut tx, authors, topics, photos).await {
-            Ok(()) => tx.commit().await.map_err(db),
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
+        let done = Self::restore_people_and_topics_in(&mut tx, authors, topics, photos).await;
+        finish(tx, done).await
     }
 
     #[instrument(skip_all)]
     async fn restore_articles(&self, batch: &[ArticleRecord]) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        match Self::restore_articles_in(&mut tx, batch).await {
-            Ok(()) => tx.commit().await.map_err(db),
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
+        let done = Self::restore_articles_in(&mut tx, batch).await;
+        finish(tx, done).await
     }
 
     #[instrument(skip_all)]
     async fn restore_related(&self, links: &[RelatedLinks]) -> StoreResult<()> {
         let mut tx = self.write.begin().await.map_err(db)?;
-        match Self::restore_related_in(&mut tx, links).await {
-            Ok(()) => tx.commit().await.map_err(db),
-            Err(e) => {
-                let _ = tx.rollback().await;
-                Err(e)
-            }
-        }
+        let done = Self::restore_related_in(&mut tx, links).await;
+        finish(tx, done).await
     }
 
     /// Nothing to do: SQLite gives a new row the id after the highest one there.
