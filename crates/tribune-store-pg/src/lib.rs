@@ -42,7 +42,9 @@ const LOCK_MIGRATE: i32 = 0x5472_6200; // "Trb\0"
 const LOCK_WRITE: i32 = 0x5472_6201;
 
 const MAX_CONNECTIONS: u32 = 16;
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a connection before it answers 503: short, so readers are
+/// told quickly while the database is away.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// The earliest instant PostgreSQL's timestamptz holds (4714-11-24 BC, 00:00 UTC).
 const EARLIEST_MS: i64 = -210_866_803_200_000;

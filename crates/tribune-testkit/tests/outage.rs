@@ -60,11 +60,16 @@ async fn readers_get_503_while_postgres_is_down_and_no_acknowledged_write_is_los
         load.push(tokio::spawn(async move {
             let mut n = 0usize;
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                // Home (often cached), articles and the API (often not).
+                // Home and articles (cached once seen), and API pages at positions never asked
+                // before, which only the database can answer.
                 let path = match n % 3 {
                     0 => "/".to_string(),
                     1 => format!("/nieuws/{}", ids[(n + reader) % ids.len()]),
-                    _ => format!("/api/v1/articles/{}", ids[(n * 7 + reader) % ids.len()]),
+                    _ => format!(
+                        "/api/v1/articles?limit=5&cursor={}.{}",
+                        1_900_000_000_000u64 + n as u64,
+                        reader + 1
+                    ),
                 };
                 if let Ok(r) = app
                     .http
@@ -116,7 +121,7 @@ async fn readers_get_503_while_postgres_is_down_and_no_acknowledged_write_is_los
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     cluster("stop");
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    tokio::time::sleep(Duration::from_secs(6)).await;
     cluster("start");
 
     // The node recovers by itself: ready again, and pages render again.
