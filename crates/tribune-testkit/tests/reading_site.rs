@@ -65,6 +65,10 @@ async fn meer_nieuws_pages_through_thirty_at_a_time(backend: Backend) {
     assert!(!first.contains("Bericht nummer 30"));
 
     let second = recent(app.page("/?pagina=2").await);
+    assert!(
+        second.contains(r#"<link rel="canonical" href="/?pagina=2">"#),
+        "page 2 names itself as canonical"
+    );
     assert!(second.contains("Bericht nummer 30") && second.contains("Bericht nummer 59"));
     assert!(!second.contains("Bericht nummer 29<"));
     assert!(second.contains(r#"href="/" rel="prev">Vorige</a>"#));

@@ -109,18 +109,20 @@ pub struct Pager {
     pub next: Option<String>,
 }
 
+/// The address of page `page` of the list at `base`; page 1 is the bare address.
+pub fn page_link(base: &str, page: u32) -> String {
+    if page <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}?pagina={page}")
+    }
+}
+
 impl Pager {
     pub fn new(base: &str, page: u32, has_more: bool) -> Self {
-        let link = |p: u32| {
-            if p <= 1 {
-                base.to_string()
-            } else {
-                format!("{base}?pagina={p}")
-            }
-        };
         Self {
-            previous: (page > 1).then(|| link(page - 1)),
-            next: has_more.then(|| link(page + 1)),
+            previous: (page > 1).then(|| page_link(base, page - 1)),
+            next: has_more.then(|| page_link(base, page + 1)),
         }
     }
 }

@@ -12,7 +12,9 @@ use tribune_core::topic::topic_path;
 
 use super::{Params, Segment, page_number, params, segment};
 use crate::cache::{LISTS, Page};
-use crate::views::{ArticlePage, Headline, HomePage, Layout, ListPage, Pager, TopicsPage, ticker};
+use crate::views::{
+    ArticlePage, Headline, HomePage, Layout, ListPage, Pager, TopicsPage, page_link, ticker,
+};
 use crate::{AppError, AppState, assets};
 
 /// Headlines per page of "Meest recent", topic and author pages.
@@ -68,7 +70,7 @@ async fn home(
             };
             let view = HomePage {
                 layout: Layout::new(title, "Het laatste voetbalnieuws uit België: Jupiler Pro League, Rode Duivels, transfers en meer.")
-                    .canonical(Pager::new("/", page - 1, true).next.unwrap_or_else(|| "/".into())),
+                    .canonical(page_link("/", page)),
                 page,
                 recent: recent.iter().map(|a| Headline::dated(a, now)).collect(),
                 pager: Pager::new("/", page, has_more),
@@ -165,7 +167,7 @@ async fn topic(
                     format!("{} — nieuws op Tribune", topic.name),
                     format!("Het laatste nieuws over {}", topic.name),
                 )
-                .canonical(topic_path(&topic.slug)),
+                .canonical(page_link(&topic_path(&topic.slug), page)),
                 kicker: topic.kind.label().to_string(),
                 heading: topic.name.clone(),
                 intro,
@@ -208,7 +210,7 @@ async fn author(
                     format!("{} — Tribune", author.name),
                     format!("Artikels van {}", author.name),
                 )
-                .canonical(base),
+                .canonical(page_link(&base, page)),
                 kicker: "Auteur".to_string(),
                 heading: author.name.clone(),
                 intro: None,
