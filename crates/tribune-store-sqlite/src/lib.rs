@@ -242,6 +242,88 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Replaces a topic's aliases; returns the ones kept (trimmed, without duplicates).
+    async fn set_aliases(
+        tx: &mut SqliteConnection,
+        id: i64,
+        aliases: &[String],
+    ) -> StoreResult<Vec<String>> {
+        sqlx::query("DELETE FROM topic_aliases WHERE topic_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut kept = Vec::new();
+        for alias in aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
+            let done = sqlx::query(
+                "INSERT OR IGNORE INTO topic_aliases (topic_id, alias, alias_key) VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(alias)
+            .bind(fold_name(alias))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() > 0 {
+                kept.push(alias.to_string());
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Replaces an article's topic links (each carrying its publish time for topic pages).
+    async fn set_topics(
+        tx: &mut SqliteConnection,
+        id: ArticleId,
+        topics: &[i64],
+        published_at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        sqlx::query("DELETE FROM article_topics WHERE article_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for topic in topics {
+            sqlx::query(
+                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, published_at)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(topic)
+            .bind(ms(published_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
+    /// Replaces an article's related links, keeping their order.
+    async fn set_related(
+        tx: &mut SqliteConnection,
+        id: ArticleId,
+        related: &[ArticleId],
+    ) -> StoreResult<()> {
+        sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        for (position, related) in related.iter().enumerate() {
+            sqlx::query(
+                "INSERT OR IGNORE INTO related_articles (article_id, related_id, position)
+                 VALUES (?, ?, ?)",
+            )
+            .bind(id)
+            .bind(related)
+            .bind(i64::try_from(position).unwrap_or(i64::MAX))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        Ok(())
+    }
+
     /// One article inside the caller's transaction; on error the caller rolls back.
     async fn save_one(
         tx: &mut SqliteConnection,
@@ -345,40 +427,8 @@ impl SqliteStore {
             .try_get(0)
             .map_err(db)?,
         };
-        sqlx::query("DELETE FROM article_topics WHERE article_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        for topic in &a.topics {
-            sqlx::query(
-                "INSERT OR IGNORE INTO article_topics (article_id, topic_id, published_at)
-                 VALUES (?, ?, ?)",
-            )
-            .bind(id)
-            .bind(topic)
-            .bind(ms(a.published_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-        sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        for (position, related) in a.related.iter().enumerate() {
-            sqlx::query(
-                "INSERT OR IGNORE INTO related_articles (article_id, related_id, position)
-                 VALUES (?, ?, ?)",
-            )
-            .bind(id)
-            .bind(related)
-            .bind(position as i64)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
+        Self::set_topics(tx, id, &a.topics, a.published_at).await?;
+        Self::set_related(tx, id, &a.related).await?;
         Self::record_change(tx, id, now).await?;
         Ok(SaveOutcome {
             id,
@@ -443,23 +493,7 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query("DELETE FROM topic_aliases WHERE topic_id = ?")
-                .bind(t.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            for alias in &t.aliases {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO topic_aliases (topic_id, alias, alias_key)
-                     VALUES (?, ?, ?)",
-                )
-                .bind(t.id)
-                .bind(alias)
-                .bind(fold_name(alias))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
+            Self::set_aliases(tx, t.id, &t.aliases).await?;
         }
         for p in photos {
             sqlx::query(
@@ -522,28 +556,9 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query("DELETE FROM article_topics WHERE article_id = ?")
-                .bind(a.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            for topic in &a.topics {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO article_topics (article_id, topic_id, published_at)
-                     VALUES (?, ?, ?)",
-                )
-                .bind(a.id)
-                .bind(topic)
-                .bind(ms(a.published_at))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
-            sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
-                .bind(a.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            Self::set_topics(tx, a.id, &a.topics, a.published_at).await?;
+            // Related links come in a second pass, once every article exists.
+            Self::set_related(tx, a.id, &[]).await?;
         }
         Ok(())
     }
@@ -554,23 +569,7 @@ impl SqliteStore {
         links: &[RelatedLinks],
     ) -> StoreResult<()> {
         for l in links {
-            sqlx::query("DELETE FROM related_articles WHERE article_id = ?")
-                .bind(l.article_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            for (position, related) in l.related.iter().enumerate() {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO related_articles (article_id, related_id, position)
-                     VALUES (?, ?, ?)",
-                )
-                .bind(l.article_id)
-                .bind(related)
-                .bind(i64::try_from(position).unwrap_or(i64::MAX))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
+            Self::set_related(tx, l.article_id, &l.related).await?;
         }
         Ok(())
     }
@@ -922,26 +921,7 @@ impl Store for SqliteStore {
         .map_err(db)?
         .try_get(0)
         .map_err(db)?;
-        sqlx::query("DELETE FROM topic_aliases WHERE topic_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut aliases = Vec::new();
-        for alias in t.aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-            let done = sqlx::query(
-                "INSERT OR IGNORE INTO topic_aliases (topic_id, alias, alias_key) VALUES (?, ?, ?)",
-            )
-            .bind(id)
-            .bind(alias)
-            .bind(fold_name(alias))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            if done.rows_affected() > 0 {
-                aliases.push(alias.to_string());
-            }
-        }
+        let aliases = Self::set_aliases(&mut tx, id, &t.aliases).await?;
         tx.commit().await.map_err(db)?;
         Ok(Topic {
             id,
