@@ -154,7 +154,6 @@ pub struct NewArticle {
     /// Topic ids, already resolved from names or aliases.
     pub topics: Vec<crate::topic::TopicId>,
     pub related: Vec<ArticleId>,
-    pub comment_count: i64,
 }
 
 pub const TITLE_MAX: usize = 200;
@@ -197,9 +196,6 @@ impl NewArticle {
         {
             return Err("a photo needs a credit".into());
         }
-        if self.comment_count < 0 {
-            return Err("comment_count is negative".into());
-        }
         Ok(())
     }
 }
@@ -221,7 +217,6 @@ mod tests {
             photo: None,
             topics: vec![],
             related: vec![],
-            comment_count: 0,
         }
     }
 

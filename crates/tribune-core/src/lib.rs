@@ -1,10 +1,14 @@
 //! Tribune's newsroom domain: what an article, a teaser, a topic and a slug are, and the
 //! rules around them. Nothing here does I/O; storage lives behind [`store::Store`].
 
+pub mod account;
 pub mod article;
 pub mod clock;
+pub mod comment;
 pub mod event;
 pub mod markdown;
+pub mod moderation;
+pub mod poll;
 pub mod store;
 pub mod text;
 pub mod time;

@@ -6,12 +6,22 @@ use chrono::{DateTime, TimeZone, Utc};
 use crate::article::{
     Article, ArticleId, ArticleKind, ArticleSummary, Author, AuthorId, NewArticle, Photo,
 };
+use crate::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
+use crate::comment::{
+    AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
+    CommentsPage, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report, ReportReason,
+    Thread,
+};
+use crate::poll::{NewPoll, OptionId, Poll, PollId};
 use crate::topic::{NewTopic, Topic, TopicId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// Taken already (an email address, a second vote); the message says what.
+    #[error("{0}")]
+    Conflict(String),
     /// The input breaks a rule; the message says which.
     #[error("{0}")]
     Invalid(String),
@@ -168,7 +178,7 @@ impl SiteCounts {
 
 /// Everything Tribune keeps. "Visible" means published and its time (`now`) has come.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static {
     /// Cheap round trip, for /readyz.
     async fn ping(&self) -> StoreResult<()>;
 
@@ -266,6 +276,208 @@ pub trait Store: Send + Sync + 'static {
     /// After the last restore: makes new rows get ids past the copied ones.
     async fn finish_restore(&self) -> StoreResult<()>;
     async fn site_counts(&self) -> StoreResult<SiteCounts>;
+}
+
+/// Everything Tribune keeps about one account, for "export my data".
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AccountExport {
+    pub account: Account,
+    /// Every comment written, in any state, oldest first.
+    pub comments: Vec<Comment>,
+    /// (comment id, +1 or -1).
+    pub comment_votes: Vec<(CommentId, i32)>,
+    /// (poll id, question, the option chosen).
+    pub poll_votes: Vec<(PollId, String, String)>,
+    pub reports: Vec<Report>,
+}
+
+/// Counters that disagree with the rows they count: what `tribune check` prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterMismatch {
+    pub what: String,
+    pub stored: i64,
+    pub counted: i64,
+}
+
+/// Accounts, sessions and mailed one-time links.
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
+    /// Conflict when the email address is taken.
+    async fn create_account(&self, new: &NewAccount, now: DateTime<Utc>) -> StoreResult<Account>;
+    async fn account(&self, id: AccountId) -> StoreResult<Option<Account>>;
+    /// The account and its password hash, for logging in.
+    async fn account_by_email(&self, email: &str) -> StoreResult<Option<(Account, String)>>;
+    /// Replaces the password hash and ends every session of the account.
+    async fn set_password(&self, id: AccountId, password_hash: &str) -> StoreResult<()>;
+    async fn set_role(&self, id: AccountId, role: Role) -> StoreResult<()>;
+    async fn set_verified(&self, id: AccountId) -> StoreResult<()>;
+    /// Removes the account with its sessions, links and comment votes (scores follow); its
+    /// comments become deleted placeholders (article counts follow) and its poll votes stay
+    /// counted without a name. Returns the articles whose pages changed.
+    async fn delete_account(&self, id: AccountId, now: DateTime<Utc>)
+    -> StoreResult<Vec<ArticleId>>;
+    async fn export_account(&self, id: AccountId) -> StoreResult<AccountExport>;
+
+    /// `token_hash` is the hex SHA-256 of the cookie value.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        session: &Session,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// A session that has not expired, with its account.
+    async fn session(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(Session, Account)>>;
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<()>;
+
+    /// Stores a one-time link (hash of its token) for `purpose`, valid until `expires_at`.
+    async fn create_token(
+        &self,
+        token_hash: &str,
+        account_id: AccountId,
+        purpose: TokenPurpose,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Uses up a one-time link: the account it was for, or `None` when unknown, used,
+    /// expired or meant for another purpose.
+    async fn take_token(
+        &self,
+        token_hash: &str,
+        purpose: TokenPurpose,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>>;
+}
+
+/// Comments, votes on them, reports, and the moderators' work. Every write that changes
+/// what the public sees keeps the article's comment count (and a thread's reply count) in
+/// the same transaction, and appends the article to the change log so other nodes refresh.
+#[async_trait]
+pub trait CommentStore: Send + Sync + 'static {
+    /// The author's comments since `since` and the article's comments in the last minute.
+    async fn posting_context(
+        &self,
+        author_id: AccountId,
+        article_id: ArticleId,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PostingContext>;
+    /// Stores a judged comment. NotFound when the article is not visible at `now`; Invalid
+    /// when `reply_to` is not a comment on the same article. A reply to a reply joins the
+    /// thread of its top-level comment (threads are two levels deep). A comment that becomes
+    /// visible counts towards its author's trust.
+    async fn add_comment(&self, new: &NewComment, now: DateTime<Utc>) -> StoreResult<Comment>;
+    /// Any comment, whatever its state.
+    async fn comment(&self, id: CommentId) -> StoreResult<Option<Comment>>;
+    /// One page of top-level comments (public ones, and removed or deleted ones that still
+    /// have public replies, as placeholders), each with its first `replies` public replies.
+    async fn comments_page(
+        &self,
+        article_id: ArticleId,
+        sort: CommentSort,
+        after: Option<CommentCursor>,
+        limit: u32,
+        replies: u32,
+    ) -> StoreResult<CommentsPage>;
+    /// A top-level comment with all its public replies.
+    async fn thread(&self, root_id: CommentId) -> StoreResult<Option<Thread>>;
+    /// The author's own comments on the article that others do not see (pending, or
+    /// shadow-banned), oldest first: shown only to them.
+    async fn own_unlisted_comments(
+        &self,
+        article_id: ArticleId,
+        author_id: AccountId,
+    ) -> StoreResult<Vec<Comment>>;
+    /// The author changes their comment within the edit window; the old text is kept as a
+    /// revision. NotFound for another author's comment; Invalid past the window or deleted.
+    async fn edit_comment(
+        &self,
+        id: CommentId,
+        author_id: AccountId,
+        edit: &CommentEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Comment>;
+    /// Earlier texts of a comment, oldest first, as (text, replaced at).
+    async fn comment_revisions(&self, id: CommentId) -> StoreResult<Vec<(String, DateTime<Utc>)>>;
+    /// The author deletes their comment: it stays as a placeholder without text.
+    async fn delete_comment(
+        &self,
+        id: CommentId,
+        author_id: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Comment>;
+    /// Sets the account's vote on a comment to +1, -1 or 0 (taken back); returns the new
+    /// (up, down). Invalid on one's own comment or a comment that is not public.
+    async fn vote_comment(
+        &self,
+        id: CommentId,
+        account_id: AccountId,
+        value: i32,
+    ) -> StoreResult<(i64, i64)>;
+    /// The account's votes among these comments, as (comment id, value).
+    async fn comment_votes_of(
+        &self,
+        account_id: AccountId,
+        ids: &[CommentId],
+    ) -> StoreResult<Vec<(CommentId, i32)>>;
+    /// Conflict when this reader already has an open report on the comment.
+    async fn report_comment(
+        &self,
+        id: CommentId,
+        reporter_id: AccountId,
+        reason: ReportReason,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Report>;
+
+    /// A moderation queue, riskiest first.
+    async fn queue(&self, queue: Queue, limit: u32) -> StoreResult<Vec<QueueItem>>;
+    async fn queue_sizes(&self) -> StoreResult<Vec<(Queue, i64)>>;
+    /// Applies a moderator's action, closes the comment's open reports and writes the audit
+    /// log, in one transaction.
+    async fn moderate_comment(
+        &self,
+        id: CommentId,
+        moderator_id: AccountId,
+        action: CommentAction,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Comment>;
+    /// Suspends, bans, shadow-bans or reinstates an account, with an audit log line.
+    async fn moderate_account(
+        &self,
+        account_id: AccountId,
+        moderator_id: AccountId,
+        action: AccountAction,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Account>;
+    /// The audit log, newest first.
+    async fn moderation_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
+    /// Counters that disagree with their rows (should be none, ever).
+    async fn counter_mismatches(&self) -> StoreResult<Vec<CounterMismatch>>;
+}
+
+#[async_trait]
+pub trait PollStore: Send + Sync + 'static {
+    /// Attaches a poll to an article (Conflict when it has one); the poll must pass
+    /// [`NewPoll::check`].
+    async fn create_poll(&self, poll: &NewPoll, now: DateTime<Utc>) -> StoreResult<Poll>;
+    async fn poll(&self, id: PollId) -> StoreResult<Option<Poll>>;
+    async fn poll_of_article(&self, article_id: ArticleId) -> StoreResult<Option<Poll>>;
+    /// Counts one vote and the totals in one transaction. Conflict when the account voted
+    /// already; Invalid when the poll is closed at `now` or the option is not the poll's.
+    async fn vote_poll(
+        &self,
+        poll_id: PollId,
+        option_id: OptionId,
+        account_id: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Poll>;
+    async fn poll_vote_of(&self, poll_id: PollId, account_id: AccountId)
+    -> StoreResult<Option<OptionId>>;
 }
 
 #[cfg(test)]

@@ -32,6 +32,11 @@ pub fn clock_time(t: DateTime<Utc>) -> String {
     t.with_timezone(&Brussels).format("%H:%M").to_string()
 }
 
+/// "22/11 16:30"
+pub fn short_date_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels).format("%d/%m %H:%M").to_string()
+}
+
 /// "zondag 22 november 2026 om 16:30"
 pub fn long_date_time(t: DateTime<Utc>) -> String {
     let b = t.with_timezone(&Brussels);

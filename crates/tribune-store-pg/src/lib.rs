@@ -1,10 +1,23 @@
 //! Tribune's [`Store`] on PostgreSQL, for several nodes sharing one database.
 //!
 //! It behaves exactly like the SQLite store (the same integration suite runs against both):
-//! times are kept to the millisecond, names sort in byte order, and article writes are
-//! serialised, so the change log's numbers become visible in the order they were handed out.
-//! Every article write also notifies [`CHANNEL`] with the article id; PostgreSQL delivers
-//! that only when the write commits.
+//! times are kept to the millisecond and names sort in byte order. Article writes are
+//! serialised; comment, vote and poll writes are not (they lock only the rows they change,
+//! so many run at once). Every write that changes a public page appends the article to the
+//! change log and notifies [`CHANNEL`] with the article id; PostgreSQL delivers that only
+//! when the write commits.
+//!
+//! The change log's numbers must become visible in the order they were handed out, or a
+//! reader that moved past a number would never see a lower one that commits later. Writers
+//! therefore append as the very last step of their transaction, under a shared advisory lock
+//! ([`LOCK_CHANGES`]) held until commit, and readers of the log take that lock exclusively
+//! for the moment of their read: they wait for the appends in flight to commit (a few
+//! milliseconds), and see every number handed out before them. Writers never wait for each
+//! other there.
+
+mod accounts;
+mod comments;
+mod polls;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -25,10 +38,13 @@ use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
 /// Schema steps in order; a database records the highest it has applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_reading_site.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_reading_site.sql")),
+    (2, include_str!("../migrations/0002_comments.sql")),
+];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The channel every article write notifies, with the article id as payload.
 pub const CHANNEL: &str = "tribune_changes";
@@ -40,6 +56,13 @@ const CHANGES_KEPT: i64 = 10_000;
 /// schema name, so stores in different schemas of one database do not wait for each other.
 const LOCK_MIGRATE: i32 = 0x5472_6200; // "Trb\0"
 const LOCK_WRITE: i32 = 0x5472_6201;
+/// Shared by every transaction appending to the change log (from its append until commit),
+/// exclusive for a reader of the log: see the crate documentation.
+const LOCK_CHANGES: i32 = 0x5472_6202;
+
+/// The change log is pruned once every this many appends, not on each: concurrent writers
+/// would otherwise queue behind each other's deletes.
+const PRUNE_EVERY: i64 = 64;
 
 const MAX_CONNECTIONS: u32 = 16;
 /// How long a request waits for a connection before it answers 503: short, so readers are
@@ -57,7 +80,7 @@ pub struct PgStore {
     schema: Option<Arc<str>>,
 }
 
-fn db(e: sqlx::Error) -> StoreError {
+pub(crate) fn db(e: sqlx::Error) -> StoreError {
     if unreachable(&e) {
         StoreError::Unavailable(Box::new(e))
     } else {
@@ -92,7 +115,7 @@ struct Listening {
 
 /// A time cut to whole milliseconds, as the SQLite store keeps it: comparisons, cursors
 /// ("MILLIS.ID") and stored values then agree on both backends.
-fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
+pub(crate) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(t.timestamp_millis())
         .single()
         .unwrap_or(t)
@@ -108,7 +131,7 @@ fn topic_kind_of(s: &str) -> StoreResult<TopicKind> {
 
 /// PostgreSQL text cannot hold NUL, so nothing stored contains one: a lookup by such a key
 /// finds nothing (instead of failing as a database error).
-fn has_nul(s: &str) -> bool {
+pub(crate) fn has_nul(s: &str) -> bool {
     s.contains('\0')
 }
 
@@ -225,20 +248,141 @@ async fn lock(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
     Ok(())
 }
 
+/// Takes the shared form of a transaction-scoped advisory lock of `class`.
+async fn lock_shared(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock_shared($1, hashtext(COALESCE(current_schema(), '')))",
+    )
+    .bind(class)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 /// Commits a write transaction whose work went well; otherwise rolls it back explicitly (a
-/// dropped transaction would keep the write lock until its connection is next used) and
-/// hands on the error.
+/// dropped transaction would keep its locks until its connection is next used) and hands on
+/// the error.
 async fn finish(
     tx: sqlx::Transaction<'_, sqlx::Postgres>,
     done: StoreResult<()>,
 ) -> StoreResult<()> {
+    settle(tx, done).await
+}
+
+/// [`finish`] for work that answers something.
+pub(crate) async fn settle<T>(
+    tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    done: StoreResult<T>,
+) -> StoreResult<T> {
     match done {
-        Ok(()) => tx.commit().await.map_err(db),
+        Ok(value) => {
+            tx.commit().await.map_err(db)?;
+            Ok(value)
+        }
         Err(e) => {
             let _ = tx.rollback().await;
             Err(e)
         }
     }
+}
+
+/// Whether the error is a unique violation (SQLSTATE 23505): something taken already.
+pub(crate) fn is_unique_violation(e: &StoreError) -> bool {
+    sqlstate(e).as_deref() == Some("23505")
+}
+
+/// Whether the transaction lost a deadlock or serialization race (40P01, 40001) and may be
+/// tried again.
+pub(crate) fn is_retryable(e: &StoreError) -> bool {
+    matches!(sqlstate(e).as_deref(), Some("40P01" | "40001"))
+}
+
+fn sqlstate(e: &StoreError) -> Option<String> {
+    let StoreError::Backend(inner) = e else {
+        return None;
+    };
+    match inner.downcast_ref::<sqlx::Error>()? {
+        sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
+/// Appends each article to the change log and notifies [`CHANNEL`] for it, as the last step
+/// of the caller's transaction: the shared change-log lock taken here is held until commit,
+/// so nothing may wait for another row lock after it (see the crate documentation).
+pub(crate) async fn record_changes(
+    tx: &mut PgConnection,
+    ids: &[ArticleId],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    // Once each, in the order given.
+    let mut seen = std::collections::HashSet::new();
+    let ids: Vec<ArticleId> = ids.iter().copied().filter(|id| seen.insert(*id)).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    lock_shared(tx, LOCK_CHANGES).await?;
+    let seqs: Vec<i64> = sqlx::query(
+        "INSERT INTO article_changes (article_id, changed_at)
+         SELECT id, $2 FROM UNNEST($1::bigint[]) AS a(id) RETURNING seq",
+    )
+    .bind(&ids)
+    .bind(ms(now))
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()
+    .map_err(db)?;
+    if let Some(seq) = seqs.iter().find(|s| *s % PRUNE_EVERY == 0) {
+        sqlx::query("DELETE FROM article_changes WHERE seq <= $1")
+            .bind(seq - CHANGES_KEPT)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    sqlx::query("SELECT pg_notify($1, a.id::text) FROM UNNEST($2::bigint[]) AS a(id)")
+        .bind(CHANNEL)
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Reads the change log inside a transaction that holds the change-log lock exclusively:
+/// every change number handed out before it is then committed or rolled back, so none
+/// below the numbers read can still appear (see the crate documentation).
+async fn changes_in(
+    tx: &mut PgConnection,
+    seq: Option<i64>,
+    limit: u32,
+) -> StoreResult<Vec<(i64, ArticleId)>> {
+    lock(tx, LOCK_CHANGES).await?;
+    let rows = match seq {
+        Some(seq) => {
+            sqlx::query(
+                "SELECT seq, article_id FROM article_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(seq)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+        }
+        None => {
+            sqlx::query(
+                "SELECT seq, article_id FROM article_changes ORDER BY seq DESC LIMIT 1",
+            )
+            .fetch_all(&mut *tx)
+            .await
+        }
+    }
+    .map_err(db)?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
+        .collect()
 }
 
 impl PgStore {
@@ -447,38 +591,8 @@ impl PgStore {
         .map_err(db)
     }
 
-    /// Appends to the change log (pruning its oldest rows) and notifies [`CHANNEL`], inside
-    /// the caller's transaction, which holds the write lock.
-    async fn record_change(
-        tx: &mut PgConnection,
-        id: ArticleId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let seq: i64 = sqlx::query(
-            "INSERT INTO article_changes (article_id, changed_at) VALUES ($1, $2) RETURNING seq",
-        )
-        .bind(id)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get(0)
-        .map_err(db)?;
-        sqlx::query("DELETE FROM article_changes WHERE seq <= $1")
-            .bind(seq - CHANGES_KEPT)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        Ok(())
-    }
-
-    /// One article inside the caller's transaction; on error the caller rolls back.
+    /// One article inside the caller's transaction; on error the caller rolls back. The
+    /// caller records the change once the whole batch is in.
     async fn save_one(
         tx: &mut PgConnection,
         a: &NewArticle,
@@ -534,9 +648,8 @@ impl PgStore {
                 sqlx::query(
                     "UPDATE articles SET slug = $1, title = $2, kind = $3, source = $4,
                         author_id = $5, published_at = $6, updated_at = $7, lead = $8,
-                        teaser = $9, body_markdown = $10, body_html = $11, photo_id = $12,
-                        comment_count = $13
-                     WHERE id = $14",
+                        teaser = $9, body_markdown = $10, body_html = $11, photo_id = $12
+                     WHERE id = $13",
                 )
                 .bind(slugify(title))
                 .bind(title)
@@ -550,7 +663,6 @@ impl PgStore {
                 .bind(&a.body_markdown)
                 .bind(&body_html)
                 .bind(photo_id)
-                .bind(a.comment_count)
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -560,8 +672,8 @@ impl PgStore {
             None => sqlx::query(
                 "INSERT INTO articles (external_key, slug, title, kind, source, author_id,
                     published_at, created_at, updated_at, lead, teaser, body_markdown, body_html,
-                    photo_id, comment_count)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                    photo_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
                  RETURNING id",
             )
             .bind(a.external_key.as_deref())
@@ -578,7 +690,6 @@ impl PgStore {
             .bind(&a.body_markdown)
             .bind(&body_html)
             .bind(photo_id)
-            .bind(a.comment_count)
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?
@@ -619,7 +730,6 @@ impl PgStore {
             .await
             .map_err(db)?;
         }
-        Self::record_change(tx, id, now).await?;
         Ok(SaveOutcome {
             id,
             created: existing.is_none(),
@@ -998,7 +1108,7 @@ fn author(r: &PgRow) -> StoreResult<Author> {
 
 #[async_trait]
 impl Store for PgStore {
-    /// Wakes on the NOTIFY every article write sends (see `record_change`). While the
+    /// Wakes on the NOTIFY every article write sends (see [`record_changes`]). While the
     /// database is unreachable it waits and retries; the first wait after the connection is
     /// back answers Resync, because notifications sent meanwhile are lost.
     async fn wait_for_changes(&self, max_wait: Duration) -> Woke {
@@ -1056,12 +1166,14 @@ impl Store for PgStore {
         // One article writer at a time, across nodes, until commit (see `LOCK_WRITE`).
         lock(&mut tx, LOCK_WRITE).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
+        let mut saved = Vec::with_capacity(batch.len());
         for a in batch {
             // A savepoint per article: a bad one leaves no trace, the others still land.
             let mut one = tx.begin().await.map_err(db)?;
             match Self::save_one(&mut one, a, now).await {
                 Ok(outcome) => {
                     one.commit().await.map_err(db)?;
+                    saved.push(outcome.id);
                     outcomes.push(Ok(outcome));
                 }
                 Err(StoreError::Backend(e)) => {
@@ -1077,7 +1189,9 @@ impl Store for PgStore {
                 }
             }
         }
-        tx.commit().await.map_err(db)?;
+        // Last, so the change-log lock is held only for the commit.
+        let recorded = record_changes(&mut tx, &saved, now).await;
+        settle(tx, recorded).await?;
         Ok(outcomes)
     }
 
@@ -1102,8 +1216,8 @@ impl Store for PgStore {
             tx.rollback().await.map_err(db)?;
             return Err(StoreError::NotFound);
         }
-        Self::record_change(&mut tx, id, now).await?;
-        tx.commit().await.map_err(db)
+        let recorded = record_changes(&mut tx, &[id], now).await;
+        settle(tx, recorded).await
     }
 
     async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>> {
@@ -1402,26 +1516,15 @@ impl Store for PgStore {
     }
 
     async fn changes_since(&self, seq: i64, limit: u32) -> StoreResult<Vec<(i64, ArticleId)>> {
-        let rows = sqlx::query(
-            "SELECT seq, article_id FROM article_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
-        .bind(seq)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
-            .collect()
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = changes_in(&mut tx, Some(seq), limit).await;
+        settle(tx, done).await
     }
 
     async fn last_change(&self) -> StoreResult<i64> {
-        sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM article_changes")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db)?
-            .try_get(0)
-            .map_err(db)
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = changes_in(&mut tx, None, 1).await;
+        Ok(settle(tx, done).await?.first().map_or(0, |c| c.0))
     }
 
     async fn came_due(

@@ -1,6 +1,7 @@
 //! Tribune's [`Store`] on embedded SQLite: one file in the data directory, WAL mode, foreign
 //! keys on. Reads use a pool; writes go through a single connection so they never fight over
-//! the write lock.
+//! the write lock, and new comments through a writer task that commits them in groups
+//! (`group_commit.rs`). Accounts, comments and polls live in their own modules.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,11 +24,21 @@ use tribune_core::store::{
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
+mod accounts;
+mod comments;
+mod group_commit;
+mod polls;
+
+use group_commit::CommentWriter;
+
 /// Schema steps in order; a database records the highest it has applied.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_reading_site.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_reading_site.sql")),
+    (2, include_str!("../migrations/0002_comments.sql")),
+];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Change-log rows kept; older ones are pruned as new ones arrive.
 const CHANGES_KEPT: i64 = 10_000;
@@ -36,6 +47,8 @@ const CHANGES_KEPT: i64 = 10_000;
 pub struct SqliteStore {
     read: SqlitePool,
     write: SqlitePool,
+    /// New comments go through this writer, which commits them in groups.
+    comments: CommentWriter,
 }
 
 fn db(e: sqlx::Error) -> StoreError {
@@ -104,9 +117,11 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(db)?;
+        let comments = CommentWriter::start(write.clone());
         let store_for_migrate = Self {
             read: write.clone(),
             write: write.clone(),
+            comments: comments.clone(),
         };
         store_for_migrate.migrate().await?;
         let read = SqlitePoolOptions::new()
@@ -115,7 +130,11 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(db)?;
-        Ok(Self { read, write })
+        Ok(Self {
+            read,
+            write,
+            comments,
+        })
     }
 
     /// Applies the migrations this database lacks. Refuses a database whose schema is newer
@@ -378,7 +397,7 @@ impl SqliteStore {
                 sqlx::query(
                     "UPDATE articles SET slug = ?, title = ?, kind = ?, source = ?, author_id = ?,
                         published_at = ?, updated_at = ?, lead = ?, teaser = ?, body_markdown = ?,
-                        body_html = ?, photo_id = ?, comment_count = ?
+                        body_html = ?, photo_id = ?
                      WHERE id = ?",
                 )
                 .bind(slugify(title))
@@ -393,7 +412,6 @@ impl SqliteStore {
                 .bind(&a.body_markdown)
                 .bind(&body_html)
                 .bind(photo_id)
-                .bind(a.comment_count)
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -404,7 +422,7 @@ impl SqliteStore {
                 "INSERT INTO articles (external_key, slug, title, kind, source, author_id,
                     published_at, created_at, updated_at, lead, teaser, body_markdown, body_html,
                     photo_id, comment_count)
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
             )
             .bind(a.external_key.as_deref())
             .bind(slugify(title))
@@ -420,7 +438,6 @@ impl SqliteStore {
             .bind(&a.body_markdown)
             .bind(&body_html)
             .bind(photo_id)
-            .bind(a.comment_count)
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?

@@ -3,10 +3,17 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tribune_core::NewArticle;
+use tribune_core::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
 use tribune_core::article::{Article, ArticleId, ArticleSummary, Author};
+use tribune_core::comment::{
+    AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
+    CommentsPage, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report, ReportReason,
+    Thread,
+};
+use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::store::{
-    ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
-    StoreError, StoreResult,
+    AccountExport, AccountStore, ArticleQuery, ArticleRecord, CommentStore, CounterMismatch,
+    PhotoRecord, PollStore, RelatedLinks, SaveOutcome, SiteCounts, Store, StoreError, StoreResult,
 };
 use tribune_core::topic::{NewTopic, Topic};
 
@@ -104,6 +111,192 @@ impl Store for BrokenStore {
         gone()
     }
     async fn site_counts(&self) -> StoreResult<SiteCounts> {
+        gone()
+    }
+}
+
+#[async_trait]
+impl AccountStore for BrokenStore {
+    async fn create_account(&self, _: &NewAccount, _: DateTime<Utc>) -> StoreResult<Account> {
+        gone()
+    }
+    async fn account(&self, _: AccountId) -> StoreResult<Option<Account>> {
+        gone()
+    }
+    async fn account_by_email(&self, _: &str) -> StoreResult<Option<(Account, String)>> {
+        gone()
+    }
+    async fn set_password(&self, _: AccountId, _: &str) -> StoreResult<()> {
+        gone()
+    }
+    async fn set_role(&self, _: AccountId, _: Role) -> StoreResult<()> {
+        gone()
+    }
+    async fn set_verified(&self, _: AccountId) -> StoreResult<()> {
+        gone()
+    }
+    async fn delete_account(&self, _: AccountId, _: DateTime<Utc>) -> StoreResult<Vec<ArticleId>> {
+        gone()
+    }
+    async fn export_account(&self, _: AccountId) -> StoreResult<AccountExport> {
+        gone()
+    }
+    async fn create_session(&self, _: &str, _: &Session, _: DateTime<Utc>) -> StoreResult<()> {
+        gone()
+    }
+    async fn session(&self, _: &str, _: DateTime<Utc>) -> StoreResult<Option<(Session, Account)>> {
+        gone()
+    }
+    async fn delete_session(&self, _: &str) -> StoreResult<()> {
+        gone()
+    }
+    async fn create_token(
+        &self,
+        _: &str,
+        _: AccountId,
+        _: TokenPurpose,
+        _: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        gone()
+    }
+    async fn take_token(
+        &self,
+        _: &str,
+        _: TokenPurpose,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Option<AccountId>> {
+        gone()
+    }
+}
+
+#[async_trait]
+impl CommentStore for BrokenStore {
+    async fn posting_context(
+        &self,
+        _: AccountId,
+        _: ArticleId,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> StoreResult<PostingContext> {
+        gone()
+    }
+    async fn add_comment(&self, _: &NewComment, _: DateTime<Utc>) -> StoreResult<Comment> {
+        gone()
+    }
+    async fn comment(&self, _: CommentId) -> StoreResult<Option<Comment>> {
+        gone()
+    }
+    async fn comments_page(
+        &self,
+        _: ArticleId,
+        _: CommentSort,
+        _: Option<CommentCursor>,
+        _: u32,
+        _: u32,
+    ) -> StoreResult<CommentsPage> {
+        gone()
+    }
+    async fn thread(&self, _: CommentId) -> StoreResult<Option<Thread>> {
+        gone()
+    }
+    async fn own_unlisted_comments(&self, _: ArticleId, _: AccountId) -> StoreResult<Vec<Comment>> {
+        gone()
+    }
+    async fn edit_comment(
+        &self,
+        _: CommentId,
+        _: AccountId,
+        _: &CommentEdit,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Comment> {
+        gone()
+    }
+    async fn comment_revisions(&self, _: CommentId) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
+        gone()
+    }
+    async fn delete_comment(
+        &self,
+        _: CommentId,
+        _: AccountId,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Comment> {
+        gone()
+    }
+    async fn vote_comment(&self, _: CommentId, _: AccountId, _: i32) -> StoreResult<(i64, i64)> {
+        gone()
+    }
+    async fn comment_votes_of(
+        &self,
+        _: AccountId,
+        _: &[CommentId],
+    ) -> StoreResult<Vec<(CommentId, i32)>> {
+        gone()
+    }
+    async fn report_comment(
+        &self,
+        _: CommentId,
+        _: AccountId,
+        _: ReportReason,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Report> {
+        gone()
+    }
+    async fn queue(&self, _: Queue, _: u32) -> StoreResult<Vec<QueueItem>> {
+        gone()
+    }
+    async fn queue_sizes(&self) -> StoreResult<Vec<(Queue, i64)>> {
+        gone()
+    }
+    async fn moderate_comment(
+        &self,
+        _: CommentId,
+        _: AccountId,
+        _: CommentAction,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Comment> {
+        gone()
+    }
+    async fn moderate_account(
+        &self,
+        _: AccountId,
+        _: AccountId,
+        _: AccountAction,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Account> {
+        gone()
+    }
+    async fn moderation_log(&self, _: u32) -> StoreResult<Vec<LogEntry>> {
+        gone()
+    }
+    async fn counter_mismatches(&self) -> StoreResult<Vec<CounterMismatch>> {
+        gone()
+    }
+}
+
+#[async_trait]
+impl PollStore for BrokenStore {
+    async fn create_poll(&self, _: &NewPoll, _: DateTime<Utc>) -> StoreResult<Poll> {
+        gone()
+    }
+    async fn poll(&self, _: PollId) -> StoreResult<Option<Poll>> {
+        gone()
+    }
+    async fn poll_of_article(&self, _: ArticleId) -> StoreResult<Option<Poll>> {
+        gone()
+    }
+    async fn vote_poll(
+        &self,
+        _: PollId,
+        _: OptionId,
+        _: AccountId,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Poll> {
+        gone()
+    }
+    async fn poll_vote_of(&self, _: PollId, _: AccountId) -> StoreResult<Option<OptionId>> {
         gone()
     }
 }

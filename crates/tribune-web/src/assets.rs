@@ -29,6 +29,15 @@ pub static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+pub static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    fingerprinted(
+        "site",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/site.js"),
+    )
+});
+
 pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
     fingerprinted(
         "icon",
@@ -39,5 +48,5 @@ pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
 });
 
 pub fn find(path: &str) -> Option<&'static Asset> {
-    [&*STYLESHEET, &*ICON].into_iter().find(|a| a.path == path)
+    [&*STYLESHEET, &*SCRIPT, &*ICON].into_iter().find(|a| a.path == path)
 }

@@ -21,6 +21,19 @@ pub enum AppError {
     Render(#[from] askama::Error),
     #[error("{0}")]
     Internal(String),
+    /// Needs a logged-in account. HTML answers send the reader to the login page and back
+    /// to `return_to` afterwards; the API answers 401.
+    #[error("login required")]
+    LoginRequired { return_to: String },
+    /// Logged in, but this account may not do this; the message says why.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too fast (login attempts, comments); try again after `retry_after_seconds`.
+    #[error("{message}")]
+    TooManyRequests {
+        message: String,
+        retry_after_seconds: u64,
+    },
 }
 
 impl AppError {
@@ -28,6 +41,10 @@ impl AppError {
         match self {
             Self::NotFound | Self::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
+            Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            Self::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -40,7 +57,10 @@ impl AppError {
                 "Deze pagina bestaat niet (meer).".to_string()
             }
             Self::BadRequest(m) => m.clone(),
-            Self::Store(StoreError::Invalid(m)) => m.clone(),
+            Self::Store(StoreError::Invalid(m)) | Self::Store(StoreError::Conflict(m)) => m.clone(),
+            Self::LoginRequired { .. } => "Log in om dit te doen.".to_string(),
+            Self::Forbidden(m) => m.clone(),
+            Self::TooManyRequests { message, .. } => message.clone(),
             Self::Store(StoreError::Unavailable(_)) => {
                 "Tribune is even niet bereikbaar. Probeer het over enkele seconden opnieuw."
                     .to_string()
@@ -68,6 +88,9 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         self.log();
+        if let Self::LoginRequired { return_to } = &self {
+            return login_redirect(return_to);
+        }
         let status = self.status();
         let title = if status == StatusCode::NOT_FOUND {
             "Pagina niet gevonden"
@@ -87,13 +110,15 @@ impl IntoResponse for AppError {
         let body = page.render().unwrap_or_else(|_| {
             "<!doctype html><title>Fout</title><h1>Er ging iets mis</h1>".to_string()
         });
-        let cache = if status.is_server_error() {
-            "no-store"
-        } else {
+        // Only "no such page" and "bad address" are the same for everyone; anything about the
+        // reader's own request or account must not be cached.
+        let cache = if matches!(status, StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST) {
             "public, max-age=30"
+        } else {
+            "no-store"
         };
         let mut response = (status, [(header::CACHE_CONTROL, cache)], Html(body)).into_response();
-        retry_after(&mut response);
+        self.retry_after(&mut response);
         response
     }
 }
@@ -124,19 +149,42 @@ impl IntoResponse for ApiError {
             body.to_string(),
         )
             .into_response();
-        retry_after(&mut response);
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        self.0.retry_after(&mut response);
         response
     }
 }
 
-/// A 503 tells clients and load balancers when to come back.
-fn retry_after(response: &mut Response) {
-    if response.status() == StatusCode::SERVICE_UNAVAILABLE {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
-        );
+impl AppError {
+    /// A 503 or 429 tells clients when to come back.
+    fn retry_after(&self, response: &mut Response) {
+        let value = match self {
+            Self::TooManyRequests {
+                retry_after_seconds,
+                ..
+            } => header::HeaderValue::from(*retry_after_seconds),
+            _ if response.status() == StatusCode::SERVICE_UNAVAILABLE => {
+                header::HeaderValue::from_static(RETRY_AFTER_SECONDS)
+            }
+            _ => return,
+        };
+        response.headers_mut().insert(header::RETRY_AFTER, value);
     }
+}
+
+/// To the login page, which sends the reader back to where they were.
+fn login_redirect(return_to: &str) -> Response {
+    let target = format!("/inloggen?terug={}", crate::views::url_encode(return_to));
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, target),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+    )
+        .into_response()
 }
 
 pub const RETRY_AFTER_SECONDS: &str = "5";

@@ -2,11 +2,14 @@
 //! cache in front of them all.
 
 pub mod assets;
+pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod follow;
+pub mod mail;
 pub mod metrics;
 pub mod routes;
+pub mod throttle;
 pub mod views;
 
 use std::path::PathBuf;
@@ -15,6 +18,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::serve::ListenerExt;
 use tokio::sync::broadcast;
+use tribune_core::moderation::Rules;
 use tribune_core::{Clock, Event, Store};
 
 pub use error::AppError;
@@ -25,6 +29,37 @@ pub struct WebConfig {
     pub media_dir: PathBuf,
     /// Off only for benchmarks that measure rendering.
     pub page_cache: bool,
+    /// The site is served over TLS (directly or behind a TLS proxy): the session cookie is
+    /// `__Host-` and Secure, and our own origin is https.
+    pub secure_cookies: bool,
+    /// A reverse proxy in front of us appends the client to X-Forwarded-For and sets
+    /// X-Forwarded-Proto; only then are those headers believed.
+    pub trusted_proxy: bool,
+    /// Where readers reach the site, e.g. `https://www.tribune.be`: links in mails point
+    /// here (never at whatever Host a request claimed), and it counts as our own origin.
+    pub public_url: String,
+    /// Without an SMTP relay, mails are logged and written here as files (DATA_DIR/outbox).
+    pub outbox_dir: Option<PathBuf>,
+    /// A plain SMTP relay (a local MTA or smarthost) that delivers the mail.
+    pub smtp: Option<mail::SmtpSettings>,
+    /// The From of every mail, e.g. `Tribune <noreply@tribune.be>`.
+    pub mail_from: String,
+}
+
+impl WebConfig {
+    /// Settings for a site on plain http at 127.0.0.1:8080 with mail written to the log only.
+    pub fn new(media_dir: PathBuf) -> Self {
+        Self {
+            media_dir,
+            page_cache: true,
+            secure_cookies: false,
+            trusted_proxy: false,
+            public_url: "http://127.0.0.1:8080".to_string(),
+            outbox_dir: None,
+            smtp: None,
+            mail_from: "Tribune <noreply@localhost>".to_string(),
+        }
+    }
 }
 
 /// Everything a handler can reach; cheap to clone.
@@ -36,6 +71,12 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     pub config: Arc<WebConfig>,
     pub follower: Arc<follow::ChangeFollower>,
+    /// The automatic moderation rules for comments.
+    pub rules: Arc<Rules>,
+    /// Sends account mails (activation, password reset) in the background.
+    pub mailer: mail::Mailer,
+    /// Limits on password guessing and on mail requests, per node.
+    pub limits: Arc<auth::Limits>,
     bus: broadcast::Sender<Event>,
 }
 
@@ -43,15 +84,24 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
         let (bus, _) = broadcast::channel(1024);
         let now = clock.now();
+        let mailer = mail::Mailer::new(&config);
         Self {
             store,
             cache: Arc::new(cache::PageCache::new(config.page_cache)),
             metrics: Arc::new(metrics::Metrics::default()),
             config: Arc::new(config),
             follower: Arc::new(follow::ChangeFollower::new(now)),
+            rules: Arc::new(Rules::default()),
+            mailer,
+            limits: Arc::new(auth::Limits::default()),
             clock,
             bus,
         }
+    }
+
+    pub fn with_rules(mut self, rules: Rules) -> Self {
+        self.rules = Arc::new(rules);
+        self
     }
 
     /// Tells this node what happened: the page cache forgets what the event touches before
@@ -72,8 +122,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::site::router())
         .merge(routes::api::router())
+        .merge(routes::comments::router())
+        .merge(routes::polls::router())
+        .merge(routes::moderation::router())
         .merge(routes::ops::router())
+        .merge(routes::account::router())
         .fallback(routes::site::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf_guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -94,6 +152,8 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    // The peer address feeds the rate limits (auth::ClientAddr).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -3,16 +3,20 @@
 use askama::Template;
 use chrono::{DateTime, Utc};
 use tribune_core::article::{Article, ArticleSummary};
-use tribune_core::time::{clock_time, day_heading, iso, long_date_time};
+use tribune_core::account::Role;
+use tribune_core::comment::{Comment, CommentSort, CommentsPage, Thread};
+use tribune_core::poll::Poll;
+use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time};
 use tribune_core::topic::{Topic, TopicKind};
 
-use crate::assets::{ICON, STYLESHEET};
+use crate::assets::{ICON, SCRIPT, STYLESHEET};
 
 pub struct Layout {
     pub title: String,
     pub description: String,
     pub canonical: Option<String>,
     pub stylesheet: &'static str,
+    pub script: &'static str,
     pub icon: &'static str,
 }
 
@@ -23,6 +27,7 @@ impl Layout {
             description: description.into(),
             canonical: None,
             stylesheet: &STYLESHEET.path,
+            script: &SCRIPT.path,
             icon: &ICON.path,
         }
     }
@@ -169,10 +174,12 @@ pub struct ArticlePage {
     pub topics: Vec<TopicLink>,
     pub comment_count: i64,
     pub reactions: String,
+    pub poll: Option<PollView>,
+    pub comments: CommentSection,
 }
 
 impl ArticlePage {
-    pub fn new(a: &Article) -> Self {
+    pub fn new(a: &Article, poll: Option<PollView>, comments: CommentSection) -> Self {
         Self {
             layout: Layout::new(a.display_title(), a.lead.clone()).canonical(a.path()),
             headline: a.display_title(),
@@ -203,6 +210,8 @@ impl ArticlePage {
                 .collect(),
             comment_count: a.comment_count,
             reactions: reactions(a.comment_count),
+            poll,
+            comments,
         }
     }
 }
@@ -272,4 +281,209 @@ pub struct ErrorPage {
     pub status: u16,
     pub title: &'static str,
     pub detail: String,
+}
+
+/// Percent-encodes everything but unreserved characters, for a value inside a query string.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// When a comment was written: "14:05" today, "22/11 14:05" before.
+pub fn comment_time(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let day = day_heading(t, now);
+    if day == "Vandaag" {
+        clock_time(t)
+    } else {
+        short_date_time(t)
+    }
+}
+
+/// One comment as every reader sees it. Deleted and removed comments keep their place in a
+/// thread as a placeholder without text or name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CommentView {
+    pub id: i64,
+    pub author_id: Option<i64>,
+    pub author_name: String,
+    pub role_label: Option<&'static str>,
+    pub reply_to_name: Option<String>,
+    pub root_id: Option<i64>,
+    pub html: String,
+    pub time: String,
+    pub datetime: String,
+    pub edited: bool,
+    pub placeholder: Option<&'static str>,
+    pub up: i64,
+    pub down: i64,
+}
+
+impl CommentView {
+    pub fn new(c: &Comment, now: DateTime<Utc>) -> Self {
+        let placeholder = if c.deleted {
+            Some("Deze reactie werd verwijderd door de auteur.")
+        } else if !c.public {
+            Some("Deze reactie werd verwijderd door een moderator.")
+        } else {
+            None
+        };
+        let role_label = c
+            .author_role
+            .as_deref()
+            .and_then(Role::parse)
+            .filter(|r| r.is_staff())
+            .map(Role::label);
+        Self {
+            id: c.id,
+            author_id: placeholder.is_none().then_some(c.author_id).flatten(),
+            author_name: if placeholder.is_some() {
+                String::new()
+            } else {
+                c.author_name.clone()
+            },
+            role_label: if placeholder.is_some() {
+                None
+            } else {
+                role_label
+            },
+            reply_to_name: c.reply_to_name.clone(),
+            root_id: c.root_id,
+            html: if placeholder.is_some() {
+                String::new()
+            } else {
+                c.body_html.clone()
+            },
+            time: comment_time(c.created_at, now),
+            datetime: iso(c.created_at),
+            edited: c.edited_at.is_some(),
+            placeholder,
+            up: c.up,
+            down: c.down,
+        }
+    }
+}
+
+pub struct ThreadView {
+    pub root: CommentView,
+    pub replies: Vec<CommentView>,
+    /// Replies not shown here, and where they are.
+    pub more_replies: i64,
+    pub thread_url: String,
+}
+
+impl ThreadView {
+    pub fn new(t: &Thread, now: DateTime<Utc>) -> Self {
+        Self {
+            root: CommentView::new(&t.root, now),
+            replies: t.replies.iter().map(|c| CommentView::new(c, now)).collect(),
+            more_replies: t.more_replies(),
+            thread_url: format!("/reacties/{}", t.root.id),
+        }
+    }
+}
+
+/// The comment section under an article (and on a thread's own page).
+pub struct CommentSection {
+    pub article_id: i64,
+    pub count: i64,
+    pub threads: Vec<ThreadView>,
+    /// Sort links: (label, url, current).
+    pub sorts: Vec<(&'static str, String, bool)>,
+    pub more: Option<String>,
+}
+
+impl CommentSection {
+    pub fn new(
+        article_path: &str,
+        article_id: i64,
+        count: i64,
+        sort: CommentSort,
+        page: &CommentsPage,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let sort_url = |s: CommentSort| match s {
+            CommentSort::Newest => format!("{article_path}#reacties"),
+            s => format!("{article_path}?sorteer={}#reacties", s.as_str()),
+        };
+        Self {
+            article_id,
+            count,
+            threads: page.threads.iter().map(|t| ThreadView::new(t, now)).collect(),
+            sorts: [
+                ("Nieuwste", CommentSort::Newest),
+                ("Oudste", CommentSort::Oldest),
+                ("Beste", CommentSort::Best),
+            ]
+            .into_iter()
+            .map(|(label, s)| (label, sort_url(s), s == sort))
+            .collect(),
+            more: page.next.as_ref().map(|cursor| {
+                format!(
+                    "{article_path}?sorteer={}&na={}#reacties",
+                    sort.as_str(),
+                    url_encode(cursor)
+                )
+            }),
+        }
+    }
+}
+
+/// A poll as the cached article page shows it: the question and a form; results only once
+/// it is closed (before that they are personal: shown after voting, via the script or
+/// the poll's own page).
+pub struct PollView {
+    pub id: i64,
+    pub question: String,
+    pub closed: bool,
+    pub closes: Option<String>,
+    pub options: Vec<PollOptionView>,
+    pub total: i64,
+}
+
+pub struct PollOptionView {
+    pub id: i64,
+    pub label: String,
+    pub votes: i64,
+    pub percent: u32,
+}
+
+impl PollView {
+    pub fn new(p: &Poll, now: DateTime<Utc>) -> Self {
+        let percents = p.percentages();
+        Self {
+            id: p.id,
+            question: p.question.clone(),
+            closed: p.closed(now),
+            closes: p.closes_at.map(long_date_time),
+            options: p
+                .options
+                .iter()
+                .zip(percents)
+                .map(|(o, percent)| PollOptionView {
+                    id: o.id,
+                    label: o.label.clone(),
+                    votes: o.votes,
+                    percent,
+                })
+                .collect(),
+            total: p.total_votes,
+        }
+    }
+}
+
+/// A short personal answer ("je reactie wacht op goedkeuring"), never cached.
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub layout: Layout,
+    pub title: String,
+    pub message: String,
+    pub back: Option<(String, String)>,
 }

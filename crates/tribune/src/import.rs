@@ -32,8 +32,6 @@ struct Line {
     topics: Vec<String>,
     #[serde(default)]
     related: Vec<i64>,
-    #[serde(default)]
-    comment_count: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -174,7 +172,6 @@ async fn import_line(
         photo: None,
         topics,
         related: line.related,
-        comment_count: line.comment_count,
     };
     // Check the article before touching the media directory.
     article.check()?;

@@ -1,11 +1,15 @@
+pub mod account;
 pub mod api;
+pub mod comments;
+pub mod moderation;
+pub mod polls;
 pub mod ops;
 pub mod site;
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query};
+use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Form, Json, Path, Query};
 use axum::http::{HeaderValue, header};
 use axum::response::Response;
 
@@ -67,4 +71,28 @@ pub fn segment(p: Segment) -> Result<String, AppError> {
     p.map(|Path(s)| s).map_err(|_| {
         AppError::BadRequest("Dit adres bevat tekens die we niet kunnen lezen.".to_string())
     })
+}
+
+/// A submitted form; one that cannot be read is the sender's error.
+pub fn form<T>(f: Result<Form<T>, FormRejection>) -> Result<T, AppError> {
+    f.map(|Form(t)| t).map_err(|e| {
+        AppError::BadRequest(format!("Het formulier is niet volledig of klopt niet: {e}"))
+    })
+}
+
+/// A JSON body; one that cannot be read is the sender's error.
+pub fn json<T>(j: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
+    j.map(|Json(t)| t)
+        .map_err(|e| AppError::BadRequest(format!("De JSON klopt niet: {}", e.body_text())))
+}
+
+/// A JSON answer about the reader's own state: never stored by browsers or CDNs.
+pub fn private_json(status: axum::http::StatusCode, body: impl serde::Serialize) -> Response {
+    use axum::response::IntoResponse;
+    (
+        status,
+        [(header::CACHE_CONTROL, "private, no-store")],
+        Json(body),
+    )
+        .into_response()
 }

@@ -12,8 +12,10 @@ use tribune_core::topic::topic_path;
 
 use super::{Params, Segment, page_number, params, segment};
 use crate::cache::{LISTS, Page};
+use super::comments::comment_paging;
+use tribune_core::comment;
 use crate::views::{
-    ArticlePage, Headline, HomePage, Layout, ListPage, Pager, TopicsPage, page_link, ticker,
+    ArticlePage, CommentSection, Headline, PollView, HomePage, Layout, ListPage, Pager, TopicsPage, page_link, ticker,
 };
 use crate::{AppError, AppState, assets};
 
@@ -92,17 +94,33 @@ async fn article(
     State(state): State<AppState>,
     id_slug: Segment,
     uri: Uri,
+    q: Params,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = article_id(&segment(id_slug)?).ok_or(AppError::NotFound)?;
+    let (sort, after) = comment_paging(&params(q)?)?;
+    let key = format!(
+        "article:{id}:{}:{}",
+        sort.as_str(),
+        after.map(|c| c.encode()).unwrap_or_default()
+    );
     let rendered = state
         .cache
-        .get_or_render(&format!("article:{id}"), || async {
+        .get_or_render(&key, || async {
+            let now = state.clock.now();
             let a = state
                 .store
-                .article(id, state.clock.now())
+                .article(id, now)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            let poll = state.store.poll_of_article(id).await?;
+            let page = state
+                .store
+                .comments_page(id, sort, after, comment::PAGE_SIZE, comment::REPLIES_SHOWN)
+                .await?;
+            let comments =
+                CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
+            let poll = poll.map(|p| PollView::new(&p, now));
             let mut keys = vec![
                 format!("article-{}", a.id),
                 format!("author-{}", a.author.slug),
@@ -110,7 +128,8 @@ async fn article(
             keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
             keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
             Ok::<_, AppError>(
-                Page::html(ArticlePage::new(&a).render()?, keys).with_canonical(a.path()),
+                Page::html(ArticlePage::new(&a, poll, comments).render()?, keys)
+                    .with_canonical(a.path()),
             )
         })
         .await?;

@@ -1,0 +1,322 @@
+// Tribune's page script. Pages are the same for every reader (and cached); this adds what is
+// personal (who is logged in, own votes, own comments waiting for a moderator, moderator
+// buttons) from small JSON calls, and posts comments, votes and poll answers inline. Every
+// form also works without it.
+"use strict";
+
+(function () {
+  let me = null;
+
+  function api(method, url, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (me && me.csrf) headers["X-CSRF-Token"] = me.csrf;
+    return fetch(url, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    }).then(async (r) => {
+      let data = null;
+      try { data = await r.json(); } catch (_) { data = null; }
+      return { ok: r.ok, status: r.status, data };
+    });
+  }
+
+  function el(tag, attrs, text) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function problem(res) {
+    return (res.data && res.data.detail) || "Er ging iets mis. Probeer het opnieuw.";
+  }
+
+  function showError(form, message) {
+    let box = form.querySelector(".form-error");
+    if (!box) {
+      box = el("p", { class: "form-error", role: "alert" });
+      form.appendChild(box);
+    }
+    box.textContent = message;
+  }
+
+  function clearError(form) {
+    const box = form.querySelector(".form-error");
+    if (box) box.remove();
+  }
+
+  // ---- who is reading ----
+
+  function showAccount() {
+    const slot = document.getElementById("account");
+    if (!slot || !me || !me.account) return;
+    slot.textContent = "";
+    slot.appendChild(el("a", { href: "/account", class: "me" }, me.account.display_name));
+    if (me.account.can_moderate) {
+      slot.appendChild(document.createTextNode(" "));
+      slot.appendChild(el("a", { href: "/moderatie" }, "Moderatie"));
+    }
+    const out = el("form", { method: "post", action: "/uitloggen", class: "logout" });
+    out.appendChild(el("input", { type: "hidden", name: "csrf", value: me.csrf }));
+    out.appendChild(el("button", { type: "submit" }, "Uitloggen"));
+    slot.appendChild(out);
+    for (const input of document.querySelectorAll('input[name="csrf"]')) {
+      if (!input.value) input.value = me.csrf;
+    }
+    for (const hint of document.querySelectorAll(".comment-form .hint")) hint.remove();
+  }
+
+  // ---- comments ----
+
+  const section = document.getElementById("reacties");
+  const articleId = section && section.dataset.article;
+
+  function countBy(n) {
+    const count = section && section.querySelector("[data-count]");
+    if (count) count.textContent = String(Math.max(0, Number(count.textContent) + n));
+  }
+
+  function pendingLabel(node, text) {
+    const label = el("p", { class: "pending-note" }, text);
+    node.insertBefore(label, node.firstChild);
+  }
+
+  // Inserts a comment fragment rendered by the server (already cleaned) where it belongs.
+  function place(html, comment) {
+    const holder = document.createElement("div");
+    holder.innerHTML = html;
+    const node = holder.firstElementChild;
+    if (!node) return null;
+    const root = comment.root_id;
+    if (root) {
+      const rootNode = document.getElementById("reactie-" + root);
+      const thread = rootNode && rootNode.closest(".thread");
+      if (thread) {
+        let replies = thread.querySelector(".replies");
+        if (!replies) {
+          replies = el("div", { class: "replies" });
+          thread.appendChild(replies);
+        }
+        replies.appendChild(node);
+        return node;
+      }
+    }
+    const threads = section.querySelector(".threads");
+    const empty = threads.querySelector(".empty");
+    if (empty) empty.remove();
+    const thread = el("div", { class: "thread" });
+    thread.appendChild(node);
+    threads.insertBefore(thread, threads.firstChild);
+    return node;
+  }
+
+  function submitComment(form) {
+    form.addEventListener("submit", (ev) => {
+      if (!me || !me.account) return; // the server sends the reader to the login page
+      ev.preventDefault();
+      clearError(form);
+      const text = form.querySelector("textarea[name=tekst]");
+      const replyTo = form.querySelector("input[name=antwoord_op]");
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      const body = { body: text.value };
+      if (replyTo && replyTo.value) body.reply_to = Number(replyTo.value);
+      api("POST", "/api/v1/articles/" + articleId + "/comments", body)
+        .then((res) => {
+          if (!res.ok) {
+            showError(form, problem(res));
+            return;
+          }
+          const node = place(res.data.html, res.data.comment);
+          if (res.data.status === "visible") {
+            countBy(1);
+          } else if (node) {
+            pendingLabel(node, res.data.message);
+          }
+          if (res.data.status === "rejected") showError(form, res.data.message);
+          text.value = "";
+          if (form.classList.contains("inline-reply")) form.remove();
+          if (node) {
+            node.classList.add("mine");
+            node.scrollIntoView({ block: "nearest" });
+          }
+        })
+        .catch(() => showError(form, "Geen verbinding. Je tekst staat er nog; probeer opnieuw."))
+        .finally(() => { button.disabled = false; });
+    });
+  }
+
+  function replyInline(link) {
+    link.addEventListener("click", (ev) => {
+      if (!me || !me.account) return;
+      ev.preventDefault();
+      const comment = link.closest("[data-comment]");
+      const open = comment.querySelector(".inline-reply");
+      if (open) { open.remove(); return; }
+      const form = el("form", { method: "post", action: "/reacties/nieuw", class: "comment-form inline-reply" });
+      form.appendChild(el("input", { type: "hidden", name: "artikel", value: articleId }));
+      form.appendChild(el("input", { type: "hidden", name: "antwoord_op", value: comment.dataset.comment }));
+      form.appendChild(el("input", { type: "hidden", name: "csrf", value: me.csrf }));
+      const area = el("textarea", { name: "tekst", rows: "3", maxlength: "5000", required: "", "aria-label": "Jouw antwoord" });
+      form.appendChild(area);
+      form.appendChild(el("button", { type: "submit" }, "Plaats antwoord"));
+      comment.appendChild(form);
+      submitComment(form);
+      area.focus();
+    });
+  }
+
+  function voteInline(form) {
+    form.addEventListener("submit", (ev) => {
+      if (!me || !me.account) return;
+      ev.preventDefault();
+      const button = ev.submitter || form.querySelector("button");
+      const id = form.closest("[data-comment]").dataset.comment;
+      const wanted = Number(button.value);
+      const current = Number(form.dataset.mine || 0);
+      const value = current === wanted ? 0 : wanted;
+      api("PUT", "/api/v1/comments/" + id + "/vote", { value }).then((res) => {
+        if (!res.ok) {
+          showError(form, problem(res));
+          return;
+        }
+        form.querySelector(".up span").textContent = res.data.up;
+        form.querySelector(".down span").textContent = res.data.down;
+        markVote(form, value);
+      });
+    });
+  }
+
+  function markVote(form, value) {
+    form.dataset.mine = String(value);
+    form.querySelector(".up").setAttribute("aria-pressed", value === 1 ? "true" : "false");
+    form.querySelector(".down").setAttribute("aria-pressed", value === -1 ? "true" : "false");
+  }
+
+  function ownExtras() {
+    const ids = [...section.querySelectorAll("[data-comment]")].map((n) => n.dataset.comment);
+    api("GET", "/api/v1/articles/" + articleId + "/comments/mine?ids=" + ids.join(",")).then((res) => {
+      if (!res.ok) return;
+      for (const c of res.data.unlisted) {
+        if (document.getElementById("reactie-" + c.id)) continue;
+        const node = place(commentHtml(c), c);
+        if (node) pendingLabel(node, c.status === "pending" ? "Wacht op goedkeuring door een moderator." : "");
+      }
+      for (const [id, value] of res.data.votes) {
+        const form = document.querySelector("#reactie-" + id + " form.votes");
+        if (form) markVote(form, value);
+      }
+    });
+    const now = Date.now();
+    for (const node of section.querySelectorAll("[data-author]")) {
+      if (Number(node.dataset.author) !== me.account.id) continue;
+      node.classList.add("mine");
+      const time = node.querySelector("time");
+      if (time && now - Date.parse(time.getAttribute("datetime")) < 10 * 60 * 1000) {
+        const actions = node.querySelector(".actions");
+        actions.appendChild(el("a", { href: "/reacties/" + node.dataset.comment + "/bewerken", class: "edit" }, "Bewerken"));
+      }
+    }
+  }
+
+  // A comment from JSON, built with text nodes; only `html` (cleaned by the server) is markup.
+  function commentHtml(c) {
+    const node = el("article", { class: "comment", id: "reactie-" + c.id, "data-comment": String(c.id) });
+    const head = el("header");
+    head.appendChild(el("strong", { class: "who" }, c.author_name));
+    head.appendChild(document.createTextNode(" · "));
+    head.appendChild(el("time", { datetime: c.datetime }, c.time));
+    node.appendChild(head);
+    const text = el("div", { class: "text" });
+    text.innerHTML = c.html;
+    node.appendChild(text);
+    return node.outerHTML;
+  }
+
+  function moderatorButtons() {
+    for (const node of section.querySelectorAll("[data-comment]")) {
+      const actions = node.querySelector(".actions");
+      if (!actions) continue;
+      const b = el("button", { type: "button", class: "mod-remove" }, "Verwijderen (moderator)");
+      b.addEventListener("click", () => {
+        api("POST", "/api/v1/moderation/comments/" + node.dataset.comment, {
+          action: "remove",
+          reason: "verwijderd vanaf de artikelpagina",
+        }).then((res) => {
+          if (res.ok) {
+            node.classList.add("gone");
+            node.querySelector(".text").textContent = "Verwijderd door een moderator.";
+            countBy(-1);
+          } else {
+            showError(actions, problem(res));
+          }
+        });
+      });
+      actions.appendChild(b);
+    }
+  }
+
+  // ---- polls ----
+
+  function showResults(box, poll) {
+    const form = box.querySelector("form.vote");
+    if (form) form.remove();
+    let list = box.querySelector("ol.results");
+    if (list) list.remove();
+    list = el("ol", { class: "results" });
+    poll.options.forEach((o, i) => {
+      const r = poll.results.options[i];
+      const li = el("li", poll.my_vote === o.id ? { class: "mine" } : {});
+      li.appendChild(el("span", { class: "label" }, o.label));
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(el("span", { class: "percent" }, r.percent + "%"));
+      li.appendChild(el("meter", { min: "0", max: "100", value: String(r.percent) }));
+      list.appendChild(li);
+    });
+    box.querySelector(".question").after(list);
+    const total = box.querySelector(".total");
+    if (total) total.textContent = poll.results.total + " stemmen" + (poll.closed ? " · gesloten" : "");
+  }
+
+  function poll(box) {
+    const id = box.dataset.poll;
+    api("GET", "/api/v1/polls/" + id).then((res) => {
+      if (res.ok && res.data.results) showResults(box, res.data);
+    });
+    const form = box.querySelector("form.vote");
+    if (!form) return;
+    form.addEventListener("submit", (ev) => {
+      if (!me || !me.account) return;
+      ev.preventDefault();
+      clearError(form);
+      const chosen = form.querySelector("input[name=option]:checked");
+      if (!chosen) return;
+      api("POST", "/api/v1/polls/" + id + "/votes", { option_id: Number(chosen.value) }).then((res) => {
+        if (res.ok) showResults(box, res.data);
+        else showError(form, problem(res));
+      });
+    });
+  }
+
+  // ---- start ----
+
+  api("GET", "/api/v1/me")
+    .then((res) => {
+      me = res.ok ? res.data : null;
+      if (me && me.account) showAccount();
+      if (section && articleId) {
+        for (const form of section.querySelectorAll("form.comment-form")) submitComment(form);
+        for (const link of section.querySelectorAll("a.reply")) replyInline(link);
+        for (const form of section.querySelectorAll("form.votes")) voteInline(form);
+        if (me && me.account) {
+          ownExtras();
+          if (me.account.can_moderate) moderatorButtons();
+        }
+      }
+      for (const box of document.querySelectorAll("[data-poll]")) poll(box);
+    })
+    .catch(() => {});
+})();

@@ -1,0 +1,456 @@
+//! The moderation desk: queues of pending, reported and flagged comments (riskiest first),
+//! actions on comments and accounts, and the audit log. Moderators, editors and admins only.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::{FormRejection, JsonRejection};
+use axum::extract::{Form, Json, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Duration;
+use serde::Deserialize;
+use tribune_core::account::{Account, AccountId};
+use tribune_core::comment::{AccountAction, Comment, CommentAction, CommentId, Queue, QueueItem};
+use tribune_core::moderation::Reason;
+use tribune_core::time::long_date_time;
+use tribune_core::Event;
+
+use super::{Params, form, json, params, private_json};
+use crate::auth::{ApiViewer, Viewer};
+use crate::error::ApiError;
+use crate::views::{CommentView, Layout};
+use crate::{AppError, AppState};
+
+/// Items shown per queue page.
+const QUEUE_SIZE: u32 = 100;
+const LOG_SIZE: u32 = 200;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/moderatie", get(desk))
+        .route("/moderatie/reacties/{id}", post(comment_form))
+        .route(
+            "/moderatie/accounts/{id}",
+            get(account_page).post(account_form),
+        )
+        .route("/moderatie/logboek", get(log_page))
+        .route("/api/v1/moderation/queues/{queue}", get(api_queue))
+        .route("/api/v1/moderation/comments/{id}", post(api_comment))
+        .route("/api/v1/moderation/accounts/{id}", post(api_account))
+        .route("/api/v1/moderation/log", get(api_log))
+}
+
+fn moderator(viewer: &Viewer) -> Result<(), AppError> {
+    viewer.require(|r| r.can_moderate())
+}
+
+fn why(reason: &str) -> Result<String, AppError> {
+    let reason = reason.trim();
+    if reason.chars().count() > 500 {
+        return Err(AppError::BadRequest(
+            "De reden mag hoogstens 500 tekens lang zijn.".to_string(),
+        ));
+    }
+    Ok(reason.to_string())
+}
+
+/// Applies a moderator's verdict; the article page follows at once.
+pub async fn act_on_comment(
+    state: &AppState,
+    viewer: &Viewer,
+    id: CommentId,
+    action: &str,
+    reason: &str,
+) -> Result<Comment, AppError> {
+    moderator(viewer)?;
+    let action = CommentAction::parse(action).ok_or_else(|| {
+        AppError::BadRequest(format!("Onbekende actie \"{action}\"."))
+    })?;
+    let c = state
+        .store
+        .moderate_comment(id, viewer.account.id, action, &why(reason)?, state.clock.now())
+        .await?;
+    state.publish(Event::ArticleChanged { id: c.article_id });
+    Ok(c)
+}
+
+pub async fn act_on_account(
+    state: &AppState,
+    viewer: &Viewer,
+    id: AccountId,
+    action: &str,
+    days: Option<i64>,
+    reason: &str,
+) -> Result<Account, AppError> {
+    moderator(viewer)?;
+    if id == viewer.account.id {
+        return Err(AppError::BadRequest(
+            "Je kan je eigen account niet schorsen of blokkeren.".to_string(),
+        ));
+    }
+    let now = state.clock.now();
+    let action = match action {
+        "suspend" => {
+            let days = days.filter(|d| (1..=365).contains(d)).ok_or_else(|| {
+                AppError::BadRequest("Schorsen kan voor 1 tot 365 dagen.".to_string())
+            })?;
+            AccountAction::Suspend {
+                until: now + Duration::days(days),
+            }
+        }
+        "ban" => AccountAction::Ban,
+        "shadowban" => AccountAction::ShadowBan,
+        "reinstate" => AccountAction::Reinstate,
+        other => {
+            return Err(AppError::BadRequest(format!("Onbekende actie \"{other}\".")));
+        }
+    };
+    let target = state.store.account(id).await?.ok_or(AppError::NotFound)?;
+    if target.role.can_moderate() && viewer.account.role != tribune_core::account::Role::Admin {
+        return Err(AppError::Forbidden(
+            "Alleen een beheerder kan een moderator schorsen of blokkeren.".to_string(),
+        ));
+    }
+    Ok(state
+        .store
+        .moderate_account(id, viewer.account.id, action, &why(reason)?, now)
+        .await?)
+}
+
+fn queue_param(q: &std::collections::HashMap<String, String>) -> Result<Queue, AppError> {
+    match q.get("wachtrij") {
+        None => Ok(Queue::Pending),
+        Some(s) => Queue::parse(s)
+            .ok_or_else(|| AppError::BadRequest(format!("Onbekende wachtrij \"{s}\"."))),
+    }
+}
+
+struct ItemView {
+    comment: CommentView,
+    text: String,
+    article_url: String,
+    article_title: String,
+    author_url: Option<String>,
+    verdict: &'static str,
+    reasons: Vec<String>,
+    risk: u32,
+    reports: Vec<ReportView>,
+    actions: Vec<(&'static str, &'static str)>,
+}
+
+struct ReportView {
+    who: String,
+    reason: &'static str,
+    note: String,
+    text: String,
+    when: String,
+}
+
+impl ItemView {
+    fn new(item: &QueueItem, now: chrono::DateTime<chrono::Utc>) -> Self {
+        let c = &item.comment;
+        let mut comment = CommentView::new(c, now);
+        // Moderators see what readers do not: the text and name of hidden comments.
+        comment.placeholder = None;
+        comment.html = c.body_html.clone();
+        comment.author_name = c.author_name.clone();
+        let actions = [
+            ("approve", "Goedkeuren"),
+            ("reject", "Afwijzen"),
+            ("remove", "Verwijderen"),
+            ("restore", "Terugzetten"),
+            ("dismiss", "Meldingen sluiten"),
+        ]
+        .into_iter()
+        .filter(|(a, _)| {
+            CommentAction::parse(a).is_some_and(|act| {
+                act.apply(c.verdict).is_ok()
+                    && (act != CommentAction::Dismiss || !item.reports.is_empty())
+            })
+        })
+        .collect();
+        Self {
+            comment,
+            text: c.body_markdown.clone(),
+            article_url: format!("/nieuws/{}#reactie-{}", c.article_id, c.id),
+            article_title: item.article_title.clone(),
+            author_url: c.author_id.map(|a| format!("/moderatie/accounts/{a}")),
+            verdict: match c.verdict {
+                tribune_core::moderation::Verdict::Visible if c.shadow => "zichtbaar voor auteur alleen (shadow-ban)",
+                tribune_core::moderation::Verdict::Visible => "zichtbaar",
+                tribune_core::moderation::Verdict::Pending => "wacht",
+                tribune_core::moderation::Verdict::Rejected => "afgewezen",
+            },
+            reasons: item
+                .reasons
+                .iter()
+                .map(|code| Reason::parse(code).map(|r| r.describe()).unwrap_or_else(|| code.clone()))
+                .collect(),
+            risk: item.risk,
+            reports: item
+                .reports
+                .iter()
+                .map(|r| ReportView {
+                    who: r.reporter_name.clone(),
+                    reason: r.reason.label(),
+                    note: r.note.clone(),
+                    text: r.comment_text.clone(),
+                    when: long_date_time(r.created_at),
+                })
+                .collect(),
+            actions,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "moderation.html")]
+struct DeskPage {
+    layout: Layout,
+    tabs: Vec<(&'static str, String, i64, bool)>,
+    items: Vec<ItemView>,
+    queue: &'static str,
+    csrf: String,
+}
+
+fn personal(html: String) -> Response {
+    ([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response()
+}
+
+async fn desk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    q: Params,
+) -> Result<Response, AppError> {
+    moderator(&viewer)?;
+    let queue = queue_param(&params(q)?)?;
+    let sizes = state.store.queue_sizes().await?;
+    let items = state.store.queue(queue, QUEUE_SIZE).await?;
+    let now = state.clock.now();
+    let label = |q: Queue| match q {
+        Queue::Pending => "Wachtend",
+        Queue::Reported => "Gemeld",
+        Queue::Flagged => "Gemarkeerd door filters",
+    };
+    let page = DeskPage {
+        layout: Layout::new("Moderatie — Tribune", "De moderatiewachtrijen"),
+        tabs: Queue::ALL
+            .iter()
+            .map(|q| {
+                let n = sizes.iter().find(|(s, _)| s == q).map(|(_, n)| *n).unwrap_or(0);
+                (label(*q), format!("/moderatie?wachtrij={}", q.as_str()), n, *q == queue)
+            })
+            .collect(),
+        items: items.iter().map(|i| ItemView::new(i, now)).collect(),
+        queue: queue.as_str(),
+        csrf: viewer.session.csrf_token.clone(),
+    };
+    Ok(personal(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct CommentForm {
+    actie: String,
+    #[serde(default)]
+    reden: String,
+    #[serde(default)]
+    wachtrij: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn comment_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<CommentId>,
+    f: Result<Form<CommentForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    act_on_comment(&state, &viewer, id, &f.actie, &f.reden).await?;
+    let back = Queue::parse(&f.wachtrij).unwrap_or(Queue::Pending);
+    Ok(Redirect::to(&format!("/moderatie?wachtrij={}", back.as_str())).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "moderation_account.html")]
+struct AccountPage {
+    layout: Layout,
+    account: Account,
+    standing: String,
+    created: String,
+    csrf: String,
+}
+
+fn standing(a: &Account, now: chrono::DateTime<chrono::Utc>) -> String {
+    let mut parts = Vec::new();
+    if a.banned {
+        parts.push("geblokkeerd".to_string());
+    }
+    if let Some(until) = a.suspended_until.filter(|u| *u > now) {
+        parts.push(format!("geschorst tot {}", long_date_time(until)));
+    }
+    if a.shadow_banned {
+        parts.push("shadow-ban".to_string());
+    }
+    if parts.is_empty() {
+        "in orde".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<AccountId>,
+) -> Result<Response, AppError> {
+    moderator(&viewer)?;
+    let account = state.store.account(id).await?.ok_or(AppError::NotFound)?;
+    let now = state.clock.now();
+    let page = AccountPage {
+        layout: Layout::new(
+            format!("{} — Moderatie — Tribune", account.display_name),
+            "Een account modereren",
+        ),
+        standing: standing(&account, now),
+        created: long_date_time(account.created_at),
+        account,
+        csrf: viewer.session.csrf_token.clone(),
+    };
+    Ok(personal(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    actie: String,
+    #[serde(default)]
+    dagen: String,
+    #[serde(default)]
+    reden: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn account_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<AccountId>,
+    f: Result<Form<AccountForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    let f = form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let days = f.dagen.trim().parse::<i64>().ok();
+    act_on_account(&state, &viewer, id, &f.actie, days, &f.reden).await?;
+    Ok(Redirect::to(&format!("/moderatie/accounts/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "moderation_log.html")]
+struct LogPage {
+    layout: Layout,
+    entries: Vec<(String, String, String, String, String)>,
+}
+
+async fn log_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    moderator(&viewer)?;
+    let entries = state.store.moderation_log(LOG_SIZE).await?;
+    let page = LogPage {
+        layout: Layout::new("Logboek — Moderatie — Tribune", "Wie deed wat, wanneer en waarom"),
+        entries: entries
+            .iter()
+            .map(|e| {
+                let target = match (e.comment_id, e.account_id) {
+                    (Some(c), _) => format!("reactie {c}"),
+                    (None, Some(a)) => format!("account {a}"),
+                    _ => String::new(),
+                };
+                (
+                    long_date_time(e.at),
+                    e.moderator_name.clone(),
+                    e.action.clone(),
+                    target,
+                    e.reason.clone(),
+                )
+            })
+            .collect(),
+    };
+    Ok(personal(page.render()?))
+}
+
+async fn api_queue(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+    Path(queue): Path<String>,
+) -> Result<Response, ApiError> {
+    moderator(&viewer)?;
+    let queue = Queue::parse(&queue)
+        .or(match queue.as_str() {
+            "pending" => Some(Queue::Pending),
+            "reported" => Some(Queue::Reported),
+            "flagged" => Some(Queue::Flagged),
+            _ => None,
+        })
+        .ok_or_else(|| AppError::BadRequest(format!("Onbekende wachtrij \"{queue}\".")))?;
+    let items = state.store.queue(queue, QUEUE_SIZE).await?;
+    Ok(private_json(StatusCode::OK, serde_json::json!({ "items": items })))
+}
+
+#[derive(Deserialize)]
+struct CommentActionJson {
+    action: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn api_comment(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+    Path(id): Path<CommentId>,
+    body: Result<Json<CommentActionJson>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let body = json(body)?;
+    let c = act_on_comment(&state, &viewer, id, &body.action, &body.reason).await?;
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({ "id": c.id, "status": c.verdict, "public": c.public }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct AccountActionJson {
+    action: String,
+    #[serde(default)]
+    days: Option<i64>,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn api_account(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+    Path(id): Path<AccountId>,
+    body: Result<Json<AccountActionJson>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let body = json(body)?;
+    let a = act_on_account(&state, &viewer, id, &body.action, body.days, &body.reason).await?;
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({
+            "id": a.id,
+            "banned": a.banned,
+            "suspended_until": a.suspended_until,
+            "shadow_banned": a.shadow_banned,
+        }),
+    ))
+}
+
+async fn api_log(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+) -> Result<Response, ApiError> {
+    moderator(&viewer)?;
+    let entries = state.store.moderation_log(LOG_SIZE).await?;
+    Ok(private_json(StatusCode::OK, serde_json::json!({ "entries": entries })))
+}
