@@ -233,6 +233,7 @@ struct DemoArticle {
     #[serde(default)]
     related: Vec<String>,
     photo: Option<String>,
+    /// How many demo comments the article gets (at most 40 are written).
     comment_count: i64,
 }
 
@@ -286,6 +287,10 @@ pub struct Loaded {
     pub articles: usize,
     pub topics: usize,
     pub photos: usize,
+    pub accounts: usize,
+    pub comments: usize,
+    /// Comments waiting in the moderation queue.
+    pub queued: usize,
 }
 
 /// Whether `--demo` may (re)load the demo: an empty database, or one the demo filled before.
@@ -381,7 +386,6 @@ pub async fn load(
                 .iter()
                 .filter_map(|k| ids.get(k).copied())
                 .collect(),
-            comment_count: a.comment_count,
         })
     };
     // First pass gives every article its id; the second links related articles and inline
@@ -404,6 +408,22 @@ pub async fn load(
             loaded.articles = ids.len();
         }
     }
+    let mut commented: Vec<(i64, DateTime<Utc>, i64)> = demo
+        .iter()
+        .filter_map(|a| {
+            let published = now - Duration::seconds((a.hours_ago * 3600.0) as i64);
+            // Scheduled articles get their comments once they appear.
+            (published <= now).then(|| ids.get(&a.key).map(|id| (*id, published, a.comment_count)))?
+        })
+        .collect();
+    commented.sort_by(|a, b| b.1.cmp(&a.1));
+    let hash = tribune_web::auth::hash_password(crate::community::PASSWORD.to_string())
+        .await
+        .map_err(|e| e.to_string())?;
+    let community = crate::community::load(store, &commented, &hash, now).await?;
+    loaded.accounts = community.accounts;
+    loaded.comments = community.comments;
+    loaded.queued = community.queued;
     Ok(loaded)
 }
 
@@ -440,7 +460,6 @@ pub async fn generate(
                         topics[(i * 7 + 3) % topics.len()].id,
                     ],
                     related: vec![],
-                    comment_count: (i % 300) as i64,
                 }
             })
             .collect();
