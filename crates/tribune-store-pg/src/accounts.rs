@@ -19,7 +19,6 @@ macro_rules! account_columns {
          acc.suspended_until, acc.banned, acc.shadow_banned, acc.approved_comments"
     };
 }
-pub(crate) use account_columns;
 
 pub(crate) fn role_of(s: &str) -> StoreResult<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown role {s}")))
@@ -89,54 +88,57 @@ impl PgStore {
         rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
     }
 
-    /// One attempt at [`AccountStore::delete_account`], inside the caller's transaction;
-    /// `None` when the account commented or voted meanwhile, to be tried again.
+    /// One attempt at [`AccountStore::delete_account`], inside the caller's transaction.
+    /// Locks in the order every comment write keeps (see the comments module): the account,
+    /// then comments, then threads' top-level comments, then articles.
     async fn delete_account_in(
         tx: &mut PgConnection,
         id: AccountId,
         now: DateTime<Utc>,
-    ) -> StoreResult<Option<Vec<ArticleId>>> {
-        if account_in(tx, id).await?.is_none() {
-            return Err(StoreError::NotFound);
-        }
-        // Lock order as in every comment write: articles, then comments, then the account.
-        let pages = Self::pages_of_account(tx, id).await?;
-        let articles: Vec<ArticleId> = sqlx::query(
-            "SELECT id FROM articles
-             WHERE id IN (SELECT article_id FROM comments WHERE author_id = $1 AND NOT deleted)
-                OR id = ANY($2)
-             ORDER BY id FOR NO KEY UPDATE",
-        )
-        .bind(id)
-        .bind(&pages)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()
-        .map_err(db)?;
-        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+    ) -> StoreResult<Vec<ArticleId>> {
+        // Exclusive: whoever is writing a comment or vote for the account has finished, and
+        // nobody starts one until this commits (their foreign keys wait for this lock).
+        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE")
             .bind(id)
-            .execute(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
-        // Read again under the locks: a comment may have landed meanwhile.
-        let pages = Self::pages_of_account(tx, id).await?;
-        if pages.iter().any(|p| articles.binary_search(p).is_err()) {
-            return Ok(None);
+        if exists.is_none() {
+            return Err(StoreError::NotFound);
         }
-        // The counters its public comments made.
+        let pages = Self::pages_of_account(tx, id).await?;
+        // Its comments and those it voted on, then the threads its public replies are in.
         sqlx::query(
-            "UPDATE articles a SET comment_count = a.comment_count - d.n
-             FROM (SELECT article_id, COUNT(*) AS n FROM comments
-                   WHERE author_id = $1 AND public GROUP BY article_id) d
-             WHERE a.id = d.article_id",
+            "SELECT id FROM comments
+             WHERE (author_id = $1 AND NOT deleted)
+                OR id IN (SELECT comment_id FROM comment_votes WHERE account_id = $1)
+             ORDER BY id FOR NO KEY UPDATE",
         )
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        sqlx::query(
+            "SELECT id FROM comments
+             WHERE id IN (SELECT root_id FROM comments WHERE author_id = $1 AND public)
+             ORDER BY id FOR NO KEY UPDATE",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        // Counts per article, before the comments change.
+        let counts: Vec<(ArticleId, i64)> = sqlx::query(
+            "SELECT article_id, COUNT(*) FROM comments WHERE author_id = $1 AND public
+             GROUP BY article_id ORDER BY article_id",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
+        .collect::<StoreResult<_>>()?;
         sqlx::query(
             "UPDATE comments r SET reply_count = r.reply_count - d.n
              FROM (SELECT root_id, COUNT(*) AS n FROM comments
@@ -191,14 +193,20 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+        // The article rows last, in id order.
+        for (article, n) in &counts {
+            sqlx::query("UPDATE articles SET comment_count = comment_count - $2 WHERE id = $1")
+                .bind(article)
+                .bind(n)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         record_changes(tx, &pages, now).await?;
-        Ok(Some(pages))
+        Ok(pages)
     }
 
-    async fn export_account_in(
-        tx: &mut PgConnection,
-        id: AccountId,
-    ) -> StoreResult<AccountExport> {
+    async fn export_account_in(tx: &mut PgConnection, id: AccountId) -> StoreResult<AccountExport> {
         let Some(account) = account_in(tx, id).await? else {
             return Err(StoreError::NotFound);
         };
@@ -280,8 +288,9 @@ impl AccountStore for PgStore {
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
             account_columns!()
         ))
-        .bind(&new.email)
-        .bind(&new.display_name)
+        // An address in another case is the same address.
+        .bind(new.email.trim().to_lowercase())
+        .bind(new.display_name.trim())
         .bind(&new.password_hash)
         .bind(new.role.as_str())
         .bind(new.verified)
@@ -312,7 +321,7 @@ impl AccountStore for PgStore {
             account_columns!(),
             ", acc.password_hash FROM accounts acc WHERE acc.email = $1"
         ))
-        .bind(email)
+        .bind(email.trim().to_lowercase())
         .fetch_optional(&self.pool)
         .await
         .map_err(db)?;
@@ -385,18 +394,11 @@ impl AccountStore for PgStore {
             let mut tx = self.pool.begin().await.map_err(db)?;
             let done = Self::delete_account_in(&mut tx, id, now).await;
             match settle(tx, done).await {
-                Ok(Some(pages)) => return Ok(pages),
-                // The account wrote or voted while it was being deleted: once more.
-                Ok(None) if attempt < ATTEMPTS => attempt += 1,
+                // Two accounts deleted at once whose comments answer each other's can lose
+                // a deadlock: once more.
                 Err(e) if attempt < ATTEMPTS && is_retryable(&e) => attempt += 1,
-                Ok(None) => {
-                    return Err(StoreError::Conflict(
-                        "Het account is nog in gebruik; probeer het zo opnieuw.".to_string(),
-                    ));
-                }
-                Err(e) => return Err(e),
+                other => return other,
             }
-
         }
     }
 

@@ -1,10 +1,13 @@
 //! Comments, votes on them, reports and moderation on PostgreSQL.
 //!
-//! Comment writes do not take the article-write lock: many run at once. Each locks the rows
-//! it changes, always in the same order so two writers cannot wait for each other: the
-//! article row, then the thread's top-level comment, then the comment itself, then its
-//! author's account; the change log comes last (see the crate documentation). Votes and
-//! reports change one comment's own counters and lock only that comment.
+//! Comment writes do not take the article-write lock: many run at once. Each locks only the
+//! rows it changes, always in the same order, so two writers never wait for each other in a
+//! circle: the author's account (when its trust changes; a voter or reporter's account is
+//! only share-locked, so it cannot be deleted meanwhile), then the comment, then its
+//! thread's top-level comment, then the article row, and the change log last (see the crate
+//! documentation). The article row is the one every comment on a busy article wants, so it
+//! comes last and is held only for the change log and the commit. A write that does not
+//! change what is public never locks it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -21,7 +24,7 @@ use tribune_core::comment::{
 use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
 
-use crate::accounts::{account_in, role_of, sqlstate_is};
+use crate::accounts::{account_in, role_of};
 use crate::{PgStore, db, has_nul, is_unique_violation, ms, record_changes, settle};
 
 /// The name shown for an author whose account is gone.
@@ -164,77 +167,36 @@ async fn found(tx: &mut PgConnection, id: CommentId) -> StoreResult<Comment> {
     comment_in(tx, id).await?.ok_or(StoreError::NotFound)
 }
 
-/// Locks a comment for a change that may make it (not) public: its article row first, then
-/// its thread's top-level comment, then the comment (the order every comment write keeps).
+/// Locks a comment row for a change (the thread's top-level comment and the article come
+/// later, and only when what is public changes: see the module documentation).
 async fn lock_comment(tx: &mut PgConnection, id: CommentId) -> StoreResult<Option<Locked>> {
-    // Article and thread never change, so they can be read before the locks.
-    let Some(place) = sqlx::query("SELECT article_id, root_id FROM comments WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-    else {
-        return Ok(None);
-    };
-    let article_id: ArticleId = place.try_get(0).map_err(db)?;
-    let root_id: Option<CommentId> = place.try_get(1).map_err(db)?;
-    sqlx::query("SELECT 1 FROM articles WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(article_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    if let Some(root) = root_id {
-        sqlx::query("SELECT 1 FROM comments WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(root)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-    }
-    let r = sqlx::query(
-        "SELECT author_id, verdict, deleted, shadow, public, created_at
+    let Some(r) = sqlx::query(
+        "SELECT article_id, root_id, author_id, verdict, deleted, shadow, public, created_at
          FROM comments WHERE id = $1 FOR NO KEY UPDATE",
     )
     .bind(id)
-    .fetch_one(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await
-    .map_err(db)?;
+    .map_err(db)?
+    else {
+        return Ok(None);
+    };
     Ok(Some(Locked {
         id,
-        article_id,
-        author_id: r.try_get(0).map_err(db)?,
-        root_id,
-        verdict: verdict_of(r.try_get(1).map_err(db)?)?,
-        deleted: r.try_get(2).map_err(db)?,
-        shadow: r.try_get(3).map_err(db)?,
-        public: r.try_get(4).map_err(db)?,
-        created_at: r.try_get(5).map_err(db)?,
+        article_id: r.try_get(0).map_err(db)?,
+        root_id: r.try_get(1).map_err(db)?,
+        author_id: r.try_get(2).map_err(db)?,
+        verdict: verdict_of(r.try_get(3).map_err(db)?)?,
+        deleted: r.try_get(4).map_err(db)?,
+        shadow: r.try_get(5).map_err(db)?,
+        public: r.try_get(6).map_err(db)?,
+        created_at: r.try_get(7).map_err(db)?,
     }))
 }
 
-/// Makes a locked comment public or not, keeping the article's count, the thread's reply
-/// count and what is listed.
-async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreResult<()> {
-    let delta = i64::from(public) - i64::from(c.public);
-    if delta != 0 {
-        sqlx::query("UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1")
-            .bind(c.article_id)
-            .bind(delta)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if let Some(root) = c.root_id {
-            sqlx::query(
-                "UPDATE comments SET reply_count = reply_count + $2,
-                    listed = (public OR reply_count + $2 > 0)
-                 WHERE id = $1",
-            )
-            .bind(root)
-            .bind(delta)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        }
-    }
+/// Makes a locked comment public or not, with its thread's reply count and what is listed;
+/// answers how the article's count must change, for [`publish`].
+async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreResult<i64> {
     sqlx::query(
         "UPDATE comments SET public = $2, listed = (root_id IS NULL AND ($2 OR reply_count > 0))
          WHERE id = $1",
@@ -244,7 +206,52 @@ async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreRes
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    Ok(())
+    let delta = i64::from(public) - i64::from(c.public);
+    if let (Some(root), true) = (c.root_id, delta != 0) {
+        sqlx::query(
+            "UPDATE comments SET reply_count = reply_count + $2,
+                listed = (public OR reply_count + $2 > 0)
+             WHERE id = $1",
+        )
+        .bind(root)
+        .bind(delta)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    Ok(delta)
+}
+
+/// The last steps of a write that changed what an article's page shows: its comment count
+/// (the article row is locked last, see the module documentation) and the change log.
+async fn publish(
+    tx: &mut PgConnection,
+    article_id: ArticleId,
+    delta: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if delta != 0 {
+        sqlx::query("UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1")
+            .bind(article_id)
+            .bind(delta)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    record_changes(tx, &[article_id], now).await
+}
+
+/// Share-locks an account that is about to be named in a row (a vote, a report), so it is
+/// not deleted meanwhile; taken before any comment row, in the order of the module
+/// documentation. NotFound when there is no such account.
+async fn hold_account(tx: &mut PgConnection, id: AccountId) -> StoreResult<()> {
+    sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR KEY SHARE")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .map(|_| ())
+        .ok_or(StoreError::NotFound)
 }
 
 /// Changes an author's count of visible comments (never below zero).
@@ -275,23 +282,15 @@ async fn add_comment_in(
     }
     let now = ms(now);
     let public = new.verdict == Verdict::Visible && !new.shadow;
-    // The article row first: locked when its count changes.
-    let article = if public {
-        sqlx::query(
-            "UPDATE articles SET comment_count = comment_count + 1
-             WHERE id = $1 AND status = 'published' AND published_at <= $2 RETURNING id",
-        )
-    } else {
-        sqlx::query(
-            "SELECT id FROM articles WHERE id = $1 AND status = 'published' AND published_at <= $2",
-        )
-    }
+    let visible = sqlx::query(
+        "SELECT 1 FROM articles WHERE id = $1 AND status = 'published' AND published_at <= $2",
+    )
     .bind(new.article_id)
     .bind(now)
     .fetch_optional(&mut *tx)
     .await
     .map_err(db)?;
-    if article.is_none() {
+    if visible.is_none() {
         return Err(StoreError::NotFound);
     }
     let root_id = match new.reply_to {
@@ -320,16 +319,24 @@ async fn add_comment_in(
             }
         }
     };
-    if let (Some(root), true) = (root_id, public) {
+    // Locks in the order of the module documentation: account, (new) comment, thread,
+    // article.
+    let author = if public {
         sqlx::query(
-            "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
+            "UPDATE accounts SET approved_comments = approved_comments + 1 WHERE id = $1
+             RETURNING id",
         )
-        .bind(root)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+    } else {
+        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR KEY SHARE")
     }
-    let inserted = sqlx::query(
+    .bind(new.author_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    if author.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let id: CommentId = sqlx::query(
         "INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown,
             body_html, fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -351,19 +358,21 @@ async fn add_comment_in(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db);
-    let id: CommentId = match inserted {
-        Ok(r) => r.try_get(0).map_err(db)?,
-        // The author is gone.
-        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
-        Err(e) => return Err(e),
-    };
-    if public {
-        add_trust(tx, Some(new.author_id), 1).await?;
+    .map_err(db)?
+    .try_get(0)
+    .map_err(db)?;
+    if let (Some(root), true) = (root_id, public) {
+        sqlx::query(
+            "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
+        )
+        .bind(root)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     }
     let comment = found(tx, id).await?;
     if public {
-        record_changes(tx, &[new.article_id], now).await?;
+        publish(tx, new.article_id, 1, now).await?;
     }
     Ok(comment)
 }
@@ -391,6 +400,12 @@ async fn edit_comment_in(
     if c.deleted {
         return Err(StoreError::Invalid(
             "Een verwijderde reactie kan je niet meer bewerken.".to_string(),
+        ));
+    }
+    // An edit must not undo a moderator's decision.
+    if c.verdict == Verdict::Rejected {
+        return Err(StoreError::Invalid(
+            "Een reactie die de moderatie weghaalde, kan je niet meer bewerken.".to_string(),
         ));
     }
     if now - c.created_at > EDIT_WINDOW {
@@ -425,10 +440,10 @@ async fn edit_comment_in(
     .await
     .map_err(db)?;
     let public = edit.verdict == Verdict::Visible && !c.shadow;
-    set_public(tx, &c, public).await?;
+    let delta = set_public(tx, &c, public).await?;
     let comment = found(tx, id).await?;
     if c.public || public {
-        record_changes(tx, &[c.article_id], now).await?;
+        publish(tx, c.article_id, delta, now).await?;
     }
     Ok(comment)
 }
@@ -455,10 +470,10 @@ async fn delete_comment_in(
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    set_public(tx, &c, false).await?;
+    let delta = set_public(tx, &c, false).await?;
     let comment = found(tx, id).await?;
     if c.public {
-        record_changes(tx, &[c.article_id], now).await?;
+        publish(tx, c.article_id, delta, now).await?;
     }
     Ok(comment)
 }
@@ -469,6 +484,7 @@ async fn vote_comment_in(
     account_id: AccountId,
     value: i32,
 ) -> StoreResult<(i64, i64)> {
+    hold_account(tx, account_id).await?;
     let Some(r) = sqlx::query(
         "SELECT article_id, author_id, public, up, down FROM comments WHERE id = $1
          FOR NO KEY UPDATE",
@@ -494,18 +510,17 @@ async fn vote_comment_in(
             "Op deze reactie kan je niet stemmen.".to_string(),
         ));
     }
-    let old: i32 = sqlx::query(
-        "SELECT value FROM comment_votes WHERE account_id = $1 AND comment_id = $2",
-    )
-    .bind(account_id)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?
-    .map(|r| r.try_get(0))
-    .transpose()
-    .map_err(db)?
-    .unwrap_or(0);
+    let old: i32 =
+        sqlx::query("SELECT value FROM comment_votes WHERE account_id = $1 AND comment_id = $2")
+            .bind(account_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(db)?
+            .unwrap_or(0);
     if old == value {
         return Ok((up, down));
     }
@@ -527,11 +542,7 @@ async fn vote_comment_in(
         .await
     }
     .map_err(db);
-    match written {
-        Ok(_) => {}
-        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
-        Err(e) => return Err(e),
-    }
+    written?;
     let d_up = i64::from(value == 1) - i64::from(old == 1);
     let d_down = i64::from(value == -1) - i64::from(old == -1);
     let r = sqlx::query(
@@ -560,11 +571,13 @@ async fn report_comment_in(
     if has_nul(note) {
         return Err(nul_refused());
     }
-    let Some(text) = sqlx::query("SELECT body_markdown FROM comments WHERE id = $1 FOR NO KEY UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
+    hold_account(tx, reporter_id).await?;
+    let Some(text) =
+        sqlx::query("SELECT body_markdown FROM comments WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
     else {
         return Err(StoreError::NotFound);
     };
@@ -590,7 +603,6 @@ async fn report_comment_in(
                 "Je hebt deze reactie al gemeld.".to_string(),
             ));
         }
-        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
         Err(e) => return Err(e),
     };
     sqlx::query(
@@ -664,6 +676,28 @@ async fn moderate_comment_in(
     if has_nul(reason) {
         return Err(nul_refused());
     }
+    let trust = match action {
+        CommentAction::Approve | CommentAction::Restore => 1,
+        CommentAction::Remove => -1,
+        CommentAction::Reject | CommentAction::Dismiss => 0,
+    };
+    // The author's account comes before the comment in the lock order; the author cannot
+    // change afterwards except to nobody (the account deleted), which the update skips.
+    let author: Option<AccountId> = sqlx::query("SELECT author_id FROM comments WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .ok_or(StoreError::NotFound)?
+        .try_get(0)
+        .map_err(db)?;
+    if let (Some(author), true) = (author, trust != 0) {
+        sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(author)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
     let Some(c) = lock_comment(tx, id).await? else {
         return Err(StoreError::NotFound);
     };
@@ -686,12 +720,7 @@ async fn moderate_comment_in(
     .await
     .map_err(db)?;
     let public = verdict == Verdict::Visible && !c.deleted && !c.shadow;
-    set_public(tx, &c, public).await?;
-    let trust = match action {
-        CommentAction::Approve | CommentAction::Restore => 1,
-        CommentAction::Remove => -1,
-        CommentAction::Reject | CommentAction::Dismiss => 0,
-    };
+    let delta = set_public(tx, &c, public).await?;
     if trust != 0 {
         add_trust(tx, c.author_id, trust).await?;
     }
@@ -707,7 +736,7 @@ async fn moderate_comment_in(
     .await?;
     let comment = found(tx, id).await?;
     if c.public != public {
-        record_changes(tx, &[c.article_id], now).await?;
+        publish(tx, c.article_id, delta, now).await?;
     }
     Ok(comment)
 }
@@ -741,10 +770,7 @@ async fn moderate_account_in(
         AccountAction::Suspend { until } => query.bind(ms(until)),
         _ => query,
     };
-    let done = query
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    let done = query.execute(&mut *tx).await.map_err(db)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
@@ -766,7 +792,9 @@ async fn moderate_account_in(
         reason,
     )
     .await?;
-    account_in(tx, account_id).await?.ok_or(StoreError::NotFound)
+    account_in(tx, account_id)
+        .await?
+        .ok_or(StoreError::NotFound)
 }
 
 /// Top-level comments of a page in each order, after a cursor or from the start; $1 the
@@ -793,9 +821,120 @@ const NEWEST_AFTER: &str = roots_query!(
     "c.created_at DESC, c.id DESC"
 );
 const OLDEST: &str = roots_query!("", "c.created_at, c.id");
-const OLDEST_AFTER: &str = roots_query!("AND (c.created_at, c.id) > ($3, $4)", "c.created_at, c.id");
+const OLDEST_AFTER: &str =
+    roots_query!("AND (c.created_at, c.id) > ($3, $4)", "c.created_at, c.id");
 const BEST: &str = roots_query!("", "c.score DESC, c.id DESC");
 const BEST_AFTER: &str = roots_query!("AND (c.score, c.id) < ($3, $4)", "c.score DESC, c.id DESC");
+
+/// One page of top-level comments with their first replies, inside one snapshot.
+async fn page_in(
+    tx: &mut PgConnection,
+    article_id: ArticleId,
+    sort: CommentSort,
+    after: Option<CommentCursor>,
+    limit: u32,
+    replies: u32,
+) -> StoreResult<CommentsPage> {
+    let fetch = i64::from(limit) + 1;
+    let query = match (sort, after) {
+        (CommentSort::Newest, None) => sqlx::query(NEWEST),
+        (CommentSort::Oldest, None) => sqlx::query(OLDEST),
+        (CommentSort::Best, None) => sqlx::query(BEST),
+        (CommentSort::Newest, Some(_)) => sqlx::query(NEWEST_AFTER),
+        (CommentSort::Oldest, Some(_)) => sqlx::query(OLDEST_AFTER),
+        (CommentSort::Best, Some(_)) => sqlx::query(BEST_AFTER),
+    };
+    let query = query.bind(article_id).bind(fetch);
+    let query = match (sort, after) {
+        (_, None) => query,
+        (CommentSort::Best, Some(c)) => query.bind(c.key).bind(c.id),
+        (_, Some(c)) => query.bind(from_millis(c.key)).bind(c.id),
+    };
+    let rows = query.fetch_all(&mut *tx).await.map_err(db)?;
+    let mut roots = rows
+        .iter()
+        .map(listed_of)
+        .collect::<StoreResult<Vec<_>>>()?;
+    let more = roots.len() > limit as usize;
+    roots.truncate(limit as usize);
+    let next = match roots.last() {
+        Some(last) if more => Some(CommentCursor::after(last, sort).encode()),
+        _ => None,
+    };
+    let mut threads: Vec<Thread> = roots
+        .into_iter()
+        .map(|root| Thread {
+            root,
+            replies: Vec::new(),
+        })
+        .collect();
+    if replies > 0 && !threads.is_empty() {
+        let ids: Vec<CommentId> = threads.iter().map(|t| t.root.id).collect();
+        // One query for the whole page: each thread's first replies, from its index range.
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            comment_columns!(),
+            " FROM UNNEST($1::bigint[]) AS t(id)
+              CROSS JOIN LATERAL (
+                  SELECT * FROM comments x WHERE x.root_id = t.id AND x.public
+                  ORDER BY x.created_at, x.id LIMIT $2) c ",
+            comment_joins!(),
+            " ORDER BY c.root_id, c.created_at, c.id"
+        ))
+        .bind(&ids)
+        .bind(i64::from(replies))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        for r in &rows {
+            let reply = comment_of(r)?;
+            if let Some(t) = threads
+                .iter_mut()
+                .find(|t| Some(t.root.id) == reply.root_id)
+            {
+                t.replies.push(reply);
+            }
+        }
+    }
+    Ok(CommentsPage { threads, next })
+}
+
+/// A listed top-level comment with all its public replies, in one snapshot.
+async fn thread_in(tx: &mut PgConnection, root_id: CommentId) -> StoreResult<Option<Thread>> {
+    let Some(root) = sqlx::query(concat!(
+        "SELECT ",
+        comment_columns!(),
+        " FROM comments c ",
+        comment_joins!(),
+        " WHERE c.id = $1 AND c.root_id IS NULL AND c.listed"
+    ))
+    .bind(root_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
+    else {
+        return Ok(None);
+    };
+    let root = listed_of(&root)?;
+    let replies = sqlx::query(concat!(
+        "SELECT ",
+        comment_columns!(),
+        " FROM comments c ",
+        comment_joins!(),
+        " WHERE c.root_id = $1 AND c.public ORDER BY c.created_at, c.id"
+    ))
+    .bind(root_id)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(comment_of)
+    .collect::<StoreResult<Vec<_>>>()?;
+    Ok(Some(Thread { root, replies }))
+}
+
+/// Reads that must agree with each other (a page and its reply counts).
+const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// The queues, riskiest first; $1 how many.
 macro_rules! queue_query {
@@ -881,95 +1020,16 @@ impl CommentStore for PgStore {
         limit: u32,
         replies: u32,
     ) -> StoreResult<CommentsPage> {
-        let fetch = i64::from(limit) + 1;
-        let query = match (sort, after) {
-            (CommentSort::Newest, None) => sqlx::query(NEWEST),
-            (CommentSort::Oldest, None) => sqlx::query(OLDEST),
-            (CommentSort::Best, None) => sqlx::query(BEST),
-            (CommentSort::Newest, Some(_)) => sqlx::query(NEWEST_AFTER),
-            (CommentSort::Oldest, Some(_)) => sqlx::query(OLDEST_AFTER),
-            (CommentSort::Best, Some(_)) => sqlx::query(BEST_AFTER),
-        };
-        let query = query.bind(article_id).bind(fetch);
-        let query = match (sort, after) {
-            (_, None) => query,
-            (CommentSort::Best, Some(c)) => query.bind(c.key).bind(c.id),
-            (_, Some(c)) => query.bind(from_millis(c.key)).bind(c.id),
-        };
-        let rows = query.fetch_all(&self.pool).await.map_err(db)?;
-        let mut roots = rows.iter().map(listed_of).collect::<StoreResult<Vec<_>>>()?;
-        let more = roots.len() > limit as usize;
-        roots.truncate(limit as usize);
-        let next = match roots.last() {
-            Some(last) if more => Some(CommentCursor::after(last, sort).encode()),
-            _ => None,
-        };
-        let mut threads: Vec<Thread> = roots
-            .into_iter()
-            .map(|root| Thread {
-                root,
-                replies: Vec::new(),
-            })
-            .collect();
-        if replies > 0 && !threads.is_empty() {
-            let ids: Vec<CommentId> = threads.iter().map(|t| t.root.id).collect();
-            // One query for the whole page: each thread's first replies, from its index range.
-            let rows = sqlx::query(concat!(
-                "SELECT ",
-                comment_columns!(),
-                " FROM UNNEST($1::bigint[]) AS t(id)
-                  CROSS JOIN LATERAL (
-                      SELECT * FROM comments x WHERE x.root_id = t.id AND x.public
-                      ORDER BY x.created_at, x.id LIMIT $2) c ",
-                comment_joins!(),
-                " ORDER BY c.root_id, c.created_at, c.id"
-            ))
-            .bind(&ids)
-            .bind(i64::from(replies))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-            for r in &rows {
-                let reply = comment_of(r)?;
-                if let Some(t) = threads.iter_mut().find(|t| Some(t.root.id) == reply.root_id) {
-                    t.replies.push(reply);
-                }
-            }
-        }
-        Ok(CommentsPage { threads, next })
+        // One snapshot, so reply counts agree with the replies shown.
+        let mut tx = self.pool.begin_with(SNAPSHOT).await.map_err(db)?;
+        let done = page_in(&mut tx, article_id, sort, after, limit, replies).await;
+        settle(tx, done).await
     }
 
     async fn thread(&self, root_id: CommentId) -> StoreResult<Option<Thread>> {
-        let Some(root) = sqlx::query(concat!(
-            "SELECT ",
-            comment_columns!(),
-            " FROM comments c ",
-            comment_joins!(),
-            " WHERE c.id = $1 AND c.root_id IS NULL AND c.listed"
-        ))
-        .bind(root_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        else {
-            return Ok(None);
-        };
-        let root = listed_of(&root)?;
-        let replies = sqlx::query(concat!(
-            "SELECT ",
-            comment_columns!(),
-            " FROM comments c ",
-            comment_joins!(),
-            " WHERE c.root_id = $1 AND c.public ORDER BY c.created_at, c.id"
-        ))
-        .bind(root_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db)?
-        .iter()
-        .map(comment_of)
-        .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Some(Thread { root, replies }))
+        let mut tx = self.pool.begin_with(SNAPSHOT).await.map_err(db)?;
+        let done = thread_in(&mut tx, root_id).await;
+        settle(tx, done).await
     }
 
     async fn own_unlisted_comments(
@@ -1043,9 +1103,7 @@ impl CommentStore for PgStore {
         value: i32,
     ) -> StoreResult<(i64, i64)> {
         if !(-1..=1).contains(&value) {
-            return Err(StoreError::Invalid(
-                "Een stem is +1, -1 of 0.".to_string(),
-            ));
+            return Err(StoreError::Invalid("Een stem is +1, -1 of 0.".to_string()));
         }
         let mut tx = self.pool.begin().await.map_err(db)?;
         let done = vote_comment_in(&mut tx, id, account_id, value).await;
@@ -1095,10 +1153,9 @@ impl CommentStore for PgStore {
                 "c.verdict = 'pending' AND NOT c.deleted",
                 "c.risk DESC, c.id"
             ),
-            Queue::Reported => queue_query!(
-                "c.open_reports > 0",
-                "c.report_risk + c.risk DESC, c.id"
-            ),
+            Queue::Reported => {
+                queue_query!("c.open_reports > 0", "c.report_risk + c.risk DESC, c.id")
+            }
             Queue::Flagged => queue_query!("c.risk > 0", "c.risk DESC, c.id"),
         };
         let rows = sqlx::query(sql)
@@ -1185,7 +1242,8 @@ impl CommentStore for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<tribune_core::account::Account> {
         let mut tx = self.pool.begin().await.map_err(db)?;
-        let done = moderate_account_in(&mut tx, account_id, moderator_id, action, reason, now).await;
+        let done =
+            moderate_account_in(&mut tx, account_id, moderator_id, action, reason, now).await;
         settle(tx, done).await
     }
 

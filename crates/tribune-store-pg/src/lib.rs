@@ -248,18 +248,6 @@ async fn lock(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
     Ok(())
 }
 
-/// Takes the shared form of a transaction-scoped advisory lock of `class`.
-async fn lock_shared(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
-    sqlx::query(
-        "SELECT pg_advisory_xact_lock_shared($1, hashtext(COALESCE(current_schema(), '')))",
-    )
-    .bind(class)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
-    Ok(())
-}
-
 /// Commits a write transaction whose work went well; otherwise rolls it back explicitly (a
 /// dropped transaction would keep its locks until its connection is next used) and hands on
 /// the error.
@@ -322,13 +310,24 @@ pub(crate) async fn record_changes(
     if ids.is_empty() {
         return Ok(());
     }
-    lock_shared(tx, LOCK_CHANGES).await?;
+    // One round trip, in this order: the shared lock, the rows, the notifications (each
+    // step reads the one before, so none runs early).
     let seqs: Vec<i64> = sqlx::query(
-        "INSERT INTO article_changes (article_id, changed_at)
-         SELECT id, $2 FROM UNNEST($1::bigint[]) AS a(id) RETURNING seq",
+        "WITH locked AS (
+             SELECT pg_advisory_xact_lock_shared($3, hashtext(COALESCE(current_schema(), '')))
+         ),
+         added AS (
+             INSERT INTO article_changes (article_id, changed_at)
+             SELECT a.id, $2 FROM locked, UNNEST($1::bigint[]) WITH ORDINALITY AS a(id, n)
+             ORDER BY a.n
+             RETURNING seq, article_id
+         )
+         SELECT seq, pg_notify($4, article_id::text) FROM added ORDER BY seq",
     )
     .bind(&ids)
     .bind(ms(now))
+    .bind(LOCK_CHANGES)
+    .bind(CHANNEL)
     .fetch_all(&mut *tx)
     .await
     .map_err(db)?
@@ -343,12 +342,6 @@ pub(crate) async fn record_changes(
             .await
             .map_err(db)?;
     }
-    sqlx::query("SELECT pg_notify($1, a.id::text) FROM UNNEST($2::bigint[]) AS a(id)")
-        .bind(CHANNEL)
-        .bind(&ids)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
     Ok(())
 }
 
@@ -361,25 +354,22 @@ async fn changes_in(
     limit: u32,
 ) -> StoreResult<Vec<(i64, ArticleId)>> {
     lock(tx, LOCK_CHANGES).await?;
-    let rows = match seq {
-        Some(seq) => {
-            sqlx::query(
+    let rows =
+        match seq {
+            Some(seq) => sqlx::query(
                 "SELECT seq, article_id FROM article_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
             )
             .bind(seq)
             .bind(i64::from(limit))
             .fetch_all(&mut *tx)
-            .await
+            .await,
+            None => {
+                sqlx::query("SELECT seq, article_id FROM article_changes ORDER BY seq DESC LIMIT 1")
+                    .fetch_all(&mut *tx)
+                    .await
+            }
         }
-        None => {
-            sqlx::query(
-                "SELECT seq, article_id FROM article_changes ORDER BY seq DESC LIMIT 1",
-            )
-            .fetch_all(&mut *tx)
-            .await
-        }
-    }
-    .map_err(db)?;
+        .map_err(db)?;
     rows.iter()
         .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
         .collect()

@@ -1,6 +1,7 @@
 //! Polls on PostgreSQL. A vote locks its option's row, then the poll's (always in that
-//! order); the unique index on (poll, account) makes a second vote by the same account wait
-//! for the first and then fail, so it is never counted twice.
+//! order, the poll row that every vote wants last, held only for the commit); the unique
+//! index on (poll, account) makes a second vote by the same account wait for the first and
+//! then fail, so it is never counted twice.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -106,7 +107,9 @@ async fn create_poll_in(
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    let created = poll_where(tx, false, id).await?.ok_or(StoreError::NotFound)?;
+    let created = poll_where(tx, false, id)
+        .await?
+        .ok_or(StoreError::NotFound)?;
     record_changes(tx, &[poll.article_id], now).await?;
     Ok(created)
 }
@@ -168,14 +171,19 @@ async fn vote_poll_in(
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-    sqlx::query("UPDATE polls SET total_votes = total_votes + 1 WHERE id = $1")
-        .bind(poll_id)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    let poll = poll_where(tx, false, poll_id)
+    // The poll row, which every vote wants, last: read the options first, then count.
+    let mut poll = poll_where(tx, false, poll_id)
         .await?
         .ok_or(StoreError::NotFound)?;
+    poll.total_votes = sqlx::query(
+        "UPDATE polls SET total_votes = total_votes + 1 WHERE id = $1 RETURNING total_votes",
+    )
+    .bind(poll_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?
+    .try_get(0)
+    .map_err(db)?;
     record_changes(tx, &[article_id], now).await?;
     Ok(poll)
 }

@@ -67,7 +67,7 @@ pub(crate) fn comment_from_row(r: &SqliteRow) -> StoreResult<Comment> {
         article_id: r.try_get(1).map_err(db)?,
         author_id: r.try_get(2).map_err(db)?,
         author_name: r.try_get(3).map_err(db)?,
-        author_role: role.filter(|r| Role::parse(r).is_some_and(Role::is_staff)),
+        author_role: staff_role(role),
         root_id: r.try_get(5).map_err(db)?,
         reply_to: r.try_get(6).map_err(db)?,
         reply_to_name: r.try_get(7).map_err(db)?,
@@ -84,6 +84,11 @@ pub(crate) fn comment_from_row(r: &SqliteRow) -> StoreResult<Comment> {
         reply_count: r.try_get(17).map_err(db)?,
         public: r.try_get(18).map_err(db)?,
     })
+}
+
+/// The role shown beside a comment: staff only.
+fn staff_role(role: Option<String>) -> Option<String> {
+    role.filter(|r| Role::parse(r).is_some_and(Role::is_staff))
 }
 
 pub(crate) fn report_from_row(r: &SqliteRow) -> StoreResult<Report> {
@@ -154,13 +159,26 @@ pub(crate) async fn settle(
     if was == is {
         return Ok(None);
     }
-    let delta: i64 = if is { 1 } else { -1 };
     sqlx::query("UPDATE comments SET public = ? WHERE id = ?")
         .bind(is)
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+    move_counts(tx, article, root, id, if is { 1 } else { -1 }).await?;
+    Ok(Some(article))
+}
+
+/// After comment `id` became public (`delta` 1) or stopped being public (-1): the article's
+/// count, and the thread's reply count and `listed` (or the comment's own `listed` when it is
+/// top-level).
+async fn move_counts(
+    tx: &mut SqliteConnection,
+    article: ArticleId,
+    root: Option<CommentId>,
+    id: CommentId,
+    delta: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE articles SET comment_count = comment_count + ? WHERE id = ?")
         .bind(delta)
         .bind(article)
@@ -182,7 +200,7 @@ pub(crate) async fn settle(
         }
     };
     listed.execute(&mut *tx).await.map_err(db)?;
-    Ok(Some(article))
+    Ok(())
 }
 
 /// Marks a comment deleted and forgets its text (revisions included); the caller settles.
@@ -202,66 +220,66 @@ pub(crate) async fn blank(tx: &mut SqliteConnection, id: CommentId) -> StoreResu
 
 /// Stores one judged comment inside the caller's transaction (see
 /// [`CommentStore::add_comment`]); says whether it went public, so the caller logs the change.
+/// Runs for every comment in the group-commit writer, so it keeps to a few statements: one
+/// look-up for everything it checks and shows, the insert, and the counters.
 pub(crate) async fn insert_comment(
     tx: &mut SqliteConnection,
     new: &NewComment,
     now: DateTime<Utc>,
 ) -> StoreResult<(Comment, bool)> {
-    let visible = sqlx::query(
-        "SELECT 1 FROM articles WHERE id = ? AND status = 'published' AND published_at <= ?",
+    let Some(r) = sqlx::query(
+        "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND status = 'published'
+                            AND published_at <= ?2),
+                au.display_name, au.role, p.id, p.article_id, p.root_id,
+                COALESCE(pa.display_name, 'verwijderd account')
+         FROM accounts au
+         LEFT JOIN comments p ON p.id = ?4
+         LEFT JOIN accounts pa ON pa.id = p.author_id
+         WHERE au.id = ?3",
     )
     .bind(new.article_id)
     .bind(ms(now))
+    .bind(new.author_id)
+    .bind(new.reply_to)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db)?;
-    if visible.is_none() {
-        return Err(StoreError::NotFound);
-    }
-    let author = sqlx::query("SELECT 1 FROM accounts WHERE id = ?")
-        .bind(new.author_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-    if author.is_none() {
+    .map_err(db)?
+    else {
         return Err(StoreError::Invalid(format!(
             "account {} does not exist",
             new.author_id
         )));
+    };
+    if !r.try_get::<bool, _>(0).map_err(db)? {
+        return Err(StoreError::NotFound);
     }
-    let root = match new.reply_to {
-        None => None,
+    let (root_id, reply_to_name) = match new.reply_to {
+        None => (None, None),
         Some(parent) => {
-            let row = sqlx::query("SELECT article_id, root_id FROM comments WHERE id = ?")
-                .bind(parent)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            let on_article = match &row {
-                Some(r) => r.try_get::<ArticleId, _>(0).map_err(db)? == new.article_id,
-                None => false,
-            };
-            let Some(r) = row.filter(|_| on_article) else {
+            let found: Option<CommentId> = r.try_get(3).map_err(db)?;
+            let on: Option<ArticleId> = r.try_get(4).map_err(db)?;
+            if found.is_none() || on != Some(new.article_id) {
                 return Err(StoreError::Invalid(
                     "Je reageert op een reactie die niet bij dit artikel hoort.".into(),
                 ));
-            };
-            // Threads are two levels deep: a reply to a reply joins its top-level comment.
-            Some(
-                r.try_get::<Option<CommentId>, _>(1)
-                    .map_err(db)?
-                    .unwrap_or(parent),
-            )
+            }
+            // Threads are two levels deep: a reply to a reply joins its top-level comment
+            // and names whom it answers.
+            match r.try_get::<Option<CommentId>, _>(5).map_err(db)? {
+                Some(root) => (Some(root), Some(r.try_get::<String, _>(6).map_err(db)?)),
+                None => (Some(parent), None),
+            }
         }
     };
+    let public = new.verdict == Verdict::Visible && !new.shadow;
     let id: CommentId = sqlx::query(
         "INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown, body_html,
             fingerprint, verdict, reasons, risk, shadow, public, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?) RETURNING id",
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(new.article_id)
     .bind(new.author_id)
-    .bind(root)
+    .bind(root_id)
     .bind(new.reply_to)
     .bind(&new.body_markdown)
     .bind(&new.body_html)
@@ -270,17 +288,39 @@ pub(crate) async fn insert_comment(
     .bind(new.reasons.join(" "))
     .bind(i64::from(new.risk))
     .bind(new.shadow)
+    .bind(public)
     .bind(ms(now))
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?
     .try_get(0)
     .map_err(db)?;
-    let public = settle(tx, id).await?.is_some();
     if public {
+        move_counts(tx, new.article_id, root_id, id, 1).await?;
         trust(tx, new.author_id, 1).await?;
     }
-    let comment = comment_in(tx, id).await?.ok_or(StoreError::NotFound)?;
+    let role: String = r.try_get(2).map_err(db)?;
+    let comment = Comment {
+        id,
+        article_id: new.article_id,
+        author_id: Some(new.author_id),
+        author_name: r.try_get(1).map_err(db)?,
+        author_role: staff_role(Some(role)),
+        root_id,
+        reply_to: new.reply_to,
+        reply_to_name,
+        body_markdown: new.body_markdown.clone(),
+        body_html: new.body_html.clone(),
+        created_at: from_ms(ms(now)),
+        edited_at: None,
+        deleted: false,
+        verdict: new.verdict,
+        shadow: new.shadow,
+        up: 0,
+        down: 0,
+        reply_count: 0,
+        public,
+    };
     Ok((comment, public))
 }
 
@@ -337,21 +377,19 @@ async fn log(tx: &mut SqliteConnection, line: LogLine<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-/// Top-level comments of one page, in the sort's order, after the cursor (`limit` + 1 rows,
-/// so the caller knows whether there is more). Each order reads one partial index range.
-async fn roots_page(
-    conn: &mut SqliteConnection,
-    article_id: ArticleId,
-    sort: CommentSort,
-    after: Option<CommentCursor>,
-    limit: u32,
-) -> StoreResult<Vec<Comment>> {
+/// The query for one page of top-level comments in `sort`'s order (binds: article, cursor
+/// key, cursor id, rows), and the cursor to start from. Each order reads one range of a
+/// partial index, named because without statistics SQLite may pick the plain
+/// (article_id, created_at) index and wade through every reply of the article.
+fn roots_sql(sort: CommentSort) -> (&'static str, (i64, i64)) {
     macro_rules! roots {
-        ($order:literal) => {
+        ($index:literal, $order:literal) => {
             concat!(
                 "SELECT ",
                 comment_columns!(),
-                " FROM comments c ",
+                " FROM comments c INDEXED BY ",
+                $index,
+                " ",
                 comment_joins!(),
                 " WHERE c.article_id = ? AND c.root_id IS NULL AND c.listed = 1 AND ",
                 $order,
@@ -359,20 +397,41 @@ async fn roots_page(
             )
         };
     }
-    let (sql, start) = match sort {
+    match sort {
         CommentSort::Newest => (
-            roots!("(c.created_at, c.id) < (?, ?) ORDER BY c.created_at DESC, c.id DESC"),
+            roots!(
+                "comments_newest",
+                "(c.created_at, c.id) < (?, ?) ORDER BY c.created_at DESC, c.id DESC"
+            ),
             (i64::MAX, i64::MAX),
         ),
         CommentSort::Oldest => (
-            roots!("(c.created_at, c.id) > (?, ?) ORDER BY c.created_at, c.id"),
+            roots!(
+                "comments_newest",
+                "(c.created_at, c.id) > (?, ?) ORDER BY c.created_at, c.id"
+            ),
             (i64::MIN, i64::MIN),
         ),
         CommentSort::Best => (
-            roots!("(c.score, c.id) < (?, ?) ORDER BY c.score DESC, c.id DESC"),
+            roots!(
+                "comments_best",
+                "(c.score, c.id) < (?, ?) ORDER BY c.score DESC, c.id DESC"
+            ),
             (i64::MAX, i64::MAX),
         ),
-    };
+    }
+}
+
+/// Top-level comments of one page, in the sort's order, after the cursor (`limit` + 1 rows,
+/// so the caller knows whether there is more).
+async fn roots_page(
+    conn: &mut SqliteConnection,
+    article_id: ArticleId,
+    sort: CommentSort,
+    after: Option<CommentCursor>,
+    limit: u32,
+) -> StoreResult<Vec<Comment>> {
+    let (sql, start) = roots_sql(sort);
     let (key, id) = after.map_or(start, |c| (c.key, c.id));
     sqlx::query(sql)
         .bind(article_id)
@@ -387,6 +446,20 @@ async fn roots_page(
         .collect()
 }
 
+/// The first N public replies of each root in a JSON list, oldest first (binds: roots, N).
+/// The inner part reads only the covering partial index of public replies.
+const FIRST_REPLIES: &str = concat!(
+    "SELECT ",
+    comment_columns!(),
+    " FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY root_id ORDER BY created_at, id) AS n
+            FROM comments
+            WHERE root_id IN (SELECT value FROM json_each(?)) AND root_id IS NOT NULL
+              AND public = 1) first
+      JOIN comments c ON c.id = first.id ",
+    comment_joins!(),
+    " WHERE first.n <= ? ORDER BY c.root_id, c.created_at, c.id"
+);
+
 /// The first `per_root` public replies of each root, oldest first, in one query.
 async fn first_replies(
     conn: &mut SqliteConnection,
@@ -397,22 +470,12 @@ async fn first_replies(
     if roots.is_empty() || per_root == 0 {
         return Ok(by_root);
     }
-    let rows = sqlx::query(concat!(
-        "SELECT ",
-        comment_columns!(),
-        " FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY root_id ORDER BY created_at, id) AS n
-                FROM comments
-                WHERE root_id IN (SELECT value FROM json_each(?)) AND root_id IS NOT NULL
-                  AND public = 1) first
-          JOIN comments c ON c.id = first.id ",
-        comment_joins!(),
-        " WHERE first.n <= ? ORDER BY c.root_id, c.created_at, c.id"
-    ))
-    .bind(id_list(roots.iter().copied()))
-    .bind(i64::from(per_root))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?;
+    let rows = sqlx::query(FIRST_REPLIES)
+        .bind(id_list(roots.iter().copied()))
+        .bind(i64::from(per_root))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
     for r in &rows {
         let reply = comment_from_row(r)?;
         if let Some(root) = reply.root_id {
@@ -1220,5 +1283,53 @@ impl CommentStore for SqliteStore {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// What SQLite plans to do with `sql`, one step a line.
+    async fn plan(store: &SqliteStore, sql: &str, binds: &[i64]) -> String {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(explain));
+        for b in binds {
+            query = query.bind(*b);
+        }
+        let rows = query.fetch_all(&store.read).await.unwrap();
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(3).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn comment_pages_read_their_partial_indexes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        for (sort, index) in [
+            (CommentSort::Newest, "comments_newest"),
+            (CommentSort::Oldest, "comments_newest"),
+            (CommentSort::Best, "comments_best"),
+        ] {
+            let plan = plan(&store, roots_sql(sort).0, &[1, 0, 0, 51]).await;
+            assert!(
+                plan.contains(&format!("SEARCH c USING INDEX {index} (article_id=? AND")),
+                "{sort:?} should seek in {index}:\n{plan}"
+            );
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "{sort:?} should not sort:\n{plan}"
+            );
+        }
+        let sql = FIRST_REPLIES.replacen("json_each(?)", "json_each('[1,2]')", 1);
+        let plan = plan(&store, &sql, &[3]).await;
+        assert!(
+            plan.contains("USING COVERING INDEX comments_replies (root_id=?)"),
+            "replies should come from the covering index of public replies:\n{plan}"
+        );
     }
 }

@@ -66,6 +66,7 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
 /// One transaction for the whole batch, a savepoint per comment. `Err` when the batch as a
 /// whole failed (nothing of it is stored).
 async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comment>>> {
+    let started = std::time::Instant::now();
     let mut tx = pool.begin().await.map_err(db)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     // Each article whose page changed, logged once per batch at its latest time.
@@ -90,7 +91,14 @@ async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<
     for (article, at) in changed {
         SqliteStore::record_change(&mut tx, article, at).await?;
     }
+    let worked = started.elapsed();
     tx.commit().await.map_err(db)?;
+    tracing::debug!(
+        comments = batch.len(),
+        ?worked,
+        committed = ?started.elapsed() - worked,
+        "comment batch stored"
+    );
     Ok(outcomes)
 }
 

@@ -14,7 +14,8 @@ use tribune_core::topic::{NewTopic, Topic, TopicKind};
 use tribune_core::{ArticleKind, Clock, NewArticle, Photo, SaveOutcome, Store};
 use tribune_store_pg::PgStore;
 use tribune_store_sqlite::SqliteStore;
-use tribune_web::AppState;
+use tribune_core::account::{Account, NewAccount, Role};
+use tribune_web::{AppState, WebConfig};
 
 pub mod broken;
 
@@ -182,7 +183,23 @@ impl TestApp {
             },
         };
         let store = open(&place).await;
-        Self::serve(place, store, wrap, page_cache, dir, true).await
+        Self::serve(place, store, wrap, page_cache, |_| {}, dir, true).await
+    }
+
+    /// With web settings of the test's choosing (secure cookies, a trusted proxy, ...).
+    /// Mail goes to the outbox in the data directory (see [`TestApp::wait_for_mail`]) and
+    /// `public_url` is the app's own base address, unless `configure` says otherwise.
+    pub async fn start_configured(backend: Backend, configure: impl FnOnce(&mut WebConfig)) -> Self {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
+        let place = match backend {
+            Backend::Sqlite => Place::Sqlite(dir.path().to_path_buf()),
+            Backend::Postgres(url) => Place::Postgres {
+                url,
+                schema: unique_schema(),
+            },
+        };
+        let store = open(&place).await;
+        Self::serve(place, store, |s| s, true, configure, dir, true).await
     }
 
     /// Another node on the same database and media directory, with its own page cache and
@@ -190,7 +207,8 @@ impl TestApp {
     pub async fn second_node(&self) -> Self {
         let store = open(&self.place).await;
         let dir = self._dir.clone().unwrap();
-        let mut node = Self::serve(self.place.clone(), store, |s| s, true, dir, false).await;
+        let mut node =
+            Self::serve(self.place.clone(), store, |s| s, true, |_| {}, dir, false).await;
         node.clock = self.clock.clone();
         node
     }
@@ -206,20 +224,20 @@ impl TestApp {
         store: Arc<dyn Store>,
         wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
         page_cache: bool,
+        configure: impl FnOnce(&mut WebConfig),
         dir: Arc<tempfile::TempDir>,
         owner: bool,
     ) -> Self {
         let paths = Paths::new(dir.path(), None);
         let clock = TestClock::at(match_day());
-        let state = tribune::app_state(
-            wrap(store.clone()),
-            Arc::new(clock.clone()),
-            &paths,
-            page_cache,
-        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let app = tribune_web::router(state.clone());
+        let mut config = tribune::web_config(&paths, page_cache);
+        config.public_url = base.clone();
+        configure(&mut config);
+        let state = AppState::new(wrap(store.clone()), Arc::new(clock.clone()), config);
+        let app = tribune_web::router(state.clone())
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
         });
@@ -290,6 +308,273 @@ impl TestApp {
     pub fn media_dir(&self) -> PathBuf {
         self.paths.media_dir.clone()
     }
+
+    /// A reader's browser that is not logged in.
+    pub fn visitor(&self) -> Visitor {
+        Visitor::new(&self.base)
+    }
+
+    /// A confirmed account with [`PASSWORD`], made straight in the store, and a browser
+    /// logged in to it over HTTP (the login form).
+    pub async fn account(&self, role: Role, name: &str) -> (Account, Visitor) {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let email = format!(
+            "{}-{}@voorbeeld.be",
+            tribune_core::slugify(name),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let display_name =
+            tribune_core::account::check_display_name(name).unwrap_or_else(|_| name.to_string());
+        let account = self
+            .store
+            .create_account(
+                &NewAccount {
+                    email: email.clone(),
+                    display_name,
+                    password_hash: password_hash().await,
+                    role,
+                    verified: true,
+                },
+                self.now(),
+            )
+            .await
+            .unwrap();
+        let visitor = self.visitor();
+        visitor.log_in(&email, PASSWORD).await;
+        (account, visitor)
+    }
+
+    /// Where mail goes when no SMTP relay is set: DATA_DIR/outbox.
+    pub fn outbox(&self) -> PathBuf {
+        self.paths.data_dir.join("outbox")
+    }
+
+    /// Every mail sent to `email` so far, oldest first, each as the whole message.
+    pub fn mails_to(&self, email: &str) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.outbox()) else {
+            return Vec::new();
+        };
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort();
+        let to = format!("To: {email}\n");
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .filter(|m| m.contains(&to))
+            .collect()
+    }
+
+    /// Waits (up to 10 s) until `email` received `count` mails and returns the last one.
+    /// Mail is sent in the background, after the answer.
+    pub async fn wait_for_mail(&self, email: &str, count: usize) -> String {
+        for _ in 0..200 {
+            let mails = self.mails_to(email);
+            if mails.len() >= count {
+                return mails[count - 1].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!(
+            "{email} did not get mail number {count}; it has {:?}",
+            self.mails_to(email)
+        );
+    }
+}
+
+/// The password of every account made by [`TestApp::account`].
+pub const PASSWORD: &str = "blauw-zwart tot in de eeuwigheid";
+
+/// The hash of [`PASSWORD`], made once per test binary (argon2 is slow on purpose).
+async fn password_hash() -> String {
+    static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    HASH.get_or_init(|| async {
+        tribune_web::auth::hash_password(PASSWORD.to_string())
+            .await
+            .unwrap()
+    })
+    .await
+    .clone()
+}
+
+/// The first link in a mail whose path starts with `path`, as path and query
+/// (`/account/bevestigen?token=...`), ready for [`Visitor::get`].
+pub fn link_in(mail: &str, path: &str) -> Option<String> {
+    mail.split_whitespace()
+        .filter_map(|word| word.split_once("://").map(|(_, rest)| rest))
+        .filter_map(|rest| rest.find('/').map(|i| &rest[i..]))
+        .find(|p| p.starts_with(path))
+        .map(str::to_string)
+}
+
+/// A browser as the tests drive it: keeps its cookies itself (the session), says where it
+/// comes from (`Origin: <the app>`) on every request that changes something, as browsers do,
+/// and never follows redirects, so tests see the 303s.
+pub struct Visitor {
+    base: String,
+    http: reqwest::Client,
+    cookies: Mutex<Vec<(String, String)>>,
+}
+
+impl Visitor {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_string(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Another browser that starts with a copy of this one's cookies (e.g. a stolen or an
+    /// old session cookie).
+    pub fn fork(&self) -> Self {
+        let copy = Self::new(&self.base);
+        *copy.cookies.lock().unwrap() = self.cookies.lock().unwrap().clone();
+        copy
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The Cookie header this browser would send, if any.
+    pub fn cookie_header(&self) -> Option<String> {
+        let cookies = self.cookies.lock().unwrap();
+        (!cookies.is_empty()).then(|| {
+            cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    /// Forgets every cookie.
+    pub fn clear_cookies(&self) {
+        self.cookies.lock().unwrap().clear();
+    }
+
+    /// A request with this browser's cookies and nothing else: for tests that set `Origin`
+    /// or `Sec-Fetch-Site` themselves. Send it with [`Visitor::send`].
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let mut r = self.http.request(method, self.url(path));
+        if let Some(c) = self.cookie_header() {
+            r = r.header("cookie", c);
+        }
+        r
+    }
+
+    /// Like [`Visitor::request`], with `Origin` set to the app as a browser would.
+    fn from_the_site(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.request(method, path).header("origin", &self.base)
+    }
+
+    /// Sends and keeps the cookies the answer sets.
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> reqwest::Response {
+        let response = request.send().await.unwrap();
+        let mut cookies = self.cookies.lock().unwrap();
+        for set in response.headers().get_all("set-cookie") {
+            let Some((name, rest)) = set.to_str().unwrap().split_once('=') else {
+                continue;
+            };
+            let value = rest.split(';').next().unwrap_or("").trim().to_string();
+            let expired = rest.to_ascii_lowercase().contains("max-age=0");
+            cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() && !expired {
+                cookies.push((name.to_string(), value));
+            }
+        }
+        response
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.send(self.request(reqwest::Method::GET, path)).await
+    }
+
+    /// GET that must answer 200; returns the body.
+    pub async fn page(&self, path: &str) -> String {
+        let r = self.get(path).await;
+        assert_eq!(r.status(), 200, "GET {path} should answer 200");
+        r.text().await.unwrap()
+    }
+
+    /// A form as a browser posts it (application/x-www-form-urlencoded).
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", form_encode(k), form_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.send(
+            self.from_the_site(reqwest::Method::POST, path)
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send(self.from_the_site(reqwest::Method::POST, path).json(body))
+            .await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send(self.from_the_site(reqwest::Method::PUT, path).json(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.send(self.from_the_site(reqwest::Method::DELETE, path))
+            .await
+    }
+
+    pub async fn delete_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send(self.from_the_site(reqwest::Method::DELETE, path).json(body))
+            .await
+    }
+
+    /// Logs in through the login form; must succeed (303).
+    pub async fn log_in(&self, email: &str, password: &str) {
+        let r = self
+            .post_form("/inloggen", &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(r.status(), 303, "logging in as {email} should work");
+    }
+
+    /// What /api/v1/me says about this browser.
+    pub async fn me(&self) -> serde_json::Value {
+        let r = self.get("/api/v1/me").await;
+        assert_eq!(r.status(), 200, "GET /api/v1/me");
+        r.json().await.unwrap()
+    }
+
+    /// The session's CSRF token for forms, from /api/v1/me; the browser must be logged in.
+    pub async fn csrf(&self) -> String {
+        let me = self.me().await;
+        me["csrf"]
+            .as_str()
+            .expect("a logged-in browser has a csrf token")
+            .to_string()
+    }
+}
+
+fn form_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 /// A plain news article published `minutes_ago`, to adjust in the test.
@@ -308,7 +593,6 @@ pub fn article(title: &str, minutes_ago: i64) -> NewArticle {
         photo: None,
         topics: vec![],
         related: vec![],
-        comment_count: 0,
     }
 }
 

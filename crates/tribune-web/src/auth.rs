@@ -23,9 +23,11 @@
 use std::future::Future;
 use std::net::SocketAddr;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts, OptionalFromRequestParts, OriginalUri, Request, State};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{
+    ConnectInfo, FromRequestParts, OptionalFromRequestParts, OriginalUri, Request, State,
+};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -191,7 +193,11 @@ pub async fn end_session(state: &AppState, headers: &HeaderMap) -> Result<Header
 /// `Set-Cookie` for a session token: whole site, not readable by scripts, not sent along
 /// with cross-site subrequests or POSTs, Secure (and `__Host-`) over TLS.
 pub fn session_cookie(config: &WebConfig, token: &str) -> Result<HeaderValue, AppError> {
-    let secure = if config.secure_cookies { "; Secure" } else { "" };
+    let secure = if config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
     let value = format!(
         "{}={token}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{secure}",
         cookie_name(config),
@@ -484,7 +490,12 @@ impl Default for Limits {
 
 impl Limits {
     /// 429 when this account or this address failed too often lately.
-    pub fn check_login(&self, email: &str, client: &ClientAddr, now: DateTime<Utc>) -> Result<(), AppError> {
+    pub fn check_login(
+        &self,
+        email: &str,
+        client: &ClientAddr,
+        now: DateTime<Utc>,
+    ) -> Result<(), AppError> {
         let wait = [
             self.login_by_email.check(email, now),
             self.login_by_address.check(&client.0, now),
@@ -494,10 +505,7 @@ impl Limits {
         .max();
         match wait {
             None => Ok(()),
-            Some(wait) => Err(too_many(
-                "Te veel mislukte pogingen om in te loggen.",
-                wait,
-            )),
+            Some(wait) => Err(too_many("Te veel mislukte pogingen om in te loggen.", wait)),
         }
     }
 
@@ -513,9 +521,9 @@ impl Limits {
 
     /// 429 when this address asked for too many mails lately; counts this request.
     pub fn mail_request(&self, client: &ClientAddr, now: DateTime<Utc>) -> Result<(), AppError> {
-        self.mail_by_address.hit(&client.0, now).map_err(|wait| {
-            too_many("Je vroeg de laatste tijd te veel mails aan.", wait)
-        })
+        self.mail_by_address
+            .hit(&client.0, now)
+            .map_err(|wait| too_many("Je vroeg de laatste tijd te veel mails aan.", wait))
     }
 
     /// Whether one more mail may go to `email` now (counts it when so). When not, the mail is
@@ -571,7 +579,13 @@ fn own_origins(headers: &HeaderMap, config: &WebConfig) -> Vec<String> {
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
     let host = rest.split('/').next()?;
-    (!host.is_empty()).then(|| format!("{}://{}", scheme.to_ascii_lowercase(), host.to_ascii_lowercase()))
+    (!host.is_empty()).then(|| {
+        format!(
+            "{}://{}",
+            scheme.to_ascii_lowercase(),
+            host.to_ascii_lowercase()
+        )
+    })
 }
 
 /// Whether a state-changing request may go on (see the module docs for why these rules).
@@ -652,7 +666,11 @@ mod tests {
         let token = "0123456789abcdef0123456789abcdef";
         let h = headers(&[("cookie", &format!("a=b; tribune_sessie={token}; c=d"))]);
         assert_eq!(session_token(&h, &c), Some(token));
-        assert_eq!(session_token(&h, &config(true)), None, "other name over TLS");
+        assert_eq!(
+            session_token(&h, &config(true)),
+            None,
+            "other name over TLS"
+        );
         let junk = headers(&[("cookie", "tribune_sessie=../../etc")]);
         assert_eq!(session_token(&junk, &c), None);
     }
@@ -674,14 +692,38 @@ mod tests {
         let c = config(false);
         let cookie = ("cookie", "tribune_sessie=0123456789abcdef0123456789abcdef");
         let host = ("host", "127.0.0.1:8080");
-        assert!(same_site_request(&headers(&[("sec-fetch-site", "same-origin"), cookie]), &c));
-        assert!(same_site_request(&headers(&[("sec-fetch-site", "none"), cookie]), &c));
-        assert!(!same_site_request(&headers(&[("sec-fetch-site", "cross-site"), cookie]), &c));
-        assert!(!same_site_request(&headers(&[("sec-fetch-site", "same-site"), cookie]), &c));
-        assert!(same_site_request(&headers(&[("origin", "http://127.0.0.1:8080"), host, cookie]), &c));
-        assert!(same_site_request(&headers(&[("origin", "https://www.tribune.example"), host, cookie]), &c));
-        assert!(!same_site_request(&headers(&[("origin", "https://evil.example"), host, cookie]), &c));
-        assert!(!same_site_request(&headers(&[("origin", "null"), host, cookie]), &c));
+        assert!(same_site_request(
+            &headers(&[("sec-fetch-site", "same-origin"), cookie]),
+            &c
+        ));
+        assert!(same_site_request(
+            &headers(&[("sec-fetch-site", "none"), cookie]),
+            &c
+        ));
+        assert!(!same_site_request(
+            &headers(&[("sec-fetch-site", "cross-site"), cookie]),
+            &c
+        ));
+        assert!(!same_site_request(
+            &headers(&[("sec-fetch-site", "same-site"), cookie]),
+            &c
+        ));
+        assert!(same_site_request(
+            &headers(&[("origin", "http://127.0.0.1:8080"), host, cookie]),
+            &c
+        ));
+        assert!(same_site_request(
+            &headers(&[("origin", "https://www.tribune.example"), host, cookie]),
+            &c
+        ));
+        assert!(!same_site_request(
+            &headers(&[("origin", "https://evil.example"), host, cookie]),
+            &c
+        ));
+        assert!(!same_site_request(
+            &headers(&[("origin", "null"), host, cookie]),
+            &c
+        ));
         // No word on where it came from: fine without a session, refused with one.
         assert!(same_site_request(&headers(&[host]), &c));
         assert!(!same_site_request(&headers(&[host, cookie]), &c));
@@ -690,9 +732,15 @@ mod tests {
     #[test]
     fn over_tls_our_origin_is_https() {
         let c = config(true);
-        let h = headers(&[("origin", "http://tribune.local"), ("host", "tribune.local")]);
+        let h = headers(&[
+            ("origin", "http://tribune.local"),
+            ("host", "tribune.local"),
+        ]);
         assert!(!same_site_request(&h, &c));
-        let h = headers(&[("origin", "https://tribune.local"), ("host", "tribune.local")]);
+        let h = headers(&[
+            ("origin", "https://tribune.local"),
+            ("host", "tribune.local"),
+        ]);
         assert!(same_site_request(&h, &c));
     }
 
@@ -705,8 +753,13 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_and_verify_and_the_dummy_is_a_real_hash() {
-        let hash = hash_password("blauw zwart tot ik sterf".into()).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        let hash = hash_password("blauw zwart tot ik sterf".into())
+            .await
+            .unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password(hash.clone(), "blauw zwart tot ik sterf".into()).await);
         assert!(!verify_password(hash.clone(), "paars-wit".into()).await);
         assert!(!verify_password("garbage".into(), "x".into()).await);

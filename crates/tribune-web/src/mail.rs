@@ -306,8 +306,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// DATA with dot-stuffing, QUIT. Every reply code is checked.
 pub async fn send_smtp(settings: &SmtpSettings, from: &str, mail: &Mail) -> Result<(), MailError> {
     let address = format!("{}:{}", settings.host, settings.port);
-    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address)).await
-    {
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(&address)).await {
         Ok(Ok(s)) => s,
         Ok(Err(source)) => return Err(MailError::Connect { address, source }),
         Err(_) => return Err(MailError::Timeout),
@@ -376,7 +375,10 @@ pub async fn send_smtp(settings: &SmtpSettings, from: &str, mail: &Mail) -> Resu
     Ok(())
 }
 
-async fn send_line(write: &mut tokio::net::tcp::OwnedWriteHalf, line: &str) -> Result<(), MailError> {
+async fn send_line(
+    write: &mut tokio::net::tcp::OwnedWriteHalf,
+    line: &str,
+) -> Result<(), MailError> {
     let line = format!("{line}\r\n");
     tokio::time::timeout(STEP_TIMEOUT, write.write_all(line.as_bytes()))
         .await
@@ -530,10 +532,18 @@ mod tests {
                 "QUIT"
             ]
         );
-        assert!(heard.data.contains("To: jan@voorbeeld.be\r\n"), "{}", heard.data);
+        assert!(
+            heard.data.contains("To: jan@voorbeeld.be\r\n"),
+            "{}",
+            heard.data
+        );
         assert!(heard.data.contains("Subject: =?utf-8?B?"), "{}", heard.data);
         // A lone dot and a leading dot are doubled on the wire.
-        assert!(heard.data.contains("\r\nDag Jan,\r\n..\r\n"), "{}", heard.data);
+        assert!(
+            heard.data.contains("\r\nDag Jan,\r\n..\r\n"),
+            "{}",
+            heard.data
+        );
         assert!(heard.data.contains("\r\n..punt\r\n"), "{}", heard.data);
         assert!(heard.data.ends_with("Tot ziens\r\n"), "{:?}", heard.data);
     }
@@ -549,7 +559,14 @@ mod tests {
             .await
             .unwrap_err();
         assert!(
-            matches!(err, MailError::Refused { code: 550, step: "the recipient", .. }),
+            matches!(
+                err,
+                MailError::Refused {
+                    code: 550,
+                    step: "the recipient",
+                    ..
+                }
+            ),
             "{err}"
         );
         assert!(!err.is_transient());
@@ -598,7 +615,10 @@ mod tests {
         assert_eq!(encode_header("Zoë"), "=?utf-8?B?Wm/Dqw==?=");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
         assert_eq!(base64(b"fo"), "Zm8=");
-        assert_eq!(bare_address("Tribune <noreply@tribune.be>"), "noreply@tribune.be");
+        assert_eq!(
+            bare_address("Tribune <noreply@tribune.be>"),
+            "noreply@tribune.be"
+        );
     }
 
     fn tempfile_dir() -> PathBuf {

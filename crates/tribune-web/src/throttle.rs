@@ -173,7 +173,10 @@ mod tests {
         }
         let wait = limiter.hit("jan", now + Duration::minutes(3)).unwrap_err();
         assert_eq!(wait, Duration::minutes(12));
-        assert!(limiter.check("piet", now).is_ok(), "other keys are not touched");
+        assert!(
+            limiter.check("piet", now).is_ok(),
+            "other keys are not touched"
+        );
         // The first event leaves the window: one slot frees up.
         assert!(limiter.hit("jan", now + Duration::minutes(15)).is_ok());
         assert!(limiter.hit("jan", now + Duration::minutes(15)).is_err());

@@ -152,7 +152,8 @@ pub async fn load(
     let mut said = 0usize;
     for (n, (article_id, published_at, wanted)) in articles.iter().enumerate() {
         let age = (now - *published_at).num_minutes().max(1);
-        let count = (*wanted).clamp(0, 40) as usize;
+        // Busy articles get more, but the demo stays quick to load.
+        let count = (*wanted).min(8 + *wanted / 10).clamp(0, 30) as usize;
         let mut ids: Vec<i64> = Vec::new();
         for i in 0..count {
             // Spread over the article's life so far, oldest first.
@@ -184,7 +185,7 @@ pub async fn load(
             ids.push(c.id);
             said += 1;
             // A few readers agree or not.
-            for (k, voter) in readers.iter().enumerate().take((i % 5) + 1) {
+            for (k, voter) in readers.iter().enumerate().take(i % 4) {
                 if voter.id != author.id {
                     let value = if (i + k) % 4 == 0 { -1 } else { 1 };
                     store
@@ -237,7 +238,11 @@ pub async fn load(
     )
     .await?;
     loaded.accounts += 1;
-    if let Some((article_id, ..)) = articles.first() {
+    // The queue's comments sit on the newest article that is at least an hour old.
+    let queue_article = articles
+        .iter()
+        .find(|(_, published, _)| *published <= now - Duration::hours(1));
+    if let Some((article_id, ..)) = queue_article {
         for (i, (name, body)) in QUEUE_WORK.iter().enumerate() {
             let author = if *name == "Nieuwkomer Niels" {
                 newcomer.clone()

@@ -233,7 +233,7 @@ struct DemoArticle {
     #[serde(default)]
     related: Vec<String>,
     photo: Option<String>,
-    /// How many demo comments the article gets (at most 40 are written).
+    /// How busy the article's comment section is: the demo writes up to 8 plus a tenth of this.
     comment_count: i64,
 }
 

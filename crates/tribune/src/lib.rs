@@ -1,9 +1,11 @@
 //! The `tribune` command: serve the site, migrate, import, load the demo, copy a site.
 
+pub mod community;
 pub mod copy;
 pub mod demo;
 pub mod import;
 pub mod media;
+pub mod user;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -98,12 +100,14 @@ pub fn app_state(
     paths: &Paths,
     page_cache: bool,
 ) -> AppState {
-    AppState::new(
-        store,
-        clock,
-        WebConfig {
-            media_dir: paths.media_dir.clone(),
-            page_cache,
-        },
-    )
+    AppState::new(store, clock, web_config(paths, page_cache))
+}
+
+/// The web settings for these paths; without an SMTP relay, mail lands in DATA_DIR/outbox.
+pub fn web_config(paths: &Paths, page_cache: bool) -> WebConfig {
+    WebConfig {
+        page_cache,
+        outbox_dir: Some(paths.data_dir.join("outbox")),
+        ..WebConfig::new(paths.media_dir.clone())
+    }
 }

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use tribune::{Database, Paths, app_state, chain, copy, demo, import, open_store};
+use tribune::{Database, Paths, chain, copy, demo, import, open_store, user, web_config};
+use tribune_core::account::Role;
 use tribune_core::{Clock, SystemClock};
 
 #[derive(Parser)]
@@ -43,6 +44,16 @@ enum Command {
         /// Render every page on every request (benchmarks of rendering only).
         #[arg(long, env = "TRIBUNE_NO_PAGE_CACHE")]
         no_page_cache: bool,
+        /// Comments of an account wait for a moderator until this many were approved.
+        #[arg(long, env = "TRIBUNE_PREMODERATE_FIRST", default_value_t = 1)]
+        premoderate_first: u32,
+        #[command(flatten)]
+        web: WebFlags,
+    },
+    /// Manage accounts: add staff (or the first admin), change roles.
+    User {
+        #[command(subcommand)]
+        what: UserWhat,
     },
     /// Bring the database schema up to date and exit.
     Migrate,
@@ -70,6 +81,58 @@ enum Command {
         /// overwritten.
         #[arg(long)]
         force: bool,
+    },
+}
+
+/// How the site is reached and how it sends mail.
+#[derive(clap::Args)]
+struct WebFlags {
+    /// The site is served over TLS (directly or behind a TLS proxy): the session cookie
+    /// becomes `__Host-` and Secure.
+    #[arg(long, env = "TRIBUNE_SECURE_COOKIES")]
+    secure_cookies: bool,
+    /// A reverse proxy in front sets X-Forwarded-For and X-Forwarded-Proto; believe them
+    /// (rate limits per client address, our own origin's scheme). Never set this when
+    /// clients can reach Tribune directly.
+    #[arg(long, env = "TRIBUNE_TRUSTED_PROXY")]
+    trusted_proxy: bool,
+    /// Where readers reach the site, e.g. https://www.tribune.be; links in mails point here
+    /// (default: http(s)://the listen address).
+    #[arg(long, env = "TRIBUNE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// SMTP relay for account mail (plain SMTP, e.g. a local Postfix). Without it mail is
+    /// written to the log and to DATA_DIR/outbox.
+    #[arg(long, env = "TRIBUNE_SMTP_HOST")]
+    smtp_host: Option<String>,
+    #[arg(long, env = "TRIBUNE_SMTP_PORT", default_value_t = 25)]
+    smtp_port: u16,
+    /// The sender of account mail.
+    #[arg(
+        long,
+        env = "TRIBUNE_MAIL_FROM",
+        default_value = "Tribune <noreply@localhost>"
+    )]
+    mail_from: String,
+}
+
+#[derive(Subcommand)]
+enum UserWhat {
+    /// Add a confirmed account. The password comes from TRIBUNE_PASSWORD, or is asked for
+    /// (or read as one line from standard input when that is not a terminal).
+    Add {
+        /// admin, editor, journalist, moderator or reader.
+        #[arg(long, value_parser = user::parse_role)]
+        role: Role,
+        /// The name shown (default: the part of the address before the @).
+        #[arg(long)]
+        name: Option<String>,
+        email: String,
+    },
+    /// Give an account another role.
+    SetRole {
+        email: String,
+        #[arg(value_parser = user::parse_role)]
+        role: Role,
     },
 }
 
@@ -120,6 +183,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             listen,
             demo: with_demo,
             no_page_cache,
+            premoderate_first,
+            web,
         } => {
             let store = open_store(&database).await?;
             if with_demo {
@@ -129,7 +194,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         articles = loaded.articles,
                         topics = loaded.topics,
                         photos = loaded.photos,
-                        "demo newsroom loaded"
+                        accounts = loaded.accounts,
+                        comments = loaded.comments,
+                        waiting_for_moderation = loaded.queued,
+                        "demo newsroom loaded; log in as {} or {} with password {}",
+                        tribune::community::MODERATOR,
+                        tribune::community::EDITOR,
+                        tribune::community::PASSWORD,
                     );
                 } else {
                     tracing::warn!(
@@ -141,7 +212,40 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             tracing::info!(address = %listen, database = %database.describe(), media_dir = %paths.media_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
-            let state = app_state(store, clock, &paths, !no_page_cache);
+            let rules = tribune_core::moderation::Rules {
+                premoderate_until: premoderate_first,
+                ..Default::default()
+            };
+            let mut config = web_config(&paths, !no_page_cache);
+            config.secure_cookies = web.secure_cookies;
+            config.trusted_proxy = web.trusted_proxy;
+            config.public_url = match web.public_url {
+                Some(url) => url.trim_end_matches('/').to_string(),
+                None => {
+                    let scheme = if web.secure_cookies { "https" } else { "http" };
+                    let url = if listen.ip().is_unspecified() {
+                        format!("{scheme}://localhost:{}", listen.port())
+                    } else {
+                        format!("{scheme}://{listen}")
+                    };
+                    if !listen.ip().is_loopback() {
+                        tracing::warn!(
+                            "links in mails point at {url}; set --public-url to the address readers use"
+                        );
+                    }
+                    url
+                }
+            };
+            config.mail_from = web.mail_from;
+            config.smtp = web.smtp_host.map(|host| tribune_web::mail::SmtpSettings {
+                host,
+                port: web.smtp_port,
+            });
+            match &config.smtp {
+                Some(s) => tracing::info!(relay = %format!("{}:{}", s.host, s.port), "account mail goes to the SMTP relay"),
+                None => tracing::info!(outbox = ?config.outbox_dir, "no --smtp-host: account mail is logged and kept in the outbox"),
+            }
+            let state = tribune_web::AppState::new(store, clock, config).with_rules(rules);
             tribune_web::serve(listener, state)
                 .await
                 .map_err(|e| chain(&e))?;
@@ -173,6 +277,28 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             if articles > 0 {
                 let made = demo::generate(store.as_ref(), articles, clock.now()).await?;
                 println!("generated {made} more articles");
+            }
+        }
+        Command::User { what } => {
+            let store = open_store(&database).await?;
+            match what {
+                UserWhat::Add { role, name, email } => {
+                    let password = user::read_password(&email)?;
+                    let account =
+                        user::add(store.as_ref(), &email, name.as_deref(), role, &password, clock.now())
+                            .await?;
+                    println!(
+                        "added {} ({}) as {}, id {}",
+                        account.email,
+                        account.display_name,
+                        account.role.as_str(),
+                        account.id
+                    );
+                }
+                UserWhat::SetRole { email, role } => {
+                    let account = user::set_role(store.as_ref(), &email, role).await?;
+                    println!("{} is now {}", account.email, account.role.as_str());
+                }
             }
         }
         Command::Copy { from, to, force } => {

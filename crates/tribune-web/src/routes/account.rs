@@ -18,8 +18,8 @@ use chrono::Duration;
 use serde::Deserialize;
 use tribune_core::Event;
 use tribune_core::account::{
-    Account, AccountId, NewAccount, Role, Session, TokenPurpose, check_display_name, check_password,
-    normalize_email,
+    Account, AccountId, NewAccount, Role, Session, TokenPurpose, check_display_name,
+    check_password, normalize_email,
 };
 use tribune_core::store::StoreError;
 
@@ -385,7 +385,10 @@ enum Reset {
     BadLink,
     /// The new password breaks a rule; `token` is the link to try again with (a fresh one
     /// when the old one had to be used up to find the account).
-    Refused { message: String, token: String },
+    Refused {
+        message: String,
+        token: String,
+    },
 }
 
 /// Uses a reset link: a new password, every old session ended. Following the link proves the
@@ -550,11 +553,19 @@ fn message_page(
     )
 }
 
-fn register_form(status: StatusCode, error: Option<String>, email: &str, name: &str) -> Result<Response, AppError> {
+fn register_form(
+    status: StatusCode,
+    error: Option<String>,
+    email: &str,
+    name: &str,
+) -> Result<Response, AppError> {
     page(
         status,
         &RegisterPage {
-            layout: layout("Account aanmaken", "Maak een account om te reageren en te stemmen"),
+            layout: layout(
+                "Account aanmaken",
+                "Maak een account om te reageren en te stemmen",
+            ),
             error,
             email: email.trim().to_string(),
             display_name: name.trim().to_string(),
@@ -608,7 +619,11 @@ async fn activate(
     let token = p.get("token").map(String::as_str).unwrap_or("");
     let taken = state
         .store
-        .take_token(&sha256_hex(token), TokenPurpose::Activate, state.clock.now())
+        .take_token(
+            &sha256_hex(token),
+            TokenPurpose::Activate,
+            state.clock.now(),
+        )
         .await?;
     let Some(id) = taken else {
         return message_page(
@@ -773,7 +788,15 @@ async fn password_submit(
 ) -> Result<Response, AppError> {
     let f = form(f)?;
     viewer.check_form_token(&f.csrf)?;
-    match change_password(&state, &viewer, &client, &f.current_password, &f.new_password).await {
+    match change_password(
+        &state,
+        &viewer,
+        &client,
+        &f.current_password,
+        &f.new_password,
+    )
+    .await
+    {
         Ok(cookie) => Ok(with_cookie(
             see_other("/account?wachtwoord-gewijzigd=1"),
             cookie,
@@ -813,7 +836,10 @@ async fn delete_submit(
                  blijven. Bedankt voor je bijdragen.",
                 Some(("/", "Naar het laatste nieuws")),
             )?;
-            Ok(with_cookie(response, auth::clear_session_cookie(&state.config)))
+            Ok(with_cookie(
+                response,
+                auth::clear_session_cookie(&state.config),
+            ))
         }
         Err(AppError::BadRequest(message)) => {
             let mut view = account_view(&state, &viewer);
@@ -824,7 +850,10 @@ async fn delete_submit(
     }
 }
 
-async fn export_download(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+async fn export_download(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, AppError> {
     let body = export_json(&state, &viewer).await?;
     Ok((
         [
@@ -840,7 +869,11 @@ async fn export_download(State(state): State<AppState>, viewer: Viewer) -> Resul
         .into_response())
 }
 
-fn forgot_form(status: StatusCode, error: Option<String>, email: &str) -> Result<Response, AppError> {
+fn forgot_form(
+    status: StatusCode,
+    error: Option<String>,
+    email: &str,
+) -> Result<Response, AppError> {
     page(
         status,
         &ForgotPage {
@@ -881,7 +914,11 @@ async fn forgot_submit(
     }
 }
 
-fn reset_form(status: StatusCode, error: Option<String>, token: &str) -> Result<Response, AppError> {
+fn reset_form(
+    status: StatusCode,
+    error: Option<String>,
+    token: &str,
+) -> Result<Response, AppError> {
     page(
         status,
         &ResetPage {
@@ -1028,7 +1065,10 @@ async fn api_login(
     }
 }
 
-async fn api_logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn api_logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let cookie = auth::end_session(&state, &headers).await?;
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), cookie))
 }
@@ -1046,8 +1086,14 @@ async fn api_change_password(
     j: Result<Json<PasswordJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let j = json(j)?;
-    let cookie =
-        change_password(&state, &viewer, &client, &j.current_password, &j.new_password).await?;
+    let cookie = change_password(
+        &state,
+        &viewer,
+        &client,
+        &j.current_password,
+        &j.new_password,
+    )
+    .await?;
     Ok(with_cookie(StatusCode::NO_CONTENT.into_response(), cookie))
 }
 
@@ -1110,7 +1156,10 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(local_path("/account"), "/account");
-        assert_eq!(local_path("/nieuws/12-x?pagina=2#reacties"), "/nieuws/12-x?pagina=2#reacties");
+        assert_eq!(
+            local_path("/nieuws/12-x?pagina=2#reacties"),
+            "/nieuws/12-x?pagina=2#reacties"
+        );
         for evil in [
             "//evil.example",
             "/\\evil.example",

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Comment write benchmark: many writers posting comments while readers load the same articles.
+# See bench/README.md, "Comments".
+#
+#   bench/comments.sh                    # SQLite
+#   bench/comments.sh postgres           # PostgreSQL (a fresh database tribune_bench_comments)
+#   bench/comments.sh sqlite postgres    # both, one after the other
+#   BENCH_DURATION=30 BENCH_WARMUP=3 BENCH_WRITERS=64 BENCH_READERS=16 BENCH_ARTICLES=4 (defaults)
+#   BENCH_NO_BUILD=1                     # use the release binary as it is
+#   BENCH_KEEP=1                         # keep the PostgreSQL database afterwards
+#
+# Per backend: a fresh database with the demo newsroom (`tribune demo`), BENCH_WRITERS journalist
+# accounts (`tribune user add --role journalist`, password from TRIBUNE_PASSWORD), the release
+# server (`serve`, page cache on as in production), every account logged in through
+# POST /api/v1/session; then for BENCH_DURATION seconds each writer posts top-level comments to
+# the first BENCH_ARTICLES articles of the home page as fast as it can (one keep-alive connection
+# each, a new text every time), while the readers GET those article pages. Staff accounts skip
+# the rate limits and pre-moderation but not the word lists or the duplicate check.
+# Prints a Markdown table on stdout and writes it to bench/out/comments/comments.md.
+# Needs: cargo, node (20+), curl, python3 (a free port); for PostgreSQL psql, createdb, dropdb,
+# pg_isready and a server on 127.0.0.1:5432 where user postgres may connect without a password.
+set -euo pipefail
+LOG_NAME=comments
+source "$(dirname "${BASH_SOURCE[0]}")/comments-lib.sh"
+OUT="$BENCH_DIR/out/comments"
+mkdir -p "$OUT"
+
+DURATION="${BENCH_DURATION:-30}"
+WARMUP="${BENCH_WARMUP:-3}"
+WRITERS="${BENCH_WRITERS:-64}"
+READERS="${BENCH_READERS:-16}"
+NARTICLES="${BENCH_ARTICLES:-4}"
+BACKENDS=("$@")
+[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite)
+for b in "${BACKENDS[@]}"; do
+    case "$b" in sqlite|postgres) ;; *) die "unknown backend '$b' (use sqlite and/or postgres)" ;; esac
+done
+need_tools cargo node curl awk
+for b in "${BACKENDS[@]}"; do [ "$b" = postgres ] && ensure_postgres; done
+
+# The sum of comment_count (GET /api/v1/articles/ID) over some articles.
+count_sum() { # id,id,...
+    local id total=0 n
+    for id in ${1//,/ }; do
+        curl -fsS --max-time 10 "$SERVER_URL/api/v1/articles/$id" >"$TMP/article.json" || die "GET /api/v1/articles/$id failed"
+        n="$(jget "$TMP/article.json" j.comment_count)"
+        total=$(( total + n ))
+    done
+    echo "$total"
+}
+
+build_release
+ROWS="$TMP/rows.md"
+: >"$ROWS"
+NOTES="$TMP/notes.md"
+: >"$NOTES"
+
+for backend in "${BACKENDS[@]}"; do
+    log "=== $backend"
+    SERVER_PORT=""
+    fresh_site "$backend" comments
+    SERVER_LOG="$OUT/server-$backend.log"
+    : >"$SERVER_LOG"
+    log "loading the demo newsroom"
+    run_waited "$BIN" "${SITE_ARGS[@]}" demo >>"$SERVER_LOG" 2>&1 || { tail -n 20 "$SERVER_LOG" >&2; die "tribune demo failed"; }
+    make_journalists "$WRITERS" "$OUT/sessions-$backend.json"
+    start_server "$SERVER_LOG"
+    login_all "$OUT/sessions-$backend.json"
+
+    mapfile -t paths < <(article_paths "$NARTICLES")
+    [ ${#paths[@]} -eq "$NARTICLES" ] || die "found ${#paths[@]} article links on the home page, wanted $NARTICLES"
+    printf '%s\n' "${paths[@]}" >"$OUT/paths.txt"
+    ids="$(for p in "${paths[@]}"; do path_id "$p"; done | paste -sd, -)"
+    log "articles: $ids (${paths[*]})"
+    before="$(count_sum "$ids")"
+
+    wait_quiet "$SERVER_PID" "$SITE_DB"
+    RESULT="$OUT/result-$backend.json"
+    log "load: $WRITERS writers, $READERS readers, ${WARMUP} s warm-up + ${DURATION} s"
+    measured "$SERVER_PID" "$SITE_DB" node "$CLIENT" load --base "$SERVER_URL" \
+        --sessions "$OUT/sessions-$backend.json" --articles "$ids" --paths "$OUT/paths.txt" \
+        --writers "$WRITERS" --readers "$READERS" --duration "$DURATION" --warmup "$WARMUP" \
+        --out "$RESULT" || die "the load client failed"
+    log "CPU (cores, over warm-up + run): $CPU_LINE"
+
+    # Every stored comment is counted: the counts shown grew by every 201 "visible" answer.
+    after="$(count_sum "$ids")"
+    peak="$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")"
+    stop_server TERM
+    problems="$(grep -cE ' (WARN|ERROR) ' "$SERVER_LOG" || true)"
+
+    label=SQLite; [ "$backend" = postgres ] && label=PostgreSQL
+    acc="$(jget "$RESULT" j.posts.accepted_per_second)"
+    p50="$(jget "$RESULT" j.posts.p50_ms)"; p95="$(jget "$RESULT" j.posts.p95_ms)"; p99="$(jget "$RESULT" j.posts.p99_ms)"
+    rps="$(jget "$RESULT" j.reads.per_second)"; rp50="$(jget "$RESULT" j.reads.p50_ms)"; rp99="$(jget "$RESULT" j.reads.p99_ms)"
+    pstat="$(jget "$RESULT" 'Object.entries(j.posts.statuses).map(([k,v])=>k+": "+v).join(", ")')"
+    rstat="$(jget "$RESULT" 'Object.entries(j.reads.statuses).map(([k,v])=>k+": "+v).join(", ")')"
+    verdicts="$(jget "$RESULT" 'Object.entries(j.posts.verdicts).map(([k,v])=>k+": "+v).join(", ")')"
+    total_posts="$(jget "$RESULT" j.posts.count)"
+    target_rate="not met"; awk -v a="$acc" 'BEGIN { exit !(a >= 1000) }' && target_rate=met
+    target_p99="not met"; awk -v a="$p99" 'BEGIN { exit !(a < 50) }' && target_p99=met
+    printf '| %s | %s | %s | %s / %s / %s | %s | %s / %s | %s | %s | %s | %s MB |\n' \
+        "$label" "$acc" "$total_posts" "$p50" "$p95" "$p99" "$rps" "$rp50" "$rp99" \
+        "$pstat; reads $rstat" "$CPU_LINE" "$target_rate / $target_p99" "$peak" >>"$ROWS"
+    {
+        echo "- $label: verdicts of the 201 answers: $verdicts. Comment counts of the $NARTICLES articles:"
+        echo "  $before before, $after after ($(( after - before )) more; warm-up and requests still in flight at the end included)."
+        echo "  WARN/ERROR lines in the server log: $problems. Error samples: $(jget "$RESULT" 'JSON.stringify(j.posts.error_samples)')"
+    } >>"$NOTES"
+done
+
+{
+    echo "### Comment writes: $WRITERS writers + $READERS readers, ${DURATION} s (after ${WARMUP} s warm-up)"
+    echo
+    echo "Commit $COMMIT, $(date -u +%F), $(nproc) cores; articles ${ids}; page cache on."
+    echo
+    echo "| Backend | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target ≥ 1,000/s / p99 < 50 ms | Server VmHWM |"
+    echo "|---|---:|---:|---|---:|---|---|---|---|---:|"
+    cat "$ROWS"
+    echo
+    cat "$NOTES"
+} | tee "$OUT/comments.md"
