@@ -51,13 +51,13 @@ measure() { # label what path
         res="$OUT/read-$backend-$label-$what-c$c.json"
         wait_quiet "$SERVER_PID" "$SITE_DB"
         measured "$SERVER_PID" "$SITE_DB" node "$CLIENT" read --base "$SERVER_URL" --path "$path" \
-            --connections "$c" --duration "$DURATION" --warmup "$WARMUP" --out "$res" \
+            --connections "$c" --duration "$DURATION" --warmup "$WARMUP" --pid "$SERVER_PID" --out "$res" \
             || die "the read client failed"
         local statuses; statuses="$(jget "$res" 'Object.entries(j.statuses).map(([k,v])=>k+": "+v).join(", ")')"
         log "  $label $what, $c conn: $(jget "$res" j.per_second) req/s, p50 $(jget "$res" j.p50_ms) ms, p99 $(jget "$res" j.p99_ms) ms ($statuses); CPU $CPU_LINE"
-        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+        printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
             "$LABEL" "$label" "$what" "$c" "$(jget "$res" j.per_second)" "$(jget "$res" j.p50_ms)" \
-            "$(jget "$res" j.p99_ms)" "$(jget "$res" j.avg_bytes)" "$statuses" "$CPU_LINE" \
+            "$(jget "$res" j.p99_ms)" "$(jget "$res" j.server_cpu_us_per_request)" "$(jget "$res" j.avg_bytes)" "$statuses" "$CPU_LINE" \
             "$(awk -v p="$(jget "$res" j.p99_ms)" 'BEGIN { print (p < 10) ? "met" : "not met" }')" >>"$ROWS"
     done
 }
@@ -106,7 +106,9 @@ done
     echo "Commit $COMMIT, $(date -u +%F), $(nproc) cores; article $path; ${DURATION} s per run after ${WARMUP} s warm-up;"
     echo "page = GET $path (HTML), api = GET /api/v1/articles/$id/comments (JSON); 50 top-level comments a page."
     echo
-    echo "| Backend | Comments on the article | What | Connections | Requests/s | p50 (ms) | p99 (ms) | Bytes | Answers | CPU (cores) | p99 < 10 ms |"
-    echo "|---|---|---|---:|---:|---:|---:|---:|---|---|---|"
+    echo "Server CPU per request: the Tribune process only (on PostgreSQL the backends' share is in the CPU column)."
+    echo
+    echo "| Backend | Comments on the article | What | Connections | Requests/s | p50 (ms) | p99 (ms) | Server CPU per request (µs) | Bytes | Answers | CPU (cores) | p99 < 10 ms |"
+    echo "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|---|"
     cat "$ROWS"
 } | tee "$OUT/comment_page.md"

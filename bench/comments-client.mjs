@@ -109,6 +109,40 @@ function summary(latencies) {
         max_ms: r(s.length ? s[s.length - 1] : null),
     };
 }
+// utime + stime of the server process (--pid), in seconds; null without --pid.
+const TICK = 100; // USER_HZ on Linux
+function serverCpu() {
+    if (!args.pid) return null;
+    try {
+        const stat = fs.readFileSync(`/proc/${args.pid}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(f[11]) + Number(f[12])) / TICK;
+    } catch {
+        return null;
+    }
+}
+// Busy seconds of the whole machine (user + nice + system + irq + softirq), from /proc/stat.
+function machineCpu() {
+    try {
+        const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+        return (Number(line[1]) + Number(line[2]) + Number(line[3]) + Number(line[6]) + Number(line[7])) / TICK;
+    } catch {
+        return null;
+    }
+}
+// Who used the cores during the measured window: server (--pid), this client, everything else
+// (on PostgreSQL that includes its backends).
+function cpuSplit(srv0, srv1, mach0, mach1, client, seconds) {
+    const r = (x) => (x === null ? null : Math.round(Math.max(0, x) * 100) / 100);
+    const server = srv0 === null || srv1 === null ? null : (srv1 - srv0) / seconds;
+    const machine = mach0 === null || mach1 === null ? null : (mach1 - mach0) / seconds;
+    const own = (client.user + client.system) / 1e6 / seconds;
+    return {
+        server_cores: r(server),
+        client_cores: r(own),
+        else_cores: machine === null ? null : r(machine - own - (server ?? 0)),
+    };
+}
 function bump(map, key) { map[key] = (map[key] || 0) + 1; }
 
 function output(obj) {
@@ -123,7 +157,9 @@ function readSessions() {
     return sessions;
 }
 
-const NONCE = (args.nonce || Math.random().toString(36).slice(2, 8)).replace(/[^a-z]/g, 'x');
+// Letters only: digits inside a word are read as letters by the duplicate check ("r1" = "ri").
+const NONCE = (args.nonce || Math.random().toString(36).slice(2, 8))
+    .toLowerCase().replace(/[0-9]/g, (d) => 'abcdefghij'[d]).replace(/[^a-z]/g, 'x');
 // A text nobody wrote before: separate number words keep it unique after folding.
 function commentText(writer, n) {
     return `Benchmarkreactie ${NONCE} van schrijver ${writer + 100} nummer ${n + 1000}: ` +
@@ -131,6 +167,8 @@ function commentText(writer, n) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+// A wait that does not keep the process alive on its own (for races against finishing work).
+const grace = (ms) => new Promise((r) => setTimeout(r, ms).unref());
 
 // ---- modes ----------------------------------------------------------------------------------------
 async function login() {
@@ -174,7 +212,8 @@ async function load() {
     const warmup = Number(args.warmup ?? 3) * 1000;
     if (sessions.length < nWriters) die(`${nWriters} writers need as many sessions; have ${sessions.length}`);
 
-    const post = { latencies: [], statuses: {}, errors: {}, accepted: 0, verdicts: {}, errorSamples: {} };
+    const post = { latencies: [], statuses: {}, errors: {}, accepted: 0, verdicts: {}, errorSamples: {}, bySecond: [] };
+    let measureStart = 0n;
     const read = { latencies: [], statuses: {}, errors: {}, bytes: 0 };
     let measuring = false;
     let stop = false;
@@ -190,6 +229,8 @@ async function load() {
             const r = await request(ag, 'POST', `/api/v1/articles/${article}/comments`, { body: { body: text }, cookie });
             if (!measuring || stop) continue;
             post.latencies.push(r.ms);
+            const second = Math.floor(Number(process.hrtime.bigint() - measureStart) / 1e9);
+            (post.bySecond[second] ??= []).push(r.status === 201 ? r.ms : -1);
             bump(post.statuses, r.status || `error:${r.error}`);
             if (r.status === 201) {
                 const j = parseJson(r.body);
@@ -223,15 +264,20 @@ async function load() {
         ...Array.from({ length: nReaders }, (_, i) => reader(i)),
     ];
     await sleep(warmup);
+    measureStart = process.hrtime.bigint();
     measuring = true;
-    const m0 = process.hrtime.bigint();
+    const m0 = measureStart;
     const cpuM0 = process.cpuUsage();
+    const srv0 = serverCpu();
+    const mach0 = machineCpu();
     log(`measuring for ${duration / 1000} s (after ${warmup / 1000} s of warm-up)`);
     await sleep(duration);
     stop = true;
     const seconds = Number(process.hrtime.bigint() - m0) / 1e9;
     const cpu = process.cpuUsage(cpuM0);
-    await Promise.race([Promise.all(tasks), sleep(15_000)]);
+    const srv1 = serverCpu();
+    const mach1 = machineCpu();
+    await Promise.race([Promise.all(tasks), grace(15_000)]);
     const total = process.cpuUsage(cpu0);
 
     const posts = summary(post.latencies);
@@ -249,13 +295,19 @@ async function load() {
             statuses: post.statuses,
             verdicts: post.verdicts,
             error_samples: post.errorSamples,
+            // Per 5 s of the run: answered 201 per second and the p99 of those posts.
+            timeline: Array.from({ length: Math.ceil(post.bySecond.length / 5) }, (_, i) => {
+                const slice = post.bySecond.slice(i * 5, i * 5 + 5).flat().filter((x) => x >= 0);
+                const secs = Math.min(5, seconds - i * 5);
+                return { from_s: i * 5, per_second: Math.round(slice.length / secs), p99_ms: summary(slice).p99_ms };
+            }),
         },
         reads: {
             ...reads,
             per_second: Math.round((reads.count / seconds) * 10) / 10,
             statuses: read.statuses,
         },
-        client_cpu_cores: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
+        cpu: cpuSplit(srv0, srv1, mach0, mach1, cpu, seconds),
         client_cpu_total_s: Math.round(((total.user + total.system) / 1e6) * 10) / 10,
         wall_s: Math.round((Date.now() - t0) / 100) / 10,
     });
@@ -328,12 +380,17 @@ async function readBench() {
     measuring = true;
     const m0 = process.hrtime.bigint();
     const cpuM0 = process.cpuUsage();
+    const srv0 = serverCpu();
+    const mach0 = machineCpu();
     await sleep(duration);
     stop = true;
     const seconds = Number(process.hrtime.bigint() - m0) / 1e9;
     const cpu = process.cpuUsage(cpuM0);
-    await Promise.race([Promise.all(tasks), sleep(15_000)]);
+    const srv1 = serverCpu();
+    const mach1 = machineCpu();
+    await Promise.race([Promise.all(tasks), grace(15_000)]);
     const s = summary(latencies);
+    const serverUs = srv0 === null || srv1 === null || !s.count ? null : Math.round(((srv1 - srv0) * 1e6) / s.count);
     output({
         path,
         connections: conns,
@@ -342,7 +399,8 @@ async function readBench() {
         per_second: Math.round((s.count / seconds) * 10) / 10,
         avg_bytes: s.count ? Math.round(bytes / s.count) : 0,
         statuses,
-        client_cpu_cores: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) / 100,
+        cpu: cpuSplit(srv0, srv1, mach0, mach1, cpu, seconds),
+        server_cpu_us_per_request: serverUs,
     });
 }
 

@@ -66,6 +66,8 @@ for backend in "${BACKENDS[@]}"; do
     make_journalists "$WRITERS" "$OUT/sessions-$backend.json"
     start_server "$SERVER_LOG"
     login_all "$OUT/sessions-$backend.json"
+    mem_login="$(awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { printf "%.0f / %.0f", h / 1024, r / 1024 }' "/proc/$SERVER_PID/status")"
+    log "server memory after the logins (VmHWM / VmRSS, MB): $mem_login"
 
     mapfile -t paths < <(article_paths "$NARTICLES")
     [ ${#paths[@]} -eq "$NARTICLES" ] || die "found ${#paths[@]} article links on the home page, wanted $NARTICLES"
@@ -79,13 +81,13 @@ for backend in "${BACKENDS[@]}"; do
     log "load: $WRITERS writers, $READERS readers, ${WARMUP} s warm-up + ${DURATION} s"
     measured "$SERVER_PID" "$SITE_DB" node "$CLIENT" load --base "$SERVER_URL" \
         --sessions "$OUT/sessions-$backend.json" --articles "$ids" --paths "$OUT/paths.txt" \
-        --writers "$WRITERS" --readers "$READERS" --duration "$DURATION" --warmup "$WARMUP" \
+        --writers "$WRITERS" --readers "$READERS" --duration "$DURATION" --warmup "$WARMUP" --pid "$SERVER_PID" \
         --out "$RESULT" || die "the load client failed"
     log "CPU (cores, over warm-up + run): $CPU_LINE"
 
     # Every stored comment is counted: the counts shown grew by every 201 "visible" answer.
     after="$(count_sum "$ids")"
-    peak="$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status")"
+    peak="$(awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { printf "%.0f / %.0f", h / 1024, r / 1024 }' "/proc/$SERVER_PID/status")"
     stop_server TERM
     problems="$(grep -cE ' (WARN|ERROR) ' "$SERVER_LOG" || true)"
 
@@ -99,12 +101,13 @@ for backend in "${BACKENDS[@]}"; do
     total_posts="$(jget "$RESULT" j.posts.count)"
     target_rate="not met"; awk -v a="$acc" 'BEGIN { exit !(a >= 1000) }' && target_rate=met
     target_p99="not met"; awk -v a="$p99" 'BEGIN { exit !(a < 50) }' && target_p99=met
-    printf '| %s | %s | %s | %s / %s / %s | %s | %s / %s | %s | %s | %s | %s MB |\n' \
+    printf '| %s | %s | %s | %s / %s / %s | %s | %s / %s | %s | %s | %s | %s |\n' \
         "$label" "$acc" "$total_posts" "$p50" "$p95" "$p99" "$rps" "$rp50" "$rp99" \
-        "$pstat; reads $rstat" "$CPU_LINE" "$target_rate / $target_p99" "$peak" >>"$ROWS"
+        "$pstat; reads $rstat" "$CPU_LINE" "$target_rate / $target_p99" "$mem_login → $peak" >>"$ROWS"
     {
         echo "- $label: verdicts of the 201 answers: $verdicts. Comment counts of the $NARTICLES articles:"
         echo "  $before before, $after after ($(( after - before )) more; warm-up and requests still in flight at the end included)."
+        echo "  201 answers per second (p99 ms) in each 5 s of the run: $(jget "$RESULT" 'j.posts.timeline.map(t => `${t.per_second} (${t.p99_ms})`).join(", ")')."
         echo "  WARN/ERROR lines in the server log: $problems. Error samples: $(jget "$RESULT" 'JSON.stringify(j.posts.error_samples)')"
     } >>"$NOTES"
 done
@@ -114,7 +117,7 @@ done
     echo
     echo "Commit $COMMIT, $(date -u +%F), $(nproc) cores; articles ${ids}; page cache on."
     echo
-    echo "| Backend | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target ≥ 1,000/s / p99 < 50 ms | Server VmHWM |"
+    echo "| Backend | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target ≥ 1,000/s / p99 < 50 ms | Server memory, VmHWM / VmRSS (MB): after logins → at the end |"
     echo "|---|---:|---:|---|---:|---|---|---|---|---:|"
     cat "$ROWS"
     echo

@@ -106,7 +106,6 @@ impl PgStore {
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        let pages = Self::pages_of_account(tx, id).await?;
         // Its comments and those it voted on, then the threads its public replies are in.
         sqlx::query(
             "SELECT id FROM comments
@@ -127,7 +126,9 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        // Counts per article, before the comments change.
+        // What the pages show of it and the counts per article, under those locks and
+        // before anything changes.
+        let pages = Self::pages_of_account(tx, id).await?;
         let counts: Vec<(ArticleId, i64)> = sqlx::query(
             "SELECT article_id, COUNT(*) FROM comments WHERE author_id = $1 AND public
              GROUP BY article_id ORDER BY article_id",

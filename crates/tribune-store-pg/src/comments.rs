@@ -2,12 +2,22 @@
 //!
 //! Comment writes do not take the article-write lock: many run at once. Each locks only the
 //! rows it changes, always in the same order, so two writers never wait for each other in a
-//! circle: the author's account (when its trust changes; a voter or reporter's account is
-//! only share-locked, so it cannot be deleted meanwhile), then the comment, then its
-//! thread's top-level comment, then the article row, and the change log last (see the crate
-//! documentation). The article row is the one every comment on a busy article wants, so it
-//! comes last and is held only for the change log and the commit. A write that does not
-//! change what is public never locks it.
+//! circle:
+//!
+//! 1. the accounts it names (author, voter, reporter, moderator), share-locked (`FOR KEY
+//!    SHARE`, as a foreign key does), so none is deleted meanwhile; deleting an account
+//!    locks it exclusively as its first step and so waits for these writers, or they for it;
+//! 2. the comment (a new one is locked by nobody else);
+//! 3. its thread's top-level comment;
+//! 4. the author's account row, when its trust changes (an upgrade of the share lock of
+//!    step 1, which PostgreSQL grants without queueing behind a waiting deletion);
+//! 5. the article row, for its comment count;
+//! 6. the change log, under its shared lock, as the last statement (see the crate
+//!    documentation).
+//!
+//! The article row is the one every comment on a busy article wants, so it comes last: it
+//! is held for one statement and the commit. A write that does not change what is public
+//! never locks it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -24,8 +34,10 @@ use tribune_core::comment::{
 use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
 
-use crate::accounts::{account_in, role_of};
-use crate::{PgStore, db, has_nul, is_unique_violation, ms, record_changes, settle};
+use crate::accounts::{account_in, role_of, sqlstate_is};
+use crate::{
+    PgStore, count_and_record, db, has_nul, is_unique_violation, ms, record_changes, settle,
+};
 
 /// The name shown for an author whose account is gone.
 pub(crate) const DELETED_NAME: &str = "verwijderd account";
@@ -222,7 +234,7 @@ async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreRes
     Ok(delta)
 }
 
-/// The last steps of a write that changed what an article's page shows: its comment count
+/// The last step of a write that changed what an article's page shows: its comment count
 /// (the article row is locked last, see the module documentation) and the change log.
 async fn publish(
     tx: &mut PgConnection,
@@ -230,28 +242,30 @@ async fn publish(
     delta: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    if delta != 0 {
-        sqlx::query("UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1")
-            .bind(article_id)
-            .bind(delta)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-    }
-    record_changes(tx, &[article_id], now).await
+    count_and_record(tx, article_id, delta, now).await
 }
 
-/// Share-locks an account that is about to be named in a row (a vote, a report), so it is
-/// not deleted meanwhile; taken before any comment row, in the order of the module
-/// documentation. NotFound when there is no such account.
+/// Share-locks an account that is about to be named in a row (a vote, a report, the log),
+/// so it is not deleted meanwhile: step 1 of the module documentation. Answers whether
+/// there is such an account.
+async fn hold(tx: &mut PgConnection, id: AccountId) -> StoreResult<bool> {
+    Ok(
+        sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR KEY SHARE")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .is_some(),
+    )
+}
+
+/// [`hold`], NotFound when the account is not there.
 async fn hold_account(tx: &mut PgConnection, id: AccountId) -> StoreResult<()> {
-    sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR KEY SHARE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .map(|_| ())
-        .ok_or(StoreError::NotFound)
+    if hold(tx, id).await? {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound)
+    }
 }
 
 /// Changes an author's count of visible comments (never below zero).
@@ -319,24 +333,9 @@ async fn add_comment_in(
             }
         }
     };
-    // Locks in the order of the module documentation: account, (new) comment, thread,
-    // article.
-    let author = if public {
-        sqlx::query(
-            "UPDATE accounts SET approved_comments = approved_comments + 1 WHERE id = $1
-             RETURNING id",
-        )
-    } else {
-        sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR KEY SHARE")
-    }
-    .bind(new.author_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?;
-    if author.is_none() {
-        return Err(StoreError::NotFound);
-    }
-    let id: CommentId = sqlx::query(
+    // Locks in the order of the module documentation: the author (share, by the foreign
+    // key), the new comment, the thread, the author's trust, the article.
+    let inserted = sqlx::query(
         "INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown,
             body_html, fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -358,9 +357,13 @@ async fn add_comment_in(
     .bind(now)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db)?
-    .try_get(0)
-    .map_err(db)?;
+    .map_err(db);
+    let id: CommentId = match inserted {
+        Ok(r) => r.try_get(0).map_err(db)?,
+        // No such author (any more).
+        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
+        Err(e) => return Err(e),
+    };
     if let (Some(root), true) = (root_id, public) {
         sqlx::query(
             "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
@@ -372,6 +375,7 @@ async fn add_comment_in(
     }
     let comment = found(tx, id).await?;
     if public {
+        add_trust(tx, Some(new.author_id), 1).await?;
         publish(tx, new.article_id, 1, now).await?;
     }
     Ok(comment)
@@ -626,9 +630,10 @@ async fn report_comment_in(
     .and_then(|r| report_of(&r))
 }
 
-/// The moderator's name as the audit log keeps it.
+/// The moderator's name as the audit log keeps it, with the account share-locked (step 1
+/// of the lock order).
 async fn moderator_name(tx: &mut PgConnection, id: AccountId) -> StoreResult<String> {
-    sqlx::query("SELECT display_name FROM accounts WHERE id = $1")
+    sqlx::query("SELECT display_name FROM accounts WHERE id = $1 FOR KEY SHARE")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await
@@ -681,8 +686,10 @@ async fn moderate_comment_in(
         CommentAction::Remove => -1,
         CommentAction::Reject | CommentAction::Dismiss => 0,
     };
-    // The author's account comes before the comment in the lock order; the author cannot
-    // change afterwards except to nobody (the account deleted), which the update skips.
+    // Step 1 of the lock order: the moderator (named in the log) and the author (whose
+    // trust may change) are share-locked before the comment, so neither account is
+    // deleted meanwhile. The author can change only to nobody, and not while held.
+    let name = moderator_name(tx, moderator_id).await?;
     let author: Option<AccountId> = sqlx::query("SELECT author_id FROM comments WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -691,18 +698,13 @@ async fn moderate_comment_in(
         .ok_or(StoreError::NotFound)?
         .try_get(0)
         .map_err(db)?;
-    if let (Some(author), true) = (author, trust != 0) {
-        sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(author)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+    if let Some(author) = author {
+        hold(tx, author).await?;
     }
     let Some(c) = lock_comment(tx, id).await? else {
         return Err(StoreError::NotFound);
     };
     let verdict = action.apply(c.verdict).map_err(StoreError::Invalid)?;
-    let name = moderator_name(tx, moderator_id).await?;
     sqlx::query(
         "UPDATE comments SET verdict = $2, open_reports = 0, report_risk = 0 WHERE id = $1",
     )
@@ -752,6 +754,7 @@ async fn moderate_account_in(
     if has_nul(reason) {
         return Err(nul_refused());
     }
+    let name = moderator_name(tx, moderator_id).await?;
     let query = match action {
         AccountAction::Suspend { .. } => {
             sqlx::query("UPDATE accounts SET suspended_until = $2 WHERE id = $1")
@@ -781,7 +784,6 @@ async fn moderate_account_in(
             .await
             .map_err(db)?;
     }
-    let name = moderator_name(tx, moderator_id).await?;
     log_line(
         tx,
         now,

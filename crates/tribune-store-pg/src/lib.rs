@@ -335,6 +335,54 @@ pub(crate) async fn record_changes(
     .map(|r| r.try_get(0))
     .collect::<Result<_, _>>()
     .map_err(db)?;
+    prune_changes(tx, &seqs).await
+}
+
+/// Changes an article's comment count and records the change, in one round trip and in
+/// this order: the article row (the lock every comment on a busy article wants, so taken
+/// as late as possible), the shared change-log lock, the log row, the notification. Like
+/// [`record_changes`], the last step of the caller's transaction.
+pub(crate) async fn count_and_record(
+    tx: &mut PgConnection,
+    id: ArticleId,
+    delta: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if delta == 0 {
+        return record_changes(tx, &[id], now).await;
+    }
+    let seqs: Vec<i64> = sqlx::query(
+        "WITH counted AS (
+             UPDATE articles SET comment_count = comment_count + $5 WHERE id = $1 RETURNING id
+         ),
+         locked AS (
+             SELECT id, pg_advisory_xact_lock_shared($3, hashtext(COALESCE(current_schema(), '')))
+             FROM counted
+         ),
+         added AS (
+             INSERT INTO article_changes (article_id, changed_at)
+             SELECT id, $2 FROM locked
+             RETURNING seq, article_id
+         )
+         SELECT seq, pg_notify($4, article_id::text) FROM added",
+    )
+    .bind(id)
+    .bind(ms(now))
+    .bind(LOCK_CHANGES)
+    .bind(CHANNEL)
+    .bind(delta)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()
+    .map_err(db)?;
+    prune_changes(tx, &seqs).await
+}
+
+/// Drops the oldest change-log rows, once every [`PRUNE_EVERY`] appends.
+async fn prune_changes(tx: &mut PgConnection, seqs: &[i64]) -> StoreResult<()> {
     if let Some(seq) = seqs.iter().find(|s| *s % PRUNE_EVERY == 0) {
         sqlx::query("DELETE FROM article_changes WHERE seq <= $1")
             .bind(seq - CHANGES_KEPT)

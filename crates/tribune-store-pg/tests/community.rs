@@ -596,7 +596,7 @@ async fn pages_of_five_thousand_comments_stay_fast() {
             eprintln!("{sort:?}: {pages} pages in {took:?}");
             assert_eq!(seen.len(), roots.len(), "{sort:?}");
             assert!(
-                took < Duration::from_millis(40) * pages,
+                took < Duration::from_millis(100) * pages,
                 "{sort:?}: {pages} pages took {took:?}"
             );
         }

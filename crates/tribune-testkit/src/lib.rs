@@ -10,11 +10,11 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use tribune::Paths;
+use tribune_core::account::{Account, NewAccount, Role};
 use tribune_core::topic::{NewTopic, Topic, TopicKind};
 use tribune_core::{ArticleKind, Clock, NewArticle, Photo, SaveOutcome, Store};
 use tribune_store_pg::PgStore;
 use tribune_store_sqlite::SqliteStore;
-use tribune_core::account::{Account, NewAccount, Role};
 use tribune_web::{AppState, WebConfig};
 
 pub mod broken;
@@ -189,7 +189,10 @@ impl TestApp {
     /// With web settings of the test's choosing (secure cookies, a trusted proxy, ...).
     /// Mail goes to the outbox in the data directory (see [`TestApp::wait_for_mail`]) and
     /// `public_url` is the app's own base address, unless `configure` says otherwise.
-    pub async fn start_configured(backend: Backend, configure: impl FnOnce(&mut WebConfig)) -> Self {
+    pub async fn start_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut WebConfig),
+    ) -> Self {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         let place = match backend {
             Backend::Sqlite => Place::Sqlite(dir.path().to_path_buf()),
@@ -470,7 +473,7 @@ impl Visitor {
     }
 
     /// Like [`Visitor::request`], with `Origin` set to the app as a browser would.
-    fn from_the_site(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    fn as_the_site(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
         self.request(method, path).header("origin", &self.base)
     }
 
@@ -511,7 +514,7 @@ impl Visitor {
             .collect::<Vec<_>>()
             .join("&");
         self.send(
-            self.from_the_site(reqwest::Method::POST, path)
+            self.as_the_site(reqwest::Method::POST, path)
                 .header("content-type", "application/x-www-form-urlencoded")
                 .body(body),
         )
@@ -519,22 +522,27 @@ impl Visitor {
     }
 
     pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.send(self.from_the_site(reqwest::Method::POST, path).json(body))
+        self.send(self.as_the_site(reqwest::Method::POST, path).json(body))
             .await
     }
 
     pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.send(self.from_the_site(reqwest::Method::PUT, path).json(body))
+        self.send(self.as_the_site(reqwest::Method::PUT, path).json(body))
+            .await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send(self.as_the_site(reqwest::Method::PATCH, path).json(body))
             .await
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.send(self.from_the_site(reqwest::Method::DELETE, path))
+        self.send(self.as_the_site(reqwest::Method::DELETE, path))
             .await
     }
 
     pub async fn delete_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
-        self.send(self.from_the_site(reqwest::Method::DELETE, path).json(body))
+        self.send(self.as_the_site(reqwest::Method::DELETE, path).json(body))
             .await
     }
 

@@ -88,7 +88,7 @@ async fn a_new_reader_registers_confirms_by_mail_and_is_logged_in(backend: Backe
     let r = v.get(&link).await;
     assert_eq!(r.status(), 303, "the link confirms and logs in");
     assert!(location(&r).starts_with("/account"));
-    let page = v.page("/account").await;
+    let page = v.page(location(&r)).await;
     assert!(page.contains("Jan Peeters") && page.contains("jan.peeters@voorbeeld.be"));
     assert!(page.contains("Je account is bevestigd"));
     let me = v.me().await;
@@ -384,7 +384,7 @@ async fn changing_the_password_ends_the_other_sessions(backend: Backend) {
     );
     assert!(
         laptop
-            .page("/account")
+            .page(location(&r))
             .await
             .contains("Je wachtwoord is gewijzigd")
     );

@@ -13,7 +13,7 @@ use tribune_testkit::{Backend, TestApp, Visitor, article, on_both_backends};
 
 /// A site whose readers are trusted from their first comment, unless a test says otherwise.
 async fn site(backend: Backend, rules: Rules) -> (TestApp, i64) {
-    let app = TestApp::start_with(backend, move |s| s.with_rules(rules), true).await;
+    let app = TestApp::start_configured(backend, move |c| c.rules = rules).await;
     let id = app.save(&article("Club wint de topper", 60)).await.id;
     (app, id)
 }
@@ -48,7 +48,8 @@ async fn reply(v: &Visitor, article: i64, to: i64, body: &str) -> Value {
 }
 
 async fn public_page(app: &TestApp, article: i64) -> String {
-    app.page(&format!("/nieuws/{article}")).await
+    let a = app.store.article(article, app.now()).await.unwrap().unwrap();
+    app.page(&a.path()).await
 }
 
 async fn count_on_page(app: &TestApp, article: i64) -> i64 {
@@ -285,11 +286,8 @@ async fn votes_count_once_and_reports_reach_the_desk_with_the_text_as_reported(b
     let (_, moderator) = app.account(Role::Moderator, "Mod Marc").await;
     let (_, c) = post(&a, id, "Die spits is waardeloos").await;
     let cid = c["comment"]["id"].as_i64().unwrap();
-    let vote = |v: &Visitor, value: i32| {
-        let path = format!("/api/v1/comments/{cid}/vote");
-        let v = v.clone();
-        async move { v.put_json(&path, &json!({ "value": value })).await }
-    };
+    let path = format!("/api/v1/comments/{cid}/vote");
+    let vote = async |v: &Visitor, value: i32| v.put_json(&path, &json!({ "value": value })).await;
     assert_eq!(vote(&a, 1).await.status(), 400, "no votes on your own comment");
     let counts: Value = vote(&b, 1).await.json().await.unwrap();
     assert_eq!((counts["up"].as_i64(), counts["down"].as_i64()), (Some(1), Some(0)));
@@ -429,18 +427,15 @@ async fn every_state_changing_route_checks_who_asks(backend: Backend) {
         ("POST", format!("/api/v1/moderation/comments/{cid}"), json!({ "action": "remove" })),
         ("POST", format!("/api/v1/moderation/accounts/{}", author.id), json!({ "action": "ban" })),
     ];
-    let send = |v: &Visitor, method: &str, path: &str, body: &Value| {
-        let (v, method, path, body) = (v.clone(), method.to_string(), path.to_string(), body.clone());
-        async move {
-            match method.as_str() {
-                "POST" => v.post_json(&path, &body).await,
-                "PATCH" => v.patch_json(&path, &body).await,
-                "PUT" => v.put_json(&path, &body).await,
-                _ => v.delete(&path).await,
-            }
-            .status()
-            .as_u16()
+    let send = async |v: &Visitor, method: &str, path: &str, body: &Value| {
+        match method {
+            "POST" => v.post_json(path, body).await,
+            "PATCH" => v.patch_json(path, body).await,
+            "PUT" => v.put_json(path, body).await,
+            _ => v.delete(path).await,
         }
+        .status()
+        .as_u16()
     };
     for (method, path, body) in &api {
         assert_eq!(send(&anonymous, method, path, body).await, 401, "{method} {path} anonymous");

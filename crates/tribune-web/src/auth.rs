@@ -20,7 +20,6 @@
 //! check above; when JavaScript runs, the page script fills their `csrf` field from
 //! `/api/v1/me`, and an empty field is accepted because the guard already vouched for it.
 
-use std::future::Future;
 use std::net::SocketAddr;
 
 use argon2::Argon2;
@@ -98,22 +97,20 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 // Passwords
 
 /// Hashes a new password with argon2id (default parameters) on the blocking pool.
-pub fn hash_password(password: String) -> impl Future<Output = Result<String, AppError>> + Send {
-    async move {
-        tokio::task::spawn_blocking(move || {
-            let mut salt = [0u8; 16];
-            getrandom::fill(&mut salt)
-                .map_err(|e| AppError::Internal(format!("no randomness for a salt: {e}")))?;
-            let salt = SaltString::encode_b64(&salt)
-                .map_err(|e| AppError::Internal(format!("salt: {e}")))?;
-            Argon2::default()
-                .hash_password(password.as_bytes(), &salt)
-                .map(|h| h.to_string())
-                .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("password hashing task: {e}")))?
-    }
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt)
+            .map_err(|e| AppError::Internal(format!("no randomness for a salt: {e}")))?;
+        let salt =
+            SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(format!("salt: {e}")))?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::Internal(format!("password hashing failed: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("password hashing task: {e}")))?
 }
 
 /// Whether `password` matches the stored `hash` (any PHC string argon2 understands).
@@ -428,7 +425,8 @@ impl ClientAddr {
                 .next_back()
                 .and_then(|v| v.rsplit(',').next())
                 .map(str::trim)
-                .filter(|v| !v.is_empty());
+                // An IPv6 address is at most 45 characters; anything longer is not one.
+                .filter(|v| !v.is_empty() && v.len() <= 64);
             if let Some(addr) = forwarded {
                 return Self(addr.to_string());
             }

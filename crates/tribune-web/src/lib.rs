@@ -44,6 +44,8 @@ pub struct WebConfig {
     pub smtp: Option<mail::SmtpSettings>,
     /// The From of every mail, e.g. `Tribune <noreply@tribune.be>`.
     pub mail_from: String,
+    /// The automatic moderation rules for comments.
+    pub rules: Rules,
 }
 
 impl WebConfig {
@@ -58,6 +60,7 @@ impl WebConfig {
             outbox_dir: None,
             smtp: None,
             mail_from: "Tribune <noreply@localhost>".to_string(),
+            rules: Rules::default(),
         }
     }
 }
@@ -85,23 +88,19 @@ impl AppState {
         let (bus, _) = broadcast::channel(1024);
         let now = clock.now();
         let mailer = mail::Mailer::new(&config);
+        let rules = Arc::new(config.rules.clone());
         Self {
             store,
             cache: Arc::new(cache::PageCache::new(config.page_cache)),
             metrics: Arc::new(metrics::Metrics::default()),
             config: Arc::new(config),
             follower: Arc::new(follow::ChangeFollower::new(now)),
-            rules: Arc::new(Rules::default()),
+            rules,
             mailer,
             limits: Arc::new(auth::Limits::default()),
             clock,
             bus,
         }
-    }
-
-    pub fn with_rules(mut self, rules: Rules) -> Self {
-        self.rules = Arc::new(rules);
-        self
     }
 
     /// Tells this node what happened: the page cache forgets what the event touches before

@@ -212,11 +212,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
             tracing::info!(address = %listen, database = %database.describe(), media_dir = %paths.media_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
-            let rules = tribune_core::moderation::Rules {
-                premoderate_until: premoderate_first,
-                ..Default::default()
-            };
             let mut config = web_config(&paths, !no_page_cache);
+            config.rules.premoderate_until = premoderate_first;
             config.secure_cookies = web.secure_cookies;
             config.trusted_proxy = web.trusted_proxy;
             config.public_url = match web.public_url {
@@ -242,10 +239,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 port: web.smtp_port,
             });
             match &config.smtp {
-                Some(s) => tracing::info!(relay = %format!("{}:{}", s.host, s.port), "account mail goes to the SMTP relay"),
-                None => tracing::info!(outbox = ?config.outbox_dir, "no --smtp-host: account mail is logged and kept in the outbox"),
+                Some(s) => {
+                    tracing::info!(relay = %format!("{}:{}", s.host, s.port), "account mail goes to the SMTP relay")
+                }
+                None => {
+                    tracing::info!(outbox = ?config.outbox_dir, "no --smtp-host: account mail is logged and kept in the outbox")
+                }
             }
-            let state = tribune_web::AppState::new(store, clock, config).with_rules(rules);
+            let state = tribune_web::AppState::new(store, clock, config);
             tribune_web::serve(listener, state)
                 .await
                 .map_err(|e| chain(&e))?;
@@ -284,9 +285,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             match what {
                 UserWhat::Add { role, name, email } => {
                     let password = user::read_password(&email)?;
-                    let account =
-                        user::add(store.as_ref(), &email, name.as_deref(), role, &password, clock.now())
-                            .await?;
+                    let account = user::add(
+                        store.as_ref(),
+                        &email,
+                        name.as_deref(),
+                        role,
+                        &password,
+                        clock.now(),
+                    )
+                    .await?;
                     println!(
                         "added {} ({}) as {}, id {}",
                         account.email,

@@ -255,9 +255,11 @@ async fn login(
 ) -> Result<Account, LoginError> {
     let now = state.clock.now();
     let valid_email = normalize_email(email);
+    // Whatever was typed is the key, cut short: a megabyte of "address" must not become a
+    // megabyte of memory in the limiter.
     let key = valid_email
         .clone()
-        .unwrap_or_else(|_| email.trim().to_lowercase());
+        .unwrap_or_else(|_| email.trim().to_lowercase().chars().take(254).collect());
     state.limits.check_login(&key, client, now)?;
     let found = match &valid_email {
         Ok(e) => state.store.account_by_email(e).await?,
