@@ -347,6 +347,33 @@ impl TestApp {
         (account, visitor)
     }
 
+    /// Adds `n` visible comments to an article, straight through the store, as one reader
+    /// would have written them over the past hour.
+    pub async fn comment_on(&self, article: i64, n: usize) {
+        let (author, _) = self.account(Role::Reader, "Trouwe Lezer").await;
+        for i in 0..n {
+            let body = format!("Reactie {i} op dit artikel");
+            self.store
+                .add_comment(
+                    &tribune_core::comment::NewComment {
+                        article_id: article,
+                        author_id: author.id,
+                        reply_to: None,
+                        body_html: tribune_core::comment::render(&body),
+                        fingerprint: tribune_core::moderation::fingerprint(&body),
+                        body_markdown: body,
+                        verdict: tribune_core::moderation::Verdict::Visible,
+                        reasons: vec![],
+                        risk: 0,
+                        shadow: false,
+                    },
+                    self.now(),
+                )
+                .await
+                .unwrap();
+        }
+    }
+
     /// Where mail goes when no SMTP relay is set: DATA_DIR/outbox.
     pub fn outbox(&self) -> PathBuf {
         self.paths.data_dir.join("outbox")

@@ -10,9 +10,9 @@ use tribune_testkit::{Backend, TestApp, article, on_both_backends, photo};
 async fn home_shows_meest_recent_with_teasers_counts_and_a_grouped_ticker(backend: Backend) {
     let app = TestApp::start(backend).await;
     let mut fresh = article("Club Brugge wint de topper tegen Anderlecht", 30);
-    fresh.comment_count = 149;
     fresh.lead = "Club Brugge heeft zondagavond de topper tegen Anderlecht gewonnen met 2-1, na een wedstrijd vol wendingen en een late strafschop van Ordoñez.".into();
-    app.save(&fresh).await;
+    let fresh = app.save(&fresh).await;
+    app.comment_on(fresh.id, 149).await;
     // 14:00 UTC minus 20 hours is Saturday evening in Brussels: "Gisteren".
     app.save(&article("Genk wint de Limburgse derby", 20 * 60))
         .await;
@@ -99,8 +99,8 @@ async fn an_article_page_has_everything_a_reader_expects(backend: Backend) {
     a.photo = Some(photo("abc.png", "photonews"));
     a.topics = vec![club.id, league.id];
     a.related = vec![earlier.id];
-    a.comment_count = 12;
     let saved = app.save(&a).await;
+    app.comment_on(saved.id, 12).await;
 
     let html = app
         .page(&format!("/nieuws/{}-ordonez-is-echt-terug", saved.id))
