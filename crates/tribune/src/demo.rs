@@ -416,7 +416,7 @@ pub async fn load(
             (published <= now).then(|| ids.get(&a.key).map(|id| (*id, published, a.comment_count)))?
         })
         .collect();
-    commented.sort_by(|a, b| b.1.cmp(&a.1));
+    commented.sort_by_key(|c| std::cmp::Reverse(c.1));
     let hash = tribune_web::auth::hash_password(crate::community::PASSWORD.to_string())
         .await
         .map_err(|e| e.to_string())?;
