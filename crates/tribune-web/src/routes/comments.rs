@@ -261,9 +261,11 @@ fn optional_id(raw: &str) -> Result<Option<CommentId>, AppError> {
         .map_err(|_| AppError::BadRequest("Deze reactie bestaat niet.".to_string()))
 }
 
+/// Not logged in: the `Viewer` extractor sends the reader to the login page and back to the
+/// page the form was on.
 async fn post_form(
     State(state): State<AppState>,
-    viewer: Option<Viewer>,
+    viewer: Viewer,
     f: Result<Form<PostForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form(f)?;
@@ -271,11 +273,6 @@ async fn post_form(
         .artikel
         .parse()
         .map_err(|_| AppError::BadRequest("Bij welk artikel hoort je reactie?".to_string()))?;
-    let Some(viewer) = viewer else {
-        return Err(AppError::LoginRequired {
-            return_to: format!("/nieuws/{article_id}#reageren"),
-        });
-    };
     viewer.check_form_token(&f.csrf)?;
     let reply_to = optional_id(&f.antwoord_op)?;
     let c = post_comment(&state, &viewer, article_id, reply_to, &f.tekst).await?;
@@ -564,17 +561,12 @@ fn vote_value(raw: &str) -> Result<i32, AppError> {
 
 async fn vote_form(
     State(state): State<AppState>,
-    viewer: Option<Viewer>,
+    viewer: Viewer,
     Path(raw): Path<String>,
     f: Result<Form<VoteForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form(f)?;
     let id = comment_id(&raw)?;
-    let Some(viewer) = viewer else {
-        return Err(AppError::LoginRequired {
-            return_to: format!("/reacties/{id}"),
-        });
-    };
     viewer.check_form_token(&f.csrf)?;
     vote(&state, &viewer, id, vote_value(&f.waarde)?).await?;
     let c = state.store.comment(id).await?.ok_or(AppError::NotFound)?;

@@ -161,17 +161,12 @@ struct VoteForm {
 
 async fn vote_form(
     State(state): State<AppState>,
-    viewer: Option<Viewer>,
+    viewer: Viewer,
     Path(raw): Path<String>,
     f: Result<Form<VoteForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form(f)?;
     let id = poll_id(&raw)?;
-    let Some(viewer) = viewer else {
-        return Err(AppError::LoginRequired {
-            return_to: format!("/peilingen/{id}"),
-        });
-    };
     viewer.check_form_token(&f.csrf)?;
     let option: OptionId = f
         .option
