@@ -12,7 +12,10 @@
 //                                    [--warmup S] --out FILE
 //   node comments-client.mjs burst   --base URL --sessions FILE --articles 1,2 --writers 16
 //                                    --limit S --acked FILE
-//   node comments-client.mjs verify  --base URL --acked FILE --out FILE
+//   node comments-client.mjs verify  --base URL --acked FILE [--articles 1,2] --out FILE
+//
+// Also: --pid PID (load, read: the server's CPU in the measured window, from /proc), --nonce WORD
+// (load, fill, burst: a run's mark in the texts, so runs on the same accounts never repeat one).
 //
 // Every mode writes one JSON object to --out (or stdout) and progress to stderr. Comment texts
 // are unique per run (a run nonce, the writer and a counter, as separate words: the duplicate
@@ -230,7 +233,8 @@ async function load() {
             if (!measuring || stop) continue;
             post.latencies.push(r.ms);
             const second = Math.floor(Number(process.hrtime.bigint() - measureStart) / 1e9);
-            (post.bySecond[second] ??= []).push(r.status === 201 ? r.ms : -1);
+            // The last fraction of a second (answers arriving after the end) is left out here.
+            if (second < duration / 1000) (post.bySecond[second] ??= []).push(r.status === 201 ? r.ms : -1);
             bump(post.statuses, r.status || `error:${r.error}`);
             if (r.status === 201) {
                 const j = parseJson(r.body);
@@ -298,7 +302,7 @@ async function load() {
             // Per 5 s of the run: answered 201 per second and the p99 of those posts.
             timeline: Array.from({ length: Math.ceil(post.bySecond.length / 5) }, (_, i) => {
                 const slice = post.bySecond.slice(i * 5, i * 5 + 5).flat().filter((x) => x >= 0);
-                const secs = Math.min(5, seconds - i * 5);
+                const secs = Math.min(5, Math.floor(duration / 1000) - i * 5);
                 return { from_s: i * 5, per_second: Math.round(slice.length / secs), p99_ms: summary(slice).p99_ms };
             }),
         },

@@ -137,17 +137,17 @@ for backend in "${BACKENDS[@]}"; do
         [ "$(wc -l <"$ACKED")" -gt "$before" ] || die "round $round: no comment acknowledged within 10 s (see $OUT/client-$backend.log, $SERVER_LOG)"
         sleep "$(awk -v k="$KILL_AFTER" -v r="$RANDOM" 'BEGIN { printf "%.2f", k - 0.5 + r / 32767 }')"
         kill -0 "$client" 2>/dev/null || die "round $round: the burst ended before the kill"
-        at_kill=$(wc -l <"$ACKED")
-        log "round $round: kill -9 of the server (pid $SERVER_PID) with $(( at_kill - before )) comments acknowledged in this burst"
-        echo "--- round $round: SIGKILL at $(date +%T.%N)" >>"$SERVER_LOG"
         kill -KILL "$SERVER_PID"
+        at_kill=$(wc -l <"$ACKED")
+        echo "--- round $round: SIGKILL at $(date +%T.%N)" >>"$SERVER_LOG"
+        log "round $round: kill -9 of the server (pid $SERVER_PID) with $(( at_kill - before )) comments acknowledged in this burst"
         wait "$SERVER_PID" 2>/dev/null || true
         forget_pid "$SERVER_PID"
         wait "$client" || die "round $round: the burst client failed (see $OUT/client-$backend.log)"
         forget_pid "$client"
         burst_acked=$(( $(wc -l <"$ACKED") - before ))
         late=$(( $(wc -l <"$ACKED") - at_kill ))
-        log "round $round: $burst_acked acknowledged in all ($late answers arrived after the kill command), answers: $(jget "$OUT/burst-$backend-$round.json" 'JSON.stringify(j.statuses)')"
+        log "round $round: $burst_acked acknowledged in all ($late answers read by the client after the kill: already sent), answers: $(jget "$OUT/burst-$backend-$round.json" 'JSON.stringify(j.statuses)')"
 
         echo "--- round $round: restart at $(date +%T.%N)" >>"$SERVER_LOG"
         t0=$(date +%s.%N)
@@ -169,7 +169,7 @@ for backend in "${BACKENDS[@]}"; do
         log "round $round: stored without an answer (in flight at the kill), all rounds: $unanswered"
         log "round $round: database: $dbline"
         if [ "$ok" = true ] && [ "$dbok" = true ]; then
-            echo "$backend round $round: PASS — $found of $total acknowledged comments found (this burst: $burst_acked, $late of them answered after the kill command); $unanswered stored but never answered; $counts; database: $dbline" >>"$SUMMARY"
+            echo "$backend round $round: PASS — $found of $total acknowledged comments found (this burst: $burst_acked, $late read after the kill); $unanswered stored but never answered; $counts; database: $dbline" >>"$SUMMARY"
         else
             failed=1
             echo "$backend round $round: FAIL — $found of $total acknowledged comments found; $counts; database: $dbline" >>"$SUMMARY"

@@ -14,7 +14,11 @@
 # (the comment story needs no moderator), and --public-url set to its own address, so links
 # in mails point at it.
 #
-# Needs: node >= 20, npm, curl, and Chromium at /usr/bin/chromium (or CHROMIUM_PATH).
+# Usage: bash e2e/run.sh [test files, e.g. comments.test.js]   (default: all of them)
+#
+# Needs: node >= 20.10, npm, curl, Chromium at /usr/bin/chromium (or CHROMIUM_PATH), and
+# Linux loopback (xss.test.js registers from 127.0.0.10-24: registrations are limited per
+# client address).
 set -euo pipefail
 
 E2E_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -332,7 +332,9 @@ impl CommentAction {
 /// What a moderator does to an account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountAction {
-    Suspend { until: DateTime<Utc> },
+    Suspend {
+        until: DateTime<Utc>,
+    },
     Ban,
     ShadowBan,
     /// Lifts suspension, ban and shadow-ban.
@@ -415,10 +417,16 @@ mod tests {
 
     #[test]
     fn the_subset_renders_and_the_rest_is_text() {
-        let html = render("**Goal!** en *wat* een [actie](https://example.org)\n> citaat\nregel twee");
+        let html =
+            render("**Goal!** en *wat* een [actie](https://example.org)\n> citaat\nregel twee");
         assert!(html.contains("<strong>Goal!</strong>"), "{html}");
         assert!(html.contains("<em>wat</em>"), "{html}");
-        assert!(html.contains("<a href=\"https://example.org\" rel=\"nofollow ugc noopener noreferrer\">actie</a>"), "{html}");
+        assert!(
+            html.contains(
+                "<a href=\"https://example.org\" rel=\"nofollow ugc noopener noreferrer\">actie</a>"
+            ),
+            "{html}"
+        );
         assert!(html.contains("<blockquote>"), "{html}");
         let html = render("# Kop\n\n![foto](https://x/y.png)\n\n`code`\n\nregel\ntwee");
         assert!(!html.contains("<h1"), "{html}");
@@ -438,7 +446,14 @@ mod tests {
             "<a href=\"https://x\" onclick=\"alert(1)\">x</a>",
         ] {
             let html = render(evil);
-            for bad in ["javascript:", "data:", "<script", "onerror", "onclick", "href=\"/relatief\""] {
+            for bad in [
+                "javascript:",
+                "data:",
+                "<script",
+                "onerror",
+                "onclick",
+                "href=\"/relatief\"",
+            ] {
                 assert!(!html.contains(bad), "{evil} -> {html}");
             }
         }
@@ -454,9 +469,18 @@ mod tests {
 
     #[test]
     fn moderator_actions_follow_the_verdict() {
-        assert_eq!(CommentAction::Approve.apply(Verdict::Pending), Ok(Verdict::Visible));
-        assert_eq!(CommentAction::Remove.apply(Verdict::Visible), Ok(Verdict::Rejected));
-        assert_eq!(CommentAction::Restore.apply(Verdict::Rejected), Ok(Verdict::Visible));
+        assert_eq!(
+            CommentAction::Approve.apply(Verdict::Pending),
+            Ok(Verdict::Visible)
+        );
+        assert_eq!(
+            CommentAction::Remove.apply(Verdict::Visible),
+            Ok(Verdict::Rejected)
+        );
+        assert_eq!(
+            CommentAction::Restore.apply(Verdict::Rejected),
+            Ok(Verdict::Visible)
+        );
         assert!(CommentAction::Approve.apply(Verdict::Visible).is_err());
         assert!(CommentAction::Remove.apply(Verdict::Pending).is_err());
     }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod article;
 pub mod clock;
 pub mod comment;
+pub mod copy;
 pub mod event;
 pub mod markdown;
 pub mod moderation;

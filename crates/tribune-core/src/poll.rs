@@ -55,7 +55,10 @@ impl Poll {
         let given: u32 = shares.iter().map(|s| s.1).sum();
         let mut by_remainder: Vec<usize> = (0..shares.len()).collect();
         by_remainder.sort_by(|&a, &b| shares[b].2.cmp(&shares[a].2).then(a.cmp(&b)));
-        for &i in by_remainder.iter().take(100u32.saturating_sub(given) as usize) {
+        for &i in by_remainder
+            .iter()
+            .take(100u32.saturating_sub(given) as usize)
+        {
             shares[i].1 += 1;
         }
         shares.into_iter().map(|s| s.1).collect()
@@ -74,6 +77,10 @@ pub struct NewPoll {
 impl NewPoll {
     /// The rules a poll must meet; the error says which one it breaks, in Dutch.
     pub fn check(&self) -> Result<(), String> {
+        let hidden = crate::text::has_hidden_characters;
+        if hidden(&self.question) || self.options.iter().any(|o| hidden(o)) {
+            return Err("De peiling bevat tekens die we niet toelaten.".to_string());
+        }
         let q = self.question.trim();
         if q.is_empty() || q.chars().count() > MAX_QUESTION_CHARS {
             return Err(format!(
@@ -145,6 +152,9 @@ mod tests {
         let mut twice = ok.clone();
         twice.options = vec!["Ja".into(), "ja ".into()];
         assert!(twice.check().is_err());
+        let mut sneaky = ok.clone();
+        sneaky.options = vec!["Ja\u{202E}".into(), "Nee".into()];
+        assert!(sneaky.check().is_err());
         let mut empty = ok;
         empty.question = " ".into();
         assert!(empty.check().is_err());

@@ -3,15 +3,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 
+use crate::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
 use crate::article::{
     Article, ArticleId, ArticleKind, ArticleSummary, Author, AuthorId, NewArticle, Photo,
 };
-use crate::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
 use crate::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
     CommentsPage, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report, ReportReason,
     Thread,
 };
+use crate::copy::{CopyTable, Row};
 use crate::poll::{NewPoll, OptionId, Poll, PollId};
 use crate::topic::{NewTopic, Topic, TopicId};
 
@@ -145,6 +146,7 @@ impl RelatedLinks {
 }
 
 /// How many rows each table of a site holds: what `tribune copy` compares at the end.
+/// Sessions and one-time links are not counted: a copy does not carry them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SiteCounts {
     pub authors: i64,
@@ -154,11 +156,21 @@ pub struct SiteCounts {
     pub articles: i64,
     pub article_topics: i64,
     pub related: i64,
+    pub accounts: i64,
+    pub comments: i64,
+    pub comment_revisions: i64,
+    pub comment_votes: i64,
+    pub comment_reports: i64,
+    pub moderation_log: i64,
+    pub polls: i64,
+    pub poll_options: i64,
+    pub poll_votes: i64,
 }
 
 impl SiteCounts {
-    /// (table name, rows), in the order a copy fills them.
-    pub fn tables(&self) -> [(&'static str, i64); 7] {
+    /// (table name, rows), in the order a copy fills them. The community tables carry the
+    /// names of their [`crate::copy::COMMUNITY`] descriptions.
+    pub fn tables(&self) -> [(&'static str, i64); 16] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -167,7 +179,24 @@ impl SiteCounts {
             ("articles", self.articles),
             ("article_topics", self.article_topics),
             ("related_articles", self.related),
+            ("accounts", self.accounts),
+            ("comments", self.comments),
+            ("comment_revisions", self.comment_revisions),
+            ("comment_votes", self.comment_votes),
+            ("comment_reports", self.comment_reports),
+            ("moderation_log", self.moderation_log),
+            ("polls", self.polls),
+            ("poll_options", self.poll_options),
+            ("poll_votes", self.poll_votes),
         ]
+    }
+
+    /// The rows of the table named `table`, if it is counted.
+    pub fn rows_of(&self, table: &str) -> Option<i64> {
+        self.tables()
+            .iter()
+            .find(|(name, _)| *name == table)
+            .map(|(_, n)| *n)
     }
 
     /// Whether the site holds anything at all.
@@ -273,7 +302,22 @@ pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static
     /// Replaces the related links of these articles, in one transaction; every article
     /// named must be there.
     async fn restore_related(&self, links: &[RelatedLinks]) -> StoreResult<()>;
-    /// After the last restore: makes new rows get ids past the copied ones.
+    /// Up to `limit` rows of a described table (one of [`crate::copy::COMMUNITY`]), skipping
+    /// the first `offset`, ordered by the table's key; each row's cells in the description's
+    /// column order. Invalid for a table that is not described there.
+    async fn export_rows(
+        &self,
+        table: &CopyTable,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<Row>>;
+    /// Writes rows of a described table as they are, keys included, in one transaction; a
+    /// row whose key exists is overwritten. What they point at must be there (tables are
+    /// restored in [`crate::copy::COMMUNITY`] order, each table in key order). Invalid for a
+    /// table that is not described, or a row that does not match its description.
+    async fn restore_rows(&self, table: &CopyTable, rows: &[Row]) -> StoreResult<()>;
+    /// After the last restore: makes new rows get ids past the copied ones (articles and the
+    /// rest, and every community table with an `id`).
     async fn finish_restore(&self) -> StoreResult<()>;
     async fn site_counts(&self) -> StoreResult<SiteCounts>;
 }
@@ -314,8 +358,11 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Removes the account with its sessions, links and comment votes (scores follow); its
     /// comments become deleted placeholders (article counts follow) and its poll votes stay
     /// counted without a name. Returns the articles whose pages changed.
-    async fn delete_account(&self, id: AccountId, now: DateTime<Utc>)
-    -> StoreResult<Vec<ArticleId>>;
+    async fn delete_account(
+        &self,
+        id: AccountId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleId>>;
     async fn export_account(&self, id: AccountId) -> StoreResult<AccountExport>;
 
     /// `token_hash` is the hex SHA-256 of the cookie value.
@@ -476,8 +523,11 @@ pub trait PollStore: Send + Sync + 'static {
         account_id: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Poll>;
-    async fn poll_vote_of(&self, poll_id: PollId, account_id: AccountId)
-    -> StoreResult<Option<OptionId>>;
+    async fn poll_vote_of(
+        &self,
+        poll_id: PollId,
+        account_id: AccountId,
+    ) -> StoreResult<Option<OptionId>>;
 }
 
 #[cfg(test)]

@@ -69,6 +69,15 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// Control characters, bidirectional overrides and zero-width characters: text containing
+/// them can read differently from what it is, so names and poll answers refuse them.
+pub fn has_hidden_characters(s: &str) -> bool {
+    s.chars().any(|c| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -364,6 +364,8 @@ async fn add_comment_in(
         Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
         Err(e) => return Err(e),
     };
+    // Read before the thread is locked: nothing below changes the new comment.
+    let comment = found(tx, id).await?;
     if let (Some(root), true) = (root_id, public) {
         sqlx::query(
             "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
@@ -373,7 +375,6 @@ async fn add_comment_in(
         .await
         .map_err(db)?;
     }
-    let comment = found(tx, id).await?;
     if public {
         add_trust(tx, Some(new.author_id), 1).await?;
         publish(tx, new.article_id, 1, now).await?;
@@ -514,6 +515,8 @@ async fn vote_comment_in(
             "Op deze reactie kan je niet stemmen.".to_string(),
         ));
     }
+    // Read after the comment is locked (a statement of its own, so it sees a vote the
+    // same account committed meanwhile): votes on this comment take turns.
     let old: i32 =
         sqlx::query("SELECT value FROM comment_votes WHERE account_id = $1 AND comment_id = $2")
             .bind(account_id)

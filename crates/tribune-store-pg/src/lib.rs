@@ -17,6 +17,7 @@
 
 mod accounts;
 mod comments;
+mod copy_rows;
 mod polls;
 
 use std::collections::HashMap;
@@ -30,6 +31,7 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions, PgRow}
 use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
+use tribune_core::copy::{CopyTable, Row as CopyRow};
 use tribune_core::store::{
     ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
     StoreError, StoreResult, Woke,
@@ -1007,6 +1009,8 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+        // The community tables: accounts, comments, polls and the rest.
+        copy_rows::finish(tx).await?;
         Ok(())
     }
 
@@ -1662,6 +1666,27 @@ impl Store for PgStore {
         finish(tx, done).await
     }
 
+    #[instrument(skip_all, fields(table = table.name))]
+    async fn export_rows(
+        &self,
+        table: &CopyTable,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<CopyRow>> {
+        let mut conn = self.pool.acquire().await.map_err(db)?;
+        copy_rows::export(&mut conn, table, offset, limit).await
+    }
+
+    #[instrument(skip_all, fields(table = table.name))]
+    async fn restore_rows(&self, table: &CopyTable, rows: &[CopyRow]) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = match lock(&mut tx, LOCK_WRITE).await {
+            Ok(()) => copy_rows::restore(&mut tx, table, rows).await,
+            Err(e) => Err(e),
+        };
+        finish(tx, done).await
+    }
+
     #[instrument(skip_all)]
     async fn finish_restore(&self) -> StoreResult<()> {
         let mut tx = self.pool.begin().await.map_err(db)?;
@@ -1677,7 +1702,11 @@ impl Store for PgStore {
             "SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM topics),
                     (SELECT COUNT(*) FROM topic_aliases), (SELECT COUNT(*) FROM photos),
                     (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM article_topics),
-                    (SELECT COUNT(*) FROM related_articles)",
+                    (SELECT COUNT(*) FROM related_articles), (SELECT COUNT(*) FROM accounts),
+                    (SELECT COUNT(*) FROM comments), (SELECT COUNT(*) FROM comment_revisions),
+                    (SELECT COUNT(*) FROM comment_votes), (SELECT COUNT(*) FROM comment_reports),
+                    (SELECT COUNT(*) FROM moderation_log), (SELECT COUNT(*) FROM polls),
+                    (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes)",
         )
         .fetch_one(&self.pool)
         .await
@@ -1690,6 +1719,15 @@ impl Store for PgStore {
             articles: r.try_get(4).map_err(db)?,
             article_topics: r.try_get(5).map_err(db)?,
             related: r.try_get(6).map_err(db)?,
+            accounts: r.try_get(7).map_err(db)?,
+            comments: r.try_get(8).map_err(db)?,
+            comment_revisions: r.try_get(9).map_err(db)?,
+            comment_votes: r.try_get(10).map_err(db)?,
+            comment_reports: r.try_get(11).map_err(db)?,
+            moderation_log: r.try_get(12).map_err(db)?,
+            polls: r.try_get(13).map_err(db)?,
+            poll_options: r.try_get(14).map_err(db)?,
+            poll_votes: r.try_get(15).map_err(db)?,
         })
     }
 }

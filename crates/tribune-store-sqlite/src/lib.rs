@@ -17,6 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection, Row, SqliteConnection};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
+use tribune_core::copy::{CopyTable, Row as CopyRow};
 use tribune_core::store::{
     ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
     StoreError, StoreResult, Woke,
@@ -26,6 +27,7 @@ use tribune_core::{NewArticle, markdown, slugify, teaser};
 
 mod accounts;
 mod comments;
+mod copy_rows;
 mod group_commit;
 mod polls;
 
@@ -1136,6 +1138,24 @@ impl Store for SqliteStore {
         finish(tx, done).await
     }
 
+    #[instrument(skip_all, fields(table = table.name))]
+    async fn export_rows(
+        &self,
+        table: &CopyTable,
+        offset: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<CopyRow>> {
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        copy_rows::export(&mut conn, table, offset, limit).await
+    }
+
+    #[instrument(skip_all, fields(table = table.name))]
+    async fn restore_rows(&self, table: &CopyTable, rows: &[CopyRow]) -> StoreResult<()> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = copy_rows::restore(&mut tx, table, rows).await;
+        finish(tx, done).await
+    }
+
     /// Nothing to do: SQLite gives a new row the id after the highest one there.
     async fn finish_restore(&self) -> StoreResult<()> {
         Ok(())
@@ -1146,7 +1166,11 @@ impl Store for SqliteStore {
             "SELECT (SELECT COUNT(*) FROM authors), (SELECT COUNT(*) FROM topics),
                     (SELECT COUNT(*) FROM topic_aliases), (SELECT COUNT(*) FROM photos),
                     (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM article_topics),
-                    (SELECT COUNT(*) FROM related_articles)",
+                    (SELECT COUNT(*) FROM related_articles), (SELECT COUNT(*) FROM accounts),
+                    (SELECT COUNT(*) FROM comments), (SELECT COUNT(*) FROM comment_revisions),
+                    (SELECT COUNT(*) FROM comment_votes), (SELECT COUNT(*) FROM comment_reports),
+                    (SELECT COUNT(*) FROM moderation_log), (SELECT COUNT(*) FROM polls),
+                    (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes)",
         )
         .fetch_one(&self.read)
         .await
@@ -1159,6 +1183,15 @@ impl Store for SqliteStore {
             articles: r.try_get(4).map_err(db)?,
             article_topics: r.try_get(5).map_err(db)?,
             related: r.try_get(6).map_err(db)?,
+            accounts: r.try_get(7).map_err(db)?,
+            comments: r.try_get(8).map_err(db)?,
+            comment_revisions: r.try_get(9).map_err(db)?,
+            comment_votes: r.try_get(10).map_err(db)?,
+            comment_reports: r.try_get(11).map_err(db)?,
+            moderation_log: r.try_get(12).map_err(db)?,
+            polls: r.try_get(13).map_err(db)?,
+            poll_options: r.try_get(14).map_err(db)?,
+            poll_votes: r.try_get(15).map_err(db)?,
         })
     }
 }

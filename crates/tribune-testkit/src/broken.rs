@@ -10,6 +10,7 @@ use tribune_core::comment::{
     CommentsPage, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report, ReportReason,
     Thread,
 };
+use tribune_core::copy::{CopyTable, Row};
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::store::{
     AccountExport, AccountStore, ArticleQuery, ArticleRecord, CommentStore, CounterMismatch,
@@ -105,6 +106,12 @@ impl Store for BrokenStore {
         gone()
     }
     async fn restore_related(&self, _: &[RelatedLinks]) -> StoreResult<()> {
+        gone()
+    }
+    async fn export_rows(&self, _: &CopyTable, _: u64, _: u32) -> StoreResult<Vec<Row>> {
+        gone()
+    }
+    async fn restore_rows(&self, _: &CopyTable, _: &[Row]) -> StoreResult<()> {
         gone()
     }
     async fn finish_restore(&self) -> StoreResult<()> {

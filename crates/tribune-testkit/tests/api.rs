@@ -110,7 +110,10 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
 
     let (_, visitor) = app.account(Role::Reader, "Lezer").await;
     let posted: Value = visitor
-        .post_json(&format!("/api/v1/articles/{id}/comments"), &serde_json::json!({ "body": "Mooi" }))
+        .post_json(
+            &format!("/api/v1/articles/{id}/comments"),
+            &serde_json::json!({ "body": "Mooi" }),
+        )
         .await
         .json()
         .await
@@ -162,7 +165,10 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
         "/api/v1/topics",
     ];
     routes.sort();
-    assert_eq!(documented, routes, "every API route is documented, and nothing else");
+    assert_eq!(
+        documented, routes,
+        "every API route is documented, and nothing else"
+    );
     let schemas = &doc["components"]["schemas"];
     let resolve = |v: &Value| -> Value {
         match v["$ref"].as_str() {
@@ -176,8 +182,14 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
         ("/api/v1/articles/{id}", format!("/api/v1/articles/{id}")),
         ("/api/v1/topics", "/api/v1/topics".to_string()),
         ("/api/v1/openapi.json", "/api/v1/openapi.json".to_string()),
-        ("/api/v1/articles/{id}/comments", format!("/api/v1/articles/{id}/comments")),
-        ("/api/v1/comments/{id}", format!("/api/v1/comments/{comment}")),
+        (
+            "/api/v1/articles/{id}/comments",
+            format!("/api/v1/articles/{id}/comments"),
+        ),
+        (
+            "/api/v1/comments/{id}",
+            format!("/api/v1/comments/{comment}"),
+        ),
         ("/api/v1/polls/{id}", format!("/api/v1/polls/{}", poll.id)),
     ];
     for (path, concrete) in public {

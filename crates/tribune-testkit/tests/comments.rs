@@ -48,19 +48,32 @@ async fn reply(v: &Visitor, article: i64, to: i64, body: &str) -> Value {
 }
 
 async fn public_page(app: &TestApp, article: i64) -> String {
-    let a = app.store.article(article, app.now()).await.unwrap().unwrap();
+    let a = app
+        .store
+        .article(article, app.now())
+        .await
+        .unwrap()
+        .unwrap();
     app.page(&a.path()).await
 }
 
 async fn count_on_page(app: &TestApp, article: i64) -> i64 {
     let page = public_page(app, article).await;
-    let at = page.find("data-count>").expect("the page shows a comment count") + 11;
-    page[at..page[at..].find('<').unwrap() + at].parse().unwrap()
+    let at = page
+        .find("data-count>")
+        .expect("the page shows a comment count")
+        + 11;
+    page[at..page[at..].find('<').unwrap() + at]
+        .parse()
+        .unwrap()
 }
 
 async fn counters_agree(app: &TestApp) {
     let wrong = app.store.counter_mismatches().await.unwrap();
-    assert!(wrong.is_empty(), "counters disagree with their rows: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "counters disagree with their rows: {wrong:?}"
+    );
 }
 
 async fn a_new_reader_waits_for_a_moderator_and_is_trusted_after(backend: Backend) {
@@ -75,7 +88,10 @@ async fn a_new_reader_waits_for_a_moderator_and_is_trusted_after(backend: Backen
     assert_eq!(count_on_page(&app, id).await, 0);
 
     let desk = moderator.get("/moderatie").await.text().await.unwrap();
-    assert!(desk.contains("Mijn eerste reactie"), "the pending comment is in the queue");
+    assert!(
+        desk.contains("Mijn eerste reactie"),
+        "the pending comment is in the queue"
+    );
     let comment = first["comment"]["id"].as_i64().unwrap();
     let r = moderator
         .post_form(
@@ -88,7 +104,10 @@ async fn a_new_reader_waits_for_a_moderator_and_is_trusted_after(backend: Backen
     assert_eq!(count_on_page(&app, id).await, 1);
 
     let (_, second) = post(&reader, id, "En nu meteen zichtbaar").await;
-    assert_eq!(second["status"], "visible", "one approved comment earns trust");
+    assert_eq!(
+        second["status"], "visible",
+        "one approved comment earns trust"
+    );
     assert_eq!(count_on_page(&app, id).await, 2);
     counters_agree(&app).await;
 }
@@ -96,13 +115,19 @@ async fn a_new_reader_waits_for_a_moderator_and_is_trusted_after(backend: Backen
 async fn slurs_are_caught_through_their_disguises_and_innocent_words_pass(backend: Backend) {
     let (app, id) = site(backend, trusting()).await;
     let (_, reader) = app.account(Role::Reader, "Lezer Lars").await;
-    for (i, hostile) in ["Jij k a n k e r ref", "wat een n1gg3r", "K.A.N.K.E.R"].iter().enumerate() {
+    for (i, hostile) in ["Jij k a n k e r ref", "wat een n1gg3r", "K.A.N.K.E.R"]
+        .iter()
+        .enumerate()
+    {
         app.clock.advance(Duration::minutes(2));
         let (status, answer) = post(&reader, id, &format!("{hostile} {i}")).await;
         assert_eq!(status, 201, "{hostile}");
         assert_eq!(answer["status"], "rejected", "{hostile} must be rejected");
     }
-    for (i, innocent) in ["Het Kanaal was vol", "Schaken is ook een sport"].iter().enumerate() {
+    for (i, innocent) in ["Het Kanaal was vol", "Schaken is ook een sport"]
+        .iter()
+        .enumerate()
+    {
         app.clock.advance(Duration::minutes(2));
         let (_, answer) = post(&reader, id, &format!("{innocent} {i}")).await;
         assert_eq!(answer["status"], "visible", "{innocent} is fine");
@@ -152,7 +177,10 @@ async fn a_busy_article_goes_into_slow_mode(backend: Backend) {
         assert_eq!(status, 201);
     }
     let (status, _) = post(&readers[0], busy, "Nog eentje").await;
-    assert_eq!(status, 429, "in slow mode one comment per interval per reader");
+    assert_eq!(
+        status, 429,
+        "in slow mode one comment per interval per reader"
+    );
     let (status, _) = post(&readers[0], quiet, "Hier is het rustig").await;
     assert_eq!(status, 201, "slow mode is per article");
     app.clock.advance(Duration::seconds(31));
@@ -187,7 +215,10 @@ async fn a_new_account_may_not_post_a_pile_of_links(backend: Backend) {
         .await
         .unwrap();
     let reasons = queue["items"][0]["reasons"].to_string();
-    assert!(reasons.contains("links"), "the link rule is named: {reasons}");
+    assert!(
+        reasons.contains("links"),
+        "the link rule is named: {reasons}"
+    );
 }
 
 async fn a_shadow_banned_author_sees_their_comments_and_nobody_else_does(backend: Backend) {
@@ -234,9 +265,15 @@ async fn replies_to_replies_stay_two_levels_deep_with_a_mention(backend: Backend
     let level2 = reply(&b, id, top, "Maar de tweede was zwak").await;
     let level2 = level2["comment"]["id"].as_i64().unwrap();
     let deeper = reply(&a, id, level2, "Dat vind ik niet").await;
-    assert_eq!(deeper["comment"]["root_id"], top, "a deeper reply joins the thread");
+    assert_eq!(
+        deeper["comment"]["root_id"], top,
+        "a deeper reply joins the thread"
+    );
     let page = public_page(&app, id).await;
-    assert!(page.contains("@Bavo"), "the deeper reply names whom it answers");
+    assert!(
+        page.contains("@Bavo"),
+        "the deeper reply names whom it answers"
+    );
     assert_eq!(count_on_page(&app, id).await, 3);
 }
 
@@ -248,7 +285,10 @@ async fn an_author_edits_within_ten_minutes_and_deletes_leaving_a_placeholder(ba
     let cid = c["comment"]["id"].as_i64().unwrap();
     reply(&b, id, cid, "Goed gezegd").await;
     let r = a
-        .patch_json(&format!("/api/v1/comments/{cid}"), &json!({ "body": "Tweede versie" }))
+        .patch_json(
+            &format!("/api/v1/comments/{cid}"),
+            &json!({ "body": "Tweede versie" }),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let page = public_page(&app, id).await;
@@ -259,21 +299,36 @@ async fn an_author_edits_within_ten_minutes_and_deletes_leaving_a_placeholder(ba
         .json()
         .await
         .unwrap();
-    assert!(revisions.to_string().contains("Eerste versie"), "the old text is kept");
+    assert!(
+        revisions.to_string().contains("Eerste versie"),
+        "the old text is kept"
+    );
     let r = b
-        .patch_json(&format!("/api/v1/comments/{cid}"), &json!({ "body": "gekaapt" }))
+        .patch_json(
+            &format!("/api/v1/comments/{cid}"),
+            &json!({ "body": "gekaapt" }),
+        )
         .await;
     assert_eq!(r.status(), 404, "nobody edits someone else's comment");
     app.clock.advance(Duration::minutes(11));
     let r = a
-        .patch_json(&format!("/api/v1/comments/{cid}"), &json!({ "body": "te laat" }))
+        .patch_json(
+            &format!("/api/v1/comments/{cid}"),
+            &json!({ "body": "te laat" }),
+        )
         .await;
     assert_eq!(r.status(), 400, "the edit window is ten minutes");
 
-    assert_eq!(a.delete(&format!("/api/v1/comments/{cid}")).await.status(), 204);
+    assert_eq!(
+        a.delete(&format!("/api/v1/comments/{cid}")).await.status(),
+        204
+    );
     let page = public_page(&app, id).await;
     assert!(!page.contains("Tweede versie"));
-    assert!(page.contains("verwijderd door de auteur"), "the thread keeps a placeholder");
+    assert!(
+        page.contains("verwijderd door de auteur"),
+        "the thread keeps a placeholder"
+    );
     assert!(page.contains("Goed gezegd"), "the reply stays readable");
     assert_eq!(count_on_page(&app, id).await, 1);
     counters_agree(&app).await;
@@ -288,11 +343,21 @@ async fn votes_count_once_and_reports_reach_the_desk_with_the_text_as_reported(b
     let cid = c["comment"]["id"].as_i64().unwrap();
     let path = format!("/api/v1/comments/{cid}/vote");
     let vote = async |v: &Visitor, value: i32| v.put_json(&path, &json!({ "value": value })).await;
-    assert_eq!(vote(&a, 1).await.status(), 400, "no votes on your own comment");
+    assert_eq!(
+        vote(&a, 1).await.status(),
+        400,
+        "no votes on your own comment"
+    );
     let counts: Value = vote(&b, 1).await.json().await.unwrap();
-    assert_eq!((counts["up"].as_i64(), counts["down"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (counts["up"].as_i64(), counts["down"].as_i64()),
+        (Some(1), Some(0))
+    );
     let counts: Value = vote(&b, -1).await.json().await.unwrap();
-    assert_eq!((counts["up"].as_i64(), counts["down"].as_i64()), (Some(0), Some(1)));
+    assert_eq!(
+        (counts["up"].as_i64(), counts["down"].as_i64()),
+        (Some(0), Some(1))
+    );
 
     let r = b
         .post_json(
@@ -308,8 +373,11 @@ async fn votes_count_once_and_reports_reach_the_desk_with_the_text_as_reported(b
         )
         .await;
     assert_eq!(again.status(), 409, "one open report per reader");
-    a.patch_json(&format!("/api/v1/comments/{cid}"), &json!({ "body": "Die spits is niet in vorm" }))
-        .await;
+    a.patch_json(
+        &format!("/api/v1/comments/{cid}"),
+        &json!({ "body": "Die spits is niet in vorm" }),
+    )
+    .await;
     let queue: Value = moderator
         .get("/api/v1/moderation/queues/reported")
         .await
@@ -328,7 +396,12 @@ async fn votes_count_once_and_reports_reach_the_desk_with_the_text_as_reported(b
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(count_on_page(&app, id).await, 0);
-    let log: Value = moderator.get("/api/v1/moderation/log").await.json().await.unwrap();
+    let log: Value = moderator
+        .get("/api/v1/moderation/log")
+        .await
+        .json()
+        .await
+        .unwrap();
     let first = &log["entries"][0];
     assert_eq!(first["action"], "remove");
     assert_eq!(first["reason"], "persoonlijke aanval");
@@ -368,28 +441,45 @@ async fn a_poll_counts_one_vote_per_account_and_shows_results_after_voting(backe
         .await
         .unwrap();
     let (_, a) = app.account(Role::Reader, "Peiler Pim").await;
-    let before: Value = a.get(&format!("/api/v1/polls/{}", poll.id)).await.json().await.unwrap();
+    let before: Value = a
+        .get(&format!("/api/v1/polls/{}", poll.id))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(before["results"].is_null(), "no results before voting");
     let yes = poll.options[0].id;
     let r = a
-        .post_json(&format!("/api/v1/polls/{}/votes", poll.id), &json!({ "option_id": yes }))
+        .post_json(
+            &format!("/api/v1/polls/{}/votes", poll.id),
+            &json!({ "option_id": yes }),
+        )
         .await;
     assert_eq!(r.status(), 201);
     let after: Value = r.json().await.unwrap();
     assert_eq!(after["results"]["total"], 1);
     assert_eq!(after["results"]["options"][0]["percent"], 100);
     let twice = a
-        .post_json(&format!("/api/v1/polls/{}/votes", poll.id), &json!({ "option_id": yes }))
+        .post_json(
+            &format!("/api/v1/polls/{}/votes", poll.id),
+            &json!({ "option_id": yes }),
+        )
         .await;
     assert_eq!(twice.status(), 409, "one vote per account");
     app.clock.advance(Duration::days(2));
     let (_, late) = app.account(Role::Reader, "Laat Lien").await;
     let r = late
-        .post_json(&format!("/api/v1/polls/{}/votes", poll.id), &json!({ "option_id": yes }))
+        .post_json(
+            &format!("/api/v1/polls/{}/votes", poll.id),
+            &json!({ "option_id": yes }),
+        )
         .await;
     assert_eq!(r.status(), 400, "a closed poll takes no votes");
     let page = public_page(&app, id).await;
-    assert!(page.contains("100%"), "a closed poll shows its results on the article page");
+    assert!(
+        page.contains("100%"),
+        "a closed poll shows its results on the article page"
+    );
     counters_agree(&app).await;
 }
 
@@ -417,15 +507,47 @@ async fn every_state_changing_route_checks_who_asks(backend: Backend) {
     let (_, reader) = app.account(Role::Reader, "Gewone Lezer").await;
 
     let api: Vec<(&str, String, Value)> = vec![
-        ("POST", format!("/api/v1/articles/{id}/comments"), json!({ "body": "x" })),
-        ("PATCH", format!("/api/v1/comments/{cid}"), json!({ "body": "x" })),
+        (
+            "POST",
+            format!("/api/v1/articles/{id}/comments"),
+            json!({ "body": "x" }),
+        ),
+        (
+            "PATCH",
+            format!("/api/v1/comments/{cid}"),
+            json!({ "body": "x" }),
+        ),
         ("DELETE", format!("/api/v1/comments/{cid}"), Value::Null),
-        ("PUT", format!("/api/v1/comments/{cid}/vote"), json!({ "value": 1 })),
-        ("POST", format!("/api/v1/comments/{cid}/reports"), json!({ "reason": "spam" })),
-        ("POST", format!("/api/v1/polls/{}/votes", poll.id), json!({ "option_id": poll.options[0].id })),
-        ("POST", format!("/api/v1/articles/{id}/poll"), json!({ "question": "?", "options": ["a", "b"] })),
-        ("POST", format!("/api/v1/moderation/comments/{cid}"), json!({ "action": "remove" })),
-        ("POST", format!("/api/v1/moderation/accounts/{}", author.id), json!({ "action": "ban" })),
+        (
+            "PUT",
+            format!("/api/v1/comments/{cid}/vote"),
+            json!({ "value": 1 }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/comments/{cid}/reports"),
+            json!({ "reason": "spam" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/polls/{}/votes", poll.id),
+            json!({ "option_id": poll.options[0].id }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/articles/{id}/poll"),
+            json!({ "question": "?", "options": ["a", "b"] }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/moderation/comments/{cid}"),
+            json!({ "action": "remove" }),
+        ),
+        (
+            "POST",
+            format!("/api/v1/moderation/accounts/{}", author.id),
+            json!({ "action": "ban" }),
+        ),
     ];
     let send = async |v: &Visitor, method: &str, path: &str, body: &Value| {
         match method {
@@ -438,38 +560,79 @@ async fn every_state_changing_route_checks_who_asks(backend: Backend) {
         .as_u16()
     };
     for (method, path, body) in &api {
-        assert_eq!(send(&anonymous, method, path, body).await, 401, "{method} {path} anonymous");
+        assert_eq!(
+            send(&anonymous, method, path, body).await,
+            401,
+            "{method} {path} anonymous"
+        );
     }
     // Staff-only routes refuse readers.
     for (method, path, body) in &api[6..] {
-        assert_eq!(send(&reader, method, path, body).await, 403, "{method} {path} as reader");
+        assert_eq!(
+            send(&reader, method, path, body).await,
+            403,
+            "{method} {path} as reader"
+        );
     }
     // Someone else's comment is not theirs to change.
     assert_eq!(send(&reader, "PATCH", &api[1].1, &api[1].2).await, 404);
     assert_eq!(send(&reader, "DELETE", &api[2].1, &Value::Null).await, 404);
 
     let forms: Vec<(String, Vec<(&str, String)>)> = vec![
-        ("/reacties/nieuw".into(), vec![("artikel", id.to_string()), ("tekst", "x".into())]),
-        (format!("/reacties/{cid}/stem"), vec![("waarde", "1".into())]),
-        (format!("/reacties/{cid}/melden"), vec![("reden", "spam".into())]),
-        (format!("/reacties/{cid}/bewerken"), vec![("tekst", "x".into())]),
+        (
+            "/reacties/nieuw".into(),
+            vec![("artikel", id.to_string()), ("tekst", "x".into())],
+        ),
+        (
+            format!("/reacties/{cid}/stem"),
+            vec![("waarde", "1".into())],
+        ),
+        (
+            format!("/reacties/{cid}/melden"),
+            vec![("reden", "spam".into())],
+        ),
+        (
+            format!("/reacties/{cid}/bewerken"),
+            vec![("tekst", "x".into())],
+        ),
         (format!("/reacties/{cid}/verwijderen"), vec![]),
-        (format!("/peilingen/{}/stem", poll.id), vec![("option", poll.options[0].id.to_string())]),
-        (format!("/moderatie/reacties/{cid}"), vec![("actie", "remove".into())]),
-        (format!("/moderatie/accounts/{}", author.id), vec![("actie", "ban".into())]),
+        (
+            format!("/peilingen/{}/stem", poll.id),
+            vec![("option", poll.options[0].id.to_string())],
+        ),
+        (
+            format!("/moderatie/reacties/{cid}"),
+            vec![("actie", "remove".into())],
+        ),
+        (
+            format!("/moderatie/accounts/{}", author.id),
+            vec![("actie", "ban".into())],
+        ),
     ];
     for (path, fields) in &forms {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = anonymous.post_form(path, &fields).await;
-        assert_eq!(r.status(), 303, "POST {path} anonymous goes to the login page");
+        assert_eq!(
+            r.status(),
+            303,
+            "POST {path} anonymous goes to the login page"
+        );
         let to = r.headers()["location"].to_str().unwrap().to_string();
         assert!(to.starts_with("/inloggen"), "POST {path} -> {to}");
     }
     for (path, fields) in &forms[6..] {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        assert_eq!(reader.post_form(path, &fields).await.status(), 403, "POST {path} as reader");
+        assert_eq!(
+            reader.post_form(path, &fields).await.status(),
+            403,
+            "POST {path} as reader"
+        );
     }
-    for path in ["/moderatie", "/moderatie/logboek", &format!("/moderatie/accounts/{}", author.id)] {
+    for path in [
+        "/moderatie",
+        "/moderatie/logboek",
+        &format!("/moderatie/accounts/{}", author.id),
+    ] {
         assert_eq!(reader.get(path).await.status(), 403, "GET {path} as reader");
     }
     // Nothing of the above changed anything.
@@ -496,7 +659,10 @@ async fn comments_page_without_gaps_in_every_order(backend: Backend) {
             };
             let page: Value = app.get(&path).await.json().await.unwrap();
             for t in page["comments"].as_array().unwrap() {
-                assert!(seen.insert(t["id"].as_i64().unwrap()), "{sort}: a comment came twice");
+                assert!(
+                    seen.insert(t["id"].as_i64().unwrap()),
+                    "{sort}: a comment came twice"
+                );
             }
             match page["next"].as_str() {
                 Some(c) => next = Some(c.to_string()),

@@ -4,12 +4,20 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
+use tribune::community::{MODERATOR, PASSWORD};
 use tribune::copy::{self, Progress, Stage};
-use tribune_core::store::{ArticleQuery, ArticleRecord};
+use tribune_core::account::Role;
+use tribune_core::comment::{AccountAction, CommentAction, CommentEdit, NewComment, Queue, render};
+use tribune_core::copy::{COMMUNITY, Cell, Row};
+use tribune_core::moderation::{Verdict, fingerprint};
+use tribune_core::store::{ArticleQuery, ArticleRecord, SiteCounts};
 use tribune_core::topic::TopicKind;
 use tribune_testkit::{Backend, TestApp, article};
 
-/// The demo newsroom, with one article taken off the site and one scheduled for later.
+/// The demo newsroom (with its readers, comments, votes, poll and reports), with one
+/// article taken off the site, one scheduled for later, and what the demo lacks for every
+/// community table to hold rows: an edited comment, moderators' work, a suspended reader and
+/// a deleted one (whose poll vote stays without a name).
 async fn demo_site() -> TestApp {
     let app = TestApp::start(Backend::Sqlite).await;
     tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
@@ -33,9 +41,118 @@ async fn demo_site() -> TestApp {
     let club = app.store.find_topic("Club Brugge").await.unwrap().unwrap();
     let mut later = article("Opstelling van Club om vijf uur bekend", -90);
     later.topics = vec![club.id];
-    later.comment_count = 3;
     app.save(&later).await;
+
+    let newest = visible[0].id;
+    let (writer, _) = app.account(Role::Reader, "Schrijvende Sam").await;
+    let body = "Eerste versie van mijn reactie";
+    let said = app
+        .store
+        .add_comment(
+            &NewComment {
+                article_id: newest,
+                author_id: writer.id,
+                reply_to: None,
+                body_markdown: body.into(),
+                body_html: render(body),
+                fingerprint: fingerprint(body),
+                verdict: Verdict::Visible,
+                reasons: vec![],
+                risk: 0,
+                shadow: false,
+            },
+            app.now(),
+        )
+        .await
+        .unwrap();
+    let body = "Tweede versie, na wat nadenken";
+    app.store
+        .edit_comment(
+            said.id,
+            writer.id,
+            &CommentEdit {
+                body_markdown: body.into(),
+                body_html: render(body),
+                fingerprint: fingerprint(body),
+                verdict: Verdict::Visible,
+                reasons: vec![],
+                risk: 0,
+            },
+            app.now(),
+        )
+        .await
+        .unwrap();
+
+    let (moderator, _) = app
+        .store
+        .account_by_email(MODERATOR)
+        .await
+        .unwrap()
+        .unwrap();
+    let pending = app.store.queue(Queue::Pending, 10).await.unwrap();
+    let first = pending
+        .first()
+        .expect("the demo queue has pending comments");
+    app.store
+        .moderate_comment(
+            first.comment.id,
+            moderator.id,
+            CommentAction::Approve,
+            "Mag blijven staan",
+            app.now(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .moderate_account(
+            writer.id,
+            moderator.id,
+            AccountAction::Suspend {
+                until: app.now() + Duration::days(3),
+            },
+            "Even afkoelen",
+            app.now(),
+        )
+        .await
+        .unwrap();
+
+    let poll = app.store.poll_of_article(newest).await.unwrap().unwrap();
+    let (leaver, _) = app.account(Role::Reader, "Vertrekkende Vera").await;
+    app.store
+        .vote_poll(poll.id, poll.options[0].id, leaver.id, app.now())
+        .await
+        .unwrap();
+    app.store
+        .delete_account(leaver.id, app.now())
+        .await
+        .unwrap();
     app
+}
+
+/// Every community table of both stores, row for row.
+async fn community_rows(app: &TestApp) -> Vec<(&'static str, Vec<Row>)> {
+    let mut tables = Vec::new();
+    for table in COMMUNITY {
+        let rows = app.store.export_rows(table, 0, 1_000_000).await.unwrap();
+        tables.push((table.name, rows));
+    }
+    tables
+}
+
+/// The demo's community came along whole: every table holds rows, a demo account logs in
+/// on the copy with the demo password, and every counter agrees with its rows.
+async fn assert_community_copied(to: &TestApp, counts: &SiteCounts) {
+    for table in COMMUNITY {
+        let n = counts.rows_of(table.name).unwrap();
+        assert!(n > 0, "{} is empty in {counts:?}", table.name);
+    }
+    assert!(counts.comments > 500, "{counts:?}");
+    assert_eq!(to.store.counter_mismatches().await.unwrap(), vec![]);
+    let visitor = to.visitor();
+    visitor.log_in(MODERATOR, PASSWORD).await;
+    let me = visitor.me().await;
+    assert_eq!(me["account"]["role"], "moderator", "{me}");
+    assert_eq!(me["account"]["can_moderate"], true, "{me}");
 }
 
 async fn all_articles(app: &TestApp) -> Vec<ArticleRecord> {
@@ -96,6 +213,13 @@ async fn assert_same_rows(a: &TestApp, b: &TestApp) {
         a.store.site_counts().await.unwrap(),
         b.store.site_counts().await.unwrap()
     );
+    let (ra, rb) = (community_rows(a).await, community_rows(b).await);
+    for ((table, ra), (_, rb)) in ra.iter().zip(&rb) {
+        assert_eq!(ra.len(), rb.len(), "{table}");
+        for (x, y) in ra.iter().zip(rb) {
+            assert_eq!(x, y, "{table}");
+        }
+    }
 }
 
 #[tokio::test]
@@ -134,6 +258,14 @@ async fn the_demo_copied_to_postgres_serves_the_same_pages() {
 
     assert_same_pages(&from, &to).await;
     assert_same_rows(&from, &to).await;
+    assert_community_copied(&to, &counts).await;
+    let comments = seen
+        .iter()
+        .rev()
+        .find(|p| p.stage == Stage::Rows("comments"))
+        .unwrap();
+    let total = u64::try_from(counts.comments).unwrap();
+    assert_eq!(comments.to_string(), format!("comments {total}/{total}"));
 
     // One article in detail: id, slug and comment count survive, and it is the same
     // article to readers on both.
@@ -212,11 +344,12 @@ async fn the_demo_copied_to_postgres_serves_the_same_pages() {
     // And back: PostgreSQL to a fresh SQLite site serves the same pages too.
     let back = TestApp::start(Backend::Sqlite).await;
     back.clock.advance(Duration::hours(2));
-    copy::site(to.store.as_ref(), back.store.as_ref(), false, |_| {})
+    let back_counts = copy::site(to.store.as_ref(), back.store.as_ref(), false, |_| {})
         .await
         .unwrap();
     assert_same_rows(&to, &back).await;
     assert_same_pages(&to, &back).await;
+    assert_community_copied(&back, &back_counts).await;
 
     // New rows on the copy get ids past the copied ones.
     let max_article = records.iter().map(|a| a.id).max().unwrap();
@@ -254,6 +387,23 @@ async fn the_demo_copied_to_postgres_serves_the_same_pages() {
         .unwrap()
         .unwrap();
     assert!(author.id > max_author);
+    let max_account = community_rows(&from).await[0]
+        .1
+        .iter()
+        .filter_map(|r| match r.first() {
+            Some(Cell::Int(id)) => Some(*id),
+            _ => None,
+        })
+        .max()
+        .unwrap();
+    let (newcomer, _) = to.account(Role::Reader, "Nieuwe Lezer").await;
+    assert!(newcomer.id > max_account, "{newcomer:?}");
+    let commented_before = to.store.site_counts().await.unwrap().comments;
+    to.comment_on(saved.id, 1).await;
+    assert_eq!(
+        to.store.site_counts().await.unwrap().comments,
+        commented_before + 1
+    );
 
     // A forced copy over a target with rows of its own says which tables differ.
     let mismatch = copy::site(from.store.as_ref(), to.store.as_ref(), true, |_| {})
@@ -281,6 +431,7 @@ async fn a_copy_between_sqlite_files_is_faithful_and_refuses_a_full_target() {
     assert_eq!(counts, from.store.site_counts().await.unwrap());
     assert_same_rows(&from, &to).await;
     assert_same_pages(&from, &to).await;
+    assert_community_copied(&to, &counts).await;
     let refused = copy::site(from.store.as_ref(), to.store.as_ref(), false, |_| {})
         .await
         .unwrap_err();
@@ -290,6 +441,41 @@ async fn a_copy_between_sqlite_files_is_faithful_and_refuses_a_full_target() {
         .unwrap();
     assert_eq!(again, counts);
     assert_same_rows(&from, &to).await;
+
+    // A site whose counters disagree with its rows copies faithfully, and the copy says so
+    // instead of passing the damage on quietly.
+    let comments = COMMUNITY.iter().find(|t| t.name == "comments").unwrap();
+    let up = comments
+        .columns
+        .iter()
+        .position(|c| c.name == "up")
+        .unwrap();
+    let mut row = to
+        .store
+        .export_rows(comments, 0, 1)
+        .await
+        .unwrap()
+        .remove(0);
+    let Cell::Int(n) = row[up] else {
+        panic!("up is an integer: {row:?}")
+    };
+    row[up] = Cell::Int(n + 1);
+    to.store.restore_rows(comments, &[row]).await.unwrap();
+    assert_eq!(
+        to.store.counter_mismatches().await.unwrap().len(),
+        2,
+        "up and score"
+    );
+    let third = TestApp::start(Backend::Sqlite).await;
+    let damaged = copy::site(to.store.as_ref(), third.store.as_ref(), false, |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        damaged.contains("counters disagree with its rows in 2 place(s)")
+            && damaged.contains(" up: ")
+            && damaged.contains("source's counters disagree with its rows too"),
+        "{damaged}"
+    );
 }
 
 /// An empty site copies to an empty site.

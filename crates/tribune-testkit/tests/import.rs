@@ -94,7 +94,10 @@ async fn broken_lines_are_reported_by_number_and_the_rest_imports_once(backend: 
         .iter()
         .find(|a| a.title == "Goede lijn met foto")
         .unwrap();
-    assert_eq!(good.comment_count, 0, "counts come from comment rows, never from a file");
+    assert_eq!(
+        good.comment_count, 0,
+        "counts come from comment rows, never from a file"
+    );
     let full = app
         .store
         .article(good.id, app.now())

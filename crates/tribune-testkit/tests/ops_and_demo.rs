@@ -73,10 +73,16 @@ async fn the_demo_newsroom_is_full_fresh_and_loads_once(backend: Backend) {
     );
     // Real comment sections: busy ones and quiet ones, every count backed by rows, an open
     // poll, and work for the moderators.
-    assert!(visible.iter().any(|a| a.comment_count >= 25), "a busy comment section");
+    assert!(
+        visible.iter().any(|a| a.comment_count >= 25),
+        "a busy comment section"
+    );
     assert!(visible.iter().any(|a| a.comment_count < 12), "a quiet one");
     let wrong = app.store.counter_mismatches().await.unwrap();
-    assert!(wrong.is_empty(), "demo counters disagree with their rows: {wrong:?}");
+    assert!(
+        wrong.is_empty(),
+        "demo counters disagree with their rows: {wrong:?}"
+    );
     let poll = app
         .store
         .poll_of_article(visible[0].id)
@@ -86,7 +92,10 @@ async fn the_demo_newsroom_is_full_fresh_and_loads_once(backend: Backend) {
     assert!(!poll.closed(now) && poll.total_votes > 0);
     let sizes = app.store.queue_sizes().await.unwrap();
     for queue in tribune_core::comment::Queue::ALL {
-        let n = sizes.iter().find(|(q, _)| *q == queue).map_or(0, |(_, n)| *n);
+        let n = sizes
+            .iter()
+            .find(|(q, _)| *q == queue)
+            .map_or(0, |(_, n)| *n);
         assert!(n > 0, "the {queue:?} queue has work");
     }
     // Photos with credits, and every photo file exists.

@@ -141,6 +141,7 @@
           if (form.classList.contains("inline-reply")) form.remove();
           if (node) {
             node.classList.add("mine");
+            wire(node);
             node.scrollIntoView({ block: "nearest" });
           }
         })
@@ -188,6 +189,14 @@
         markVote(form, value);
       });
     });
+  }
+
+  // A comment inserted after the page loaded gets the same inline reply and vote buttons.
+  function wire(node) {
+    const link = node.querySelector("a.reply");
+    if (link) replyInline(link);
+    const votes = node.querySelector("form.votes");
+    if (votes) voteInline(votes);
   }
 
   function markVote(form, value) {

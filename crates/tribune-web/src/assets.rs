@@ -48,5 +48,7 @@ pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
 });
 
 pub fn find(path: &str) -> Option<&'static Asset> {
-    [&*STYLESHEET, &*SCRIPT, &*ICON].into_iter().find(|a| a.path == path)
+    [&*STYLESHEET, &*SCRIPT, &*ICON]
+        .into_iter()
+        .find(|a| a.path == path)
 }

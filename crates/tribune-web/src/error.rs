@@ -149,9 +149,10 @@ impl IntoResponse for ApiError {
             body.to_string(),
         )
             .into_response();
-        response
-            .headers_mut()
-            .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
         self.0.retry_after(&mut response);
         response
     }

@@ -2,8 +2,8 @@
 
 use askama::Template;
 use chrono::{DateTime, Utc};
-use tribune_core::article::{Article, ArticleSummary};
 use tribune_core::account::Role;
+use tribune_core::article::{Article, ArticleSummary};
 use tribune_core::comment::{Comment, CommentSort, CommentsPage, Thread};
 use tribune_core::poll::Poll;
 use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time};
@@ -415,7 +415,11 @@ impl CommentSection {
         Self {
             article_id,
             count,
-            threads: page.threads.iter().map(|t| ThreadView::new(t, now)).collect(),
+            threads: page
+                .threads
+                .iter()
+                .map(|t| ThreadView::new(t, now))
+                .collect(),
             sorts: [
                 ("Nieuwste", CommentSort::Newest),
                 ("Oudste", CommentSort::Oldest),

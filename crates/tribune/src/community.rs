@@ -141,11 +141,37 @@ pub async fn load(
         return Ok(loaded);
     }
     let joined = now - Duration::days(400);
-    account(store, MODERATOR, "Moderator Mira", Role::Moderator, password_hash, joined).await?;
-    account(store, EDITOR, "Eindredactie Eva", Role::Editor, password_hash, joined).await?;
+    account(
+        store,
+        MODERATOR,
+        "Moderator Mira",
+        Role::Moderator,
+        password_hash,
+        joined,
+    )
+    .await?;
+    account(
+        store,
+        EDITOR,
+        "Eindredactie Eva",
+        Role::Editor,
+        password_hash,
+        joined,
+    )
+    .await?;
     let mut readers = Vec::new();
     for name in READERS {
-        readers.push(account(store, &email_of(name), name, Role::Reader, password_hash, joined).await?);
+        readers.push(
+            account(
+                store,
+                &email_of(name),
+                name,
+                Role::Reader,
+                password_hash,
+                joined,
+            )
+            .await?,
+        );
     }
     loaded.accounts = readers.len() + 2;
 

@@ -413,7 +413,8 @@ pub async fn load(
         .filter_map(|a| {
             let published = now - Duration::seconds((a.hours_ago * 3600.0) as i64);
             // Scheduled articles get their comments once they appear.
-            (published <= now).then(|| ids.get(&a.key).map(|id| (*id, published, a.comment_count)))?
+            (published <= now)
+                .then(|| ids.get(&a.key).map(|id| (*id, published, a.comment_count)))?
         })
         .collect();
     commented.sort_by_key(|c| std::cmp::Reverse(c.1));

@@ -68,8 +68,9 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         articles: usize,
     },
-    /// Copy a whole site (every table, ids kept) to another database, e.g. from SQLite to
-    /// PostgreSQL. Photo files are not moved: their paths stay the same.
+    /// Copy a whole site (articles, accounts, comments, polls and the rest, ids kept) to
+    /// another database, e.g. from SQLite to PostgreSQL. Sessions and one-time links are not
+    /// copied (readers log in again). Photo files are not moved: their paths stay the same.
     Copy {
         /// The database to copy from: sqlite:PATH or postgres://USER@HOST/DB.
         #[arg(long)]
@@ -352,6 +353,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 "photo files were not moved: rows name them by path, so serve the new database \
                  with the same --media-dir (nodes may share one)"
             );
+            println!("{}", copy::NOT_COPIED);
         }
     }
     Ok(ExitCode::SUCCESS)

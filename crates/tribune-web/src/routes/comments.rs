@@ -3,12 +3,12 @@
 //! uses. The logic lives once, in the functions at the top; handlers only translate.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{Form, Json, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
-use axum::Router;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tribune_core::comment::{
@@ -17,7 +17,7 @@ use tribune_core::comment::{
 use tribune_core::moderation::{self, Judgement, Refusal, Submission, Verdict};
 use tribune_core::{ArticleId, Event, StoreError};
 
-use super::{private_json, Params, form, json, params};
+use super::{Params, form, json, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::cache::Page;
 use crate::error::ApiError;
@@ -28,10 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reacties/nieuw", post(post_form))
         .route("/reacties/{id}", get(thread_page))
-        .route(
-            "/reacties/{id}/beantwoorden",
-            get(reply_page),
-        )
+        .route("/reacties/{id}/beantwoorden", get(reply_page))
         .route("/reacties/{id}/melden", get(report_page).post(report_form))
         .route("/reacties/{id}/bewerken", get(edit_page).post(edit_form))
         .route("/reacties/{id}/verwijderen", post(delete_form))
@@ -128,7 +125,11 @@ pub async fn post_comment(
     Ok(stored)
 }
 
-async fn own_comment(state: &AppState, viewer: &Viewer, id: CommentId) -> Result<Comment, AppError> {
+async fn own_comment(
+    state: &AppState,
+    viewer: &Viewer,
+    id: CommentId,
+) -> Result<Comment, AppError> {
     state
         .store
         .comment(id)
@@ -144,7 +145,14 @@ pub async fn edit_comment(
     body: &str,
 ) -> Result<Comment, AppError> {
     let before = own_comment(state, viewer, id).await?;
-    let judgement = judge(state, viewer, before.article_id, body, Some(&before.body_markdown)).await?;
+    let judgement = judge(
+        state,
+        viewer,
+        before.article_id,
+        body,
+        Some(&before.body_markdown),
+    )
+    .await?;
     let edit = CommentEdit {
         body_markdown: body.to_string(),
         body_html: comment::render(body),
@@ -187,7 +195,10 @@ pub async fn vote(
     value: i32,
 ) -> Result<(i64, i64), AppError> {
     viewer.can_post(state.clock.now())?;
-    let counts = state.store.vote_comment(id, viewer.account.id, value).await?;
+    let counts = state
+        .store
+        .vote_comment(id, viewer.account.id, value)
+        .await?;
     if let Some(c) = state.store.comment(id).await? {
         state.publish(Event::ArticleChanged { id: c.article_id });
     }
@@ -216,7 +227,13 @@ pub async fn report(
         .ok_or(AppError::NotFound)?;
     Ok(state
         .store
-        .report_comment(c.id, viewer.account.id, reason, note.trim(), state.clock.now())
+        .report_comment(
+            c.id,
+            viewer.account.id,
+            reason,
+            note.trim(),
+            state.clock.now(),
+        )
         .await?)
 }
 
@@ -288,7 +305,10 @@ async fn post_form(
         status,
         "Je reactie",
         outcome_message(&c),
-        Some((format!("/nieuws/{article_id}#reacties"), "Terug naar het artikel")),
+        Some((
+            format!("/nieuws/{article_id}#reacties"),
+            "Terug naar het artikel",
+        )),
     )
 }
 
@@ -457,7 +477,11 @@ async fn report_form(
     let f = form(f)?;
     viewer.check_form_token(&f.csrf)?;
     let r = report(&state, &viewer, comment_id(&raw)?, &f.reden, &f.toelichting).await?;
-    let c = state.store.comment(r.comment_id).await?.ok_or(AppError::NotFound)?;
+    let c = state
+        .store
+        .comment(r.comment_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     notice(
         StatusCode::OK,
         "Bedankt voor je melding",
@@ -520,7 +544,10 @@ async fn edit_form(
         StatusCode::ACCEPTED,
         "Je reactie",
         outcome_message(&c),
-        Some((format!("/nieuws/{}#reacties", c.article_id), "Terug naar het artikel")),
+        Some((
+            format!("/nieuws/{}#reacties", c.article_id),
+            "Terug naar het artikel",
+        )),
     )
 }
 
@@ -614,7 +641,11 @@ impl CommentJson {
             j.view.html = c.body_html.clone();
             j.markdown = Some(c.body_markdown.clone());
         }
-        j.status = Some(if c.shadow { Verdict::Visible } else { c.verdict });
+        j.status = Some(if c.shadow {
+            Verdict::Visible
+        } else {
+            c.verdict
+        });
         j.editable = Some(c.editable(now));
         j
     }
@@ -668,7 +699,6 @@ pub fn comment_paging(
     Ok((sort, after))
 }
 
-
 async fn api_page(
     State(state): State<AppState>,
     Path(article_id): Path<ArticleId>,
@@ -693,7 +723,13 @@ async fn api_page(
                 .ok_or(AppError::NotFound)?;
             let page = state
                 .store
-                .comments_page(article_id, sort, after, comment::PAGE_SIZE, comment::REPLIES_SHOWN)
+                .comments_page(
+                    article_id,
+                    sort,
+                    after,
+                    comment::PAGE_SIZE,
+                    comment::REPLIES_SHOWN,
+                )
                 .await?;
             let body = PageJson {
                 comments: page
@@ -701,7 +737,11 @@ async fn api_page(
                     .iter()
                     .map(|t| ThreadJson {
                         root: CommentJson::public(&t.root, now),
-                        replies: t.replies.iter().map(|c| CommentJson::public(c, now)).collect(),
+                        replies: t
+                            .replies
+                            .iter()
+                            .map(|c| CommentJson::public(c, now))
+                            .collect(),
                         more_replies: t.more_replies(),
                     })
                     .collect(),
@@ -730,7 +770,6 @@ struct PostedJson {
     html: String,
 }
 
-
 async fn api_post(
     State(state): State<AppState>,
     ApiViewer(viewer): ApiViewer,
@@ -741,9 +780,11 @@ async fn api_post(
     let c = post_comment(&state, &viewer, article_id, body.reply_to, &body.body).await?;
     let now = state.clock.now();
     let own = CommentJson::own(&c, now);
-    let html = CommentFragment { c: own.view.clone() }
-        .render()
-        .map_err(AppError::from)?;
+    let html = CommentFragment {
+        c: own.view.clone(),
+    }
+    .render()
+    .map_err(AppError::from)?;
     Ok(private_json(
         StatusCode::CREATED,
         PostedJson {
@@ -784,7 +825,10 @@ async fn api_mine(
         .store
         .own_unlisted_comments(article_id, viewer.account.id)
         .await?;
-    let votes = state.store.comment_votes_of(viewer.account.id, &ids).await?;
+    let votes = state
+        .store
+        .comment_votes_of(viewer.account.id, &ids)
+        .await?;
     Ok(private_json(
         StatusCode::OK,
         MineJson {
@@ -828,7 +872,10 @@ async fn api_edit(
 ) -> Result<Response, ApiError> {
     let body = json(body)?;
     let c = edit_comment(&state, &viewer, comment_id(&raw)?, &body.body).await?;
-    Ok(private_json(StatusCode::OK, CommentJson::own(&c, state.clock.now())))
+    Ok(private_json(
+        StatusCode::OK,
+        CommentJson::own(&c, state.clock.now()),
+    ))
 }
 
 async fn api_delete(

@@ -2,8 +2,8 @@ pub mod account;
 pub mod api;
 pub mod comments;
 pub mod moderation;
-pub mod polls;
 pub mod ops;
+pub mod polls;
 pub mod site;
 
 use std::collections::HashMap;

@@ -10,11 +10,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
 use serde::Deserialize;
+use tribune_core::Event;
 use tribune_core::account::{Account, AccountId};
 use tribune_core::comment::{AccountAction, Comment, CommentAction, CommentId, Queue, QueueItem};
 use tribune_core::moderation::Reason;
 use tribune_core::time::long_date_time;
-use tribune_core::Event;
 
 use super::{Params, form, json, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
@@ -64,12 +64,17 @@ pub async fn act_on_comment(
     reason: &str,
 ) -> Result<Comment, AppError> {
     moderator(viewer)?;
-    let action = CommentAction::parse(action).ok_or_else(|| {
-        AppError::BadRequest(format!("Onbekende actie \"{action}\"."))
-    })?;
+    let action = CommentAction::parse(action)
+        .ok_or_else(|| AppError::BadRequest(format!("Onbekende actie \"{action}\".")))?;
     let c = state
         .store
-        .moderate_comment(id, viewer.account.id, action, &why(reason)?, state.clock.now())
+        .moderate_comment(
+            id,
+            viewer.account.id,
+            action,
+            &why(reason)?,
+            state.clock.now(),
+        )
         .await?;
     state.publish(Event::ArticleChanged { id: c.article_id });
     Ok(c)
@@ -103,7 +108,9 @@ pub async fn act_on_account(
         "shadowban" => AccountAction::ShadowBan,
         "reinstate" => AccountAction::Reinstate,
         other => {
-            return Err(AppError::BadRequest(format!("Onbekende actie \"{other}\".")));
+            return Err(AppError::BadRequest(format!(
+                "Onbekende actie \"{other}\"."
+            )));
         }
     };
     let target = state.store.account(id).await?.ok_or(AppError::NotFound)?;
@@ -177,7 +184,9 @@ impl ItemView {
             article_title: item.article_title.clone(),
             author_url: c.author_id.map(|a| format!("/moderatie/accounts/{a}")),
             verdict: match c.verdict {
-                tribune_core::moderation::Verdict::Visible if c.shadow => "zichtbaar voor auteur alleen (shadow-ban)",
+                tribune_core::moderation::Verdict::Visible if c.shadow => {
+                    "zichtbaar voor auteur alleen (shadow-ban)"
+                }
                 tribune_core::moderation::Verdict::Visible => "zichtbaar",
                 tribune_core::moderation::Verdict::Pending => "wacht",
                 tribune_core::moderation::Verdict::Rejected => "afgewezen",
@@ -185,7 +194,11 @@ impl ItemView {
             reasons: item
                 .reasons
                 .iter()
-                .map(|code| Reason::parse(code).map(|r| r.describe()).unwrap_or_else(|| code.clone()))
+                .map(|code| {
+                    Reason::parse(code)
+                        .map(|r| r.describe())
+                        .unwrap_or_else(|| code.clone())
+                })
                 .collect(),
             risk: item.risk,
             reports: item
@@ -238,8 +251,17 @@ async fn desk(
         tabs: Queue::ALL
             .iter()
             .map(|q| {
-                let n = sizes.iter().find(|(s, _)| s == q).map(|(_, n)| *n).unwrap_or(0);
-                (label(*q), format!("/moderatie?wachtrij={}", q.as_str()), n, *q == queue)
+                let n = sizes
+                    .iter()
+                    .find(|(s, _)| s == q)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
+                (
+                    label(*q),
+                    format!("/moderatie?wachtrij={}", q.as_str()),
+                    n,
+                    *q == queue,
+                )
             })
             .collect(),
         items: items.iter().map(|i| ItemView::new(i, now)).collect(),
@@ -357,7 +379,10 @@ async fn log_page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     moderator(&viewer)?;
     let entries = state.store.moderation_log(LOG_SIZE).await?;
     let page = LogPage {
-        layout: Layout::new("Logboek — Moderatie — Tribune", "Wie deed wat, wanneer en waarom"),
+        layout: Layout::new(
+            "Logboek — Moderatie — Tribune",
+            "Wie deed wat, wanneer en waarom",
+        ),
         entries: entries
             .iter()
             .map(|e| {
@@ -394,7 +419,10 @@ async fn api_queue(
         })
         .ok_or_else(|| AppError::BadRequest(format!("Onbekende wachtrij \"{queue}\".")))?;
     let items = state.store.queue(queue, QUEUE_SIZE).await?;
-    Ok(private_json(StatusCode::OK, serde_json::json!({ "items": items })))
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({ "items": items }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -452,5 +480,8 @@ async fn api_log(
 ) -> Result<Response, ApiError> {
     moderator(&viewer)?;
     let entries = state.store.moderation_log(LOG_SIZE).await?;
-    Ok(private_json(StatusCode::OK, serde_json::json!({ "entries": entries })))
+    Ok(private_json(
+        StatusCode::OK,
+        serde_json::json!({ "entries": entries }),
+    ))
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::{ArticleId, Event};
 
-use super::{private_json, form, json};
+use super::{form, json, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
 use crate::views::{Layout, PollView};
@@ -138,7 +138,10 @@ async fn poll_page(
         None => None,
     };
     let page = PollPage {
-        layout: Layout::new(format!("Peiling: {} — Tribune", p.question), p.question.clone()),
+        layout: Layout::new(
+            format!("Peiling: {} — Tribune", p.question),
+            p.question.clone(),
+        ),
         show_results: my_vote.is_some() || p.closed(now),
         poll: PollView::new(&p, now),
         article_url: format!("/nieuws/{}", p.article_id),
@@ -175,7 +178,6 @@ async fn vote_form(
     vote(&state, &viewer, id, option).await?;
     Ok(Redirect::to(&format!("/peilingen/{id}")).into_response())
 }
-
 
 async fn api_poll(
     State(state): State<AppState>,
@@ -227,7 +229,12 @@ async fn api_create(
     Path(article_id): Path<ArticleId>,
     body: Result<Json<CreateJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
-    viewer.require(|r| matches!(r, tribune_core::account::Role::Editor | tribune_core::account::Role::Admin))?;
+    viewer.require(|r| {
+        matches!(
+            r,
+            tribune_core::account::Role::Editor | tribune_core::account::Role::Admin
+        )
+    })?;
     let body = json(body)?;
     let new = NewPoll {
         article_id,

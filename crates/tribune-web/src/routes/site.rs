@@ -10,14 +10,15 @@ use tribune_core::article::ArticleId;
 use tribune_core::store::ArticleQuery;
 use tribune_core::topic::topic_path;
 
+use super::comments::comment_paging;
 use super::{Params, Segment, page_number, params, segment};
 use crate::cache::{LISTS, Page};
-use super::comments::comment_paging;
-use tribune_core::comment;
 use crate::views::{
-    ArticlePage, CommentSection, Headline, PollView, HomePage, Layout, ListPage, Pager, TopicsPage, page_link, ticker,
+    ArticlePage, CommentSection, Headline, HomePage, Layout, ListPage, Pager, PollView, TopicsPage,
+    page_link, ticker,
 };
 use crate::{AppError, AppState, assets};
+use tribune_core::comment;
 
 /// Headlines per page of "Meest recent", topic and author pages.
 pub const PAGE_SIZE: u32 = 30;
@@ -118,8 +119,7 @@ async fn article(
                 .store
                 .comments_page(id, sort, after, comment::PAGE_SIZE, comment::REPLIES_SHOWN)
                 .await?;
-            let comments =
-                CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
+            let comments = CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
             let poll = poll.map(|p| PollView::new(&p, now));
             let mut keys = vec![
                 format!("article-{}", a.id),
