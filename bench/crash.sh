@@ -169,7 +169,7 @@ for backend in "${BACKENDS[@]}"; do
         log "round $round: stored without an answer (in flight at the kill), all rounds: $unanswered"
         log "round $round: database: $dbline"
         if [ "$ok" = true ] && [ "$dbok" = true ]; then
-            echo "$backend round $round: PASS — $found of $total acknowledged comments found (this burst: $burst_acked, $late read after the kill); $unanswered stored but never answered; $counts; database: $dbline" >>"$SUMMARY"
+            echo "$backend round $round: PASS — $found of $total acknowledged comments found (this burst: $burst_acked, $late read after the kill); $unanswered stored but never answered (all rounds so far); $counts; database: $dbline" >>"$SUMMARY"
         else
             failed=1
             echo "$backend round $round: FAIL — $found of $total acknowledged comments found; $counts; database: $dbline" >>"$SUMMARY"
