@@ -270,15 +270,16 @@ pub async fn load(
         .find(|(_, published, _)| *published <= now - Duration::hours(1));
     if let Some((article_id, ..)) = queue_article {
         for (i, (name, body)) in QUEUE_WORK.iter().enumerate() {
-            let author = if *name == "Nieuwkomer Niels" {
-                newcomer.clone()
-            } else {
-                readers
-                    .iter()
-                    .find(|r| r.display_name == *name)
-                    .cloned()
-                    .unwrap_or_else(|| newcomer.clone())
-            };
+            let known = readers
+                .iter()
+                .find(|r| r.display_name == *name)
+                .map_or(newcomer.id, |r| r.id);
+            // Read again: the comments above changed the author's trust.
+            let author = store
+                .account(known)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("demo account {name} vanished"))?;
             let at = now - Duration::minutes(30 - i as i64 * 5);
             let judged = rules
                 .judge(&Submission {
