@@ -193,16 +193,21 @@ pub async fn vote(
     viewer: &Viewer,
     id: CommentId,
     value: i32,
-) -> Result<(i64, i64), AppError> {
+) -> Result<(i64, i64, ArticleId), AppError> {
     viewer.can_post(state.clock.now())?;
-    let counts = state
+    let (up, down) = state
         .store
         .vote_comment(id, viewer.account.id, value)
         .await?;
-    if let Some(c) = state.store.comment(id).await? {
-        state.publish(Event::ArticleChanged { id: c.article_id });
-    }
-    Ok(counts)
+    // The store answers only the counts; the article is needed for the page to refresh.
+    let article_id = state
+        .store
+        .comment(id)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .article_id;
+    state.publish(Event::ArticleChanged { id: article_id });
+    Ok((up, down, article_id))
 }
 
 pub async fn report(
@@ -595,9 +600,8 @@ async fn vote_form(
     let f = form(f)?;
     let id = comment_id(&raw)?;
     viewer.check_form_token(&f.csrf)?;
-    vote(&state, &viewer, id, vote_value(&f.waarde)?).await?;
-    let c = state.store.comment(id).await?.ok_or(AppError::NotFound)?;
-    Ok(Redirect::to(&format!("/nieuws/{}#reactie-{}", c.article_id, c.id)).into_response())
+    let (_, _, article_id) = vote(&state, &viewer, id, vote_value(&f.waarde)?).await?;
+    Ok(Redirect::to(&format!("/nieuws/{article_id}#reactie-{id}")).into_response())
 }
 
 // ---- JSON ----
@@ -899,7 +903,7 @@ async fn api_vote(
     body: Result<Json<VoteJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = json(body)?;
-    let (up, down) = vote(&state, &viewer, comment_id(&raw)?, body.value).await?;
+    let (up, down, _) = vote(&state, &viewer, comment_id(&raw)?, body.value).await?;
     Ok(private_json(
         StatusCode::OK,
         serde_json::json!({ "up": up, "down": down, "value": body.value }),
