@@ -222,14 +222,29 @@ async function load() {
     let stop = false;
     const t0 = Date.now();
 
+    // --rate R: the writers together offer R posts a second, each on its own schedule (open
+    // loop); a post's latency counts from when it was due, so a slow answer that delays the
+    // next post is counted against the server, not hidden. Without it: as fast as they can.
+    const rate = Number(args.rate ?? 0);
+    const interval = rate > 0 ? (nWriters * 1000) / rate : 0;
     const writer = async (w) => {
         const ag = agent();
         const { cookie } = sessions[w];
         let n = 0;
+        let next = performance.now() + (interval * w) / nWriters;
         while (!stop) {
+            let late = 0;
+            if (interval) {
+                const wait = next - performance.now();
+                if (wait > 0) await sleep(wait);
+                late = Math.max(0, performance.now() - next);
+                next += interval;
+                if (stop) break;
+            }
             const article = articles[(w + n) % articles.length];
             const text = commentText(w, n++);
             const r = await request(ag, 'POST', `/api/v1/articles/${article}/comments`, { body: { body: text }, cookie });
+            r.ms += late;
             if (!measuring || stop) continue;
             post.latencies.push(r.ms);
             const second = Math.floor(Number(process.hrtime.bigint() - measureStart) / 1e9);
@@ -290,6 +305,7 @@ async function load() {
         seconds: Math.round(seconds * 100) / 100,
         writers: nWriters,
         readers: nReaders,
+        offered_per_second: rate || null,
         articles,
         posts: {
             ...posts,

@@ -6,6 +6,7 @@
 #   bench/comments.sh postgres           # PostgreSQL (a fresh database tribune_bench_comments)
 #   bench/comments.sh sqlite postgres    # both, one after the other
 #   BENCH_DURATION=30 BENCH_WARMUP=3 BENCH_WRITERS=64 BENCH_READERS=16 BENCH_ARTICLES=4 (defaults)
+#   BENCH_RATE=1000                      # the second run: posts a second offered in all (0: skip)
 #   BENCH_NO_BUILD=1                     # use the release binary as it is
 #   BENCH_KEEP=1                         # keep the PostgreSQL database afterwards
 #
@@ -14,7 +15,9 @@
 # server (`serve`, page cache on as in production), every account logged in through
 # POST /api/v1/session; then for BENCH_DURATION seconds each writer posts top-level comments to
 # the first BENCH_ARTICLES articles of the home page as fast as it can (one keep-alive connection
-# each, a new text every time), while the readers GET those article pages. Staff accounts skip
+# each, a new text every time), while the readers GET those article pages; then the same again
+# with the writers together offering BENCH_RATE posts a second, each on its own schedule, with
+# every post's latency counted from when it was due. Staff accounts skip
 # the rate limits and pre-moderation but not the word lists or the duplicate check.
 # Prints a Markdown table on stdout and writes it to bench/out/comments/comments.md.
 # Needs: cargo, node (20+), curl, python3 (a free port); for PostgreSQL psql, createdb, dropdb,
@@ -30,6 +33,8 @@ WARMUP="${BENCH_WARMUP:-3}"
 WRITERS="${BENCH_WRITERS:-64}"
 READERS="${BENCH_READERS:-16}"
 NARTICLES="${BENCH_ARTICLES:-4}"
+# The second run offers this many posts a second in all (0: skip it).
+RATE="${BENCH_RATE:-1000}"
 BACKENDS=("$@")
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite)
 for b in "${BACKENDS[@]}"; do
@@ -74,21 +79,24 @@ for backend in "${BACKENDS[@]}"; do
     printf '%s\n' "${paths[@]}" >"$OUT/paths.txt"
     ids="$(for p in "${paths[@]}"; do path_id "$p"; done | paste -sd, -)"
     log "articles: $ids (${paths[*]})"
+    for phase in fast paced; do
+    if [ "$phase" = fast ]; then rate_args=(); load_label="as fast as they can"
+    elif [ "$RATE" -gt 0 ]; then rate_args=(--rate "$RATE"); load_label="$RATE/s offered"
+    else continue; fi
     before="$(count_sum "$ids")"
 
     wait_quiet "$SERVER_PID" "$SITE_DB"
-    RESULT="$OUT/result-$backend.json"
-    log "load: $WRITERS writers, $READERS readers, ${WARMUP} s warm-up + ${DURATION} s"
+    RESULT="$OUT/result-$backend-$phase.json"
+    log "load ($load_label): $WRITERS writers, $READERS readers, ${WARMUP} s warm-up + ${DURATION} s"
     measured "$SERVER_PID" "$SITE_DB" node "$CLIENT" load --base "$SERVER_URL" \
         --sessions "$OUT/sessions-$backend.json" --articles "$ids" --paths "$OUT/paths.txt" \
         --writers "$WRITERS" --readers "$READERS" --duration "$DURATION" --warmup "$WARMUP" --pid "$SERVER_PID" \
-        --out "$RESULT" || die "the load client failed"
+        "${rate_args[@]}" --out "$RESULT" || die "the load client failed"
     log "CPU (cores, over warm-up + run): $CPU_LINE"
 
     # Every stored comment is counted: the counts shown grew by every 201 "visible" answer.
     after="$(count_sum "$ids")"
     peak="$(awk '/^VmHWM:/ { h = $2 } /^VmRSS:/ { r = $2 } END { printf "%.0f / %.0f", h / 1024, r / 1024 }' "/proc/$SERVER_PID/status")"
-    stop_server TERM
     problems="$(grep -cE ' (WARN|ERROR) ' "$SERVER_LOG" || true)"
 
     label=SQLite; [ "$backend" = postgres ] && label=PostgreSQL
@@ -101,15 +109,17 @@ for backend in "${BACKENDS[@]}"; do
     total_posts="$(jget "$RESULT" j.posts.count)"
     target_rate="not met"; awk -v a="$acc" 'BEGIN { exit !(a >= 1000) }' && target_rate=met
     target_p99="not met"; awk -v a="$p99" 'BEGIN { exit !(a < 50) }' && target_p99=met
-    printf '| %s | %s | %s | %s / %s / %s | %s | %s / %s | %s | %s | %s | %s |\n' \
-        "$label" "$acc" "$total_posts" "$p50" "$p95" "$p99" "$rps" "$rp50" "$rp99" \
+    printf '| %s | %s | %s | %s | %s / %s / %s | %s | %s / %s | %s | %s | %s | %s |\n' \
+        "$label" "$load_label" "$acc" "$total_posts" "$p50" "$p95" "$p99" "$rps" "$rp50" "$rp99" \
         "$pstat; reads $rstat" "$CPU_LINE" "$target_rate / $target_p99" "$mem_login → $peak" >>"$ROWS"
     {
-        echo "- $label: verdicts of the 201 answers: $verdicts. Comment counts of the $NARTICLES articles:"
+        echo "- $label, $load_label: verdicts of the 201 answers: $verdicts. Comment counts of the $NARTICLES articles:"
         echo "  $before before, $after after ($(( after - before )) more; warm-up and requests still in flight at the end included)."
         echo "  201 answers per second (p99 ms) in each 5 s of the run: $(jget "$RESULT" 'j.posts.timeline.map(t => `${t.per_second} (${t.p99_ms})`).join(", ")')."
         echo "  WARN/ERROR lines in the server log: $problems. Error samples: $(jget "$RESULT" 'JSON.stringify(j.posts.error_samples)')"
     } >>"$NOTES"
+    done
+    stop_server TERM
 done
 
 {
@@ -117,8 +127,8 @@ done
     echo
     echo "Commit $COMMIT, $(date -u +%F), $(nproc) cores; articles ${ids}; page cache on."
     echo
-    echo "| Backend | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target ≥ 1,000/s / p99 < 50 ms | Server memory, VmHWM / VmRSS (MB): after logins → at the end |"
-    echo "|---|---:|---:|---|---:|---|---|---|---|---:|"
+    echo "| Backend | Writers | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target ≥ 1,000/s / p99 < 50 ms | Server memory, VmHWM / VmRSS (MB): after logins → at the end |"
+    echo "|---|---|---:|---:|---|---:|---|---|---|---|---:|"
     cat "$ROWS"
     echo
     cat "$NOTES"

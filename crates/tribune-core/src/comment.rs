@@ -368,9 +368,66 @@ pub struct LogEntry {
 /// What the moderation rules need to know about an author's recent activity and the article.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PostingContext {
+    /// The author's earlier comments that [`Lookback`] asked for, each once.
     pub recent: Vec<crate::moderation::RecentComment>,
-    /// Comments on the article in the last minute, all authors.
+    /// Comments on the article in the last minute, all authors, counted up to
+    /// [`Lookback::rate_cap`].
     pub article_rate: u32,
+}
+
+/// What the store looks up before a comment is judged. Every part is bounded, so a comment
+/// by a busy author on a busy article costs the same as the first one of the day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lookback {
+    pub author_id: AccountId,
+    pub article_id: ArticleId,
+    pub now: DateTime<Utc>,
+    /// The comment being edited: it is no earlier comment of itself.
+    pub editing: Option<CommentId>,
+    /// The author's newest comments of the last hour, at most this many (the rate limits).
+    pub newest: u32,
+    /// An earlier comment with this [`crate::moderation::fingerprint`] since `duplicate_since`.
+    pub fingerprint: i64,
+    pub duplicate_since: DateTime<Utc>,
+    /// The author's last comment on this article since `here_since` (slow mode), if any.
+    pub here_since: DateTime<Utc>,
+    /// Count the article's comments of the last minute up to this many; 0 skips the count.
+    pub rate_cap: u32,
+}
+
+impl Lookback {
+    /// Just enough for [`crate::moderation::Rules::judge`]: the `limit` newest comments decide
+    /// a rate limit, one match decides a duplicate, one more than the threshold turns on slow
+    /// mode. Staff skip the rate limits and slow mode, so for them only the duplicate is read.
+    pub fn new(
+        rules: &crate::moderation::Rules,
+        author_id: AccountId,
+        staff: bool,
+        article_id: ArticleId,
+        body: &str,
+        editing: Option<CommentId>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Lookback {
+            author_id,
+            article_id,
+            now,
+            editing,
+            newest: if staff {
+                0
+            } else {
+                rules.burst.max(rules.per_hour)
+            },
+            fingerprint: crate::moderation::fingerprint(body),
+            duplicate_since: now - rules.duplicate_window,
+            here_since: now - rules.slow_mode_interval,
+            rate_cap: if staff {
+                0
+            } else {
+                rules.slow_mode_threshold.saturating_add(1)
+            },
+        }
+    }
 }
 
 /// Reader Markdown to safe HTML: bold, italic, links, quotes and line breaks; anything else

@@ -11,6 +11,7 @@ pub mod markdown;
 pub mod moderation;
 pub mod poll;
 pub mod store;
+pub mod tagging;
 pub mod text;
 pub mod time;
 pub mod topic;

@@ -9,8 +9,8 @@ use crate::article::{
 };
 use crate::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
-    CommentsPage, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report, ReportReason,
-    Thread,
+    CommentsPage, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem, Report,
+    ReportReason, Thread,
 };
 use crate::copy::{CopyTable, Row};
 use crate::poll::{NewPoll, OptionId, Poll, PollId};
@@ -403,14 +403,9 @@ pub trait AccountStore: Send + Sync + 'static {
 /// the same transaction, and appends the article to the change log so other nodes refresh.
 #[async_trait]
 pub trait CommentStore: Send + Sync + 'static {
-    /// The author's comments since `since` and the article's comments in the last minute.
-    async fn posting_context(
-        &self,
-        author_id: AccountId,
-        article_id: ArticleId,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<PostingContext>;
+    /// What the rules need before a comment is judged, as [`Lookback`] bounds it: one round
+    /// trip, whatever the author or the article posted before.
+    async fn posting_context(&self, look: &Lookback) -> StoreResult<PostingContext>;
     /// Stores a judged comment. NotFound when the article is not visible at `now`; Invalid
     /// when `reply_to` is not a comment on the same article. A reply to a reply joins the
     /// thread of its top-level comment (threads are two levels deep). A comment that becomes

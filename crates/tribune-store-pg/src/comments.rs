@@ -28,8 +28,8 @@ use tribune_core::account::AccountId;
 use tribune_core::article::ArticleId;
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
-    CommentsPage, EDIT_WINDOW, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report,
-    ReportReason, Thread, from_millis,
+    CommentsPage, EDIT_WINDOW, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem,
+    Report, ReportReason, Thread, from_millis,
 };
 use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
@@ -960,48 +960,58 @@ macro_rules! queue_query {
 
 #[async_trait]
 impl CommentStore for PgStore {
-    async fn posting_context(
-        &self,
-        author_id: AccountId,
-        article_id: ArticleId,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<PostingContext> {
-        let recent = sqlx::query(
-            "SELECT created_at, fingerprint, article_id FROM comments
-             WHERE author_id = $1 AND created_at >= $2 ORDER BY created_at, id",
+    async fn posting_context(&self, look: &Lookback) -> StoreResult<PostingContext> {
+        // One round trip: the article's rate (counted no further than the cap) joined to
+        // the author's earlier comments the rules look at; UNION lists each of those once.
+        let now = ms(look.now);
+        let rows = sqlx::query(
+            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id
+             FROM (SELECT COUNT(*) AS rate FROM (
+                     SELECT 1 FROM comments
+                     WHERE $9 > 0 AND article_id = $2 AND created_at > $8 AND created_at <= $3
+                     LIMIT $9) c) r
+             LEFT JOIN (
+                 (SELECT id, created_at, fingerprint, article_id FROM comments
+                     WHERE author_id = $1 AND created_at > $10 AND id IS DISTINCT FROM $4
+                     ORDER BY created_at DESC LIMIT $5)
+                 UNION
+                 (SELECT id, created_at, fingerprint, article_id FROM comments
+                     WHERE author_id = $1 AND fingerprint = $6 AND created_at >= $7
+                       AND id IS DISTINCT FROM $4
+                     LIMIT 1)
+                 UNION
+                 (SELECT id, created_at, fingerprint, article_id FROM comments
+                     WHERE author_id = $1 AND article_id = $2 AND created_at >= $11
+                       AND id IS DISTINCT FROM $4
+                     ORDER BY created_at DESC LIMIT 1)
+             ) u ON true",
         )
-        .bind(author_id)
-        .bind(ms(since))
+        .bind(look.author_id)
+        .bind(look.article_id)
+        .bind(now)
+        .bind(look.editing)
+        .bind(i64::from(look.newest))
+        .bind(look.fingerprint)
+        .bind(ms(look.duplicate_since))
+        .bind(now - Duration::seconds(60))
+        .bind(i64::from(look.rate_cap))
+        .bind(now - Duration::hours(1))
+        .bind(ms(look.here_since))
         .fetch_all(&self.pool)
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| {
-            Ok(RecentComment {
-                at: r.try_get(0).map_err(db)?,
-                fingerprint: r.try_get(1).map_err(db)?,
-                article_id: r.try_get(2).map_err(db)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let now = ms(now);
-        let rate: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM comments
-             WHERE article_id = $1 AND created_at > $2 AND created_at <= $3",
-        )
-        .bind(article_id)
-        .bind(now - Duration::minutes(1))
-        .bind(now)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db)?
-        .try_get(0)
         .map_err(db)?;
-        Ok(PostingContext {
-            recent,
-            article_rate: u32::try_from(rate).unwrap_or(u32::MAX),
-        })
+        let mut context = PostingContext::default();
+        for r in &rows {
+            context.article_rate = u32::try_from(r.try_get::<i64, _>(0).map_err(db)?).unwrap_or(0);
+            if let Some(at) = r.try_get::<Option<DateTime<Utc>>, _>(1).map_err(db)? {
+                context.recent.push(RecentComment {
+                    at,
+                    fingerprint: r.try_get(2).map_err(db)?,
+                    article_id: r.try_get(3).map_err(db)?,
+                });
+            }
+        }
+        Ok(context)
     }
 
     #[instrument(skip_all)]

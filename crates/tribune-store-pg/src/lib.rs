@@ -43,10 +43,11 @@ use tribune_core::{NewArticle, markdown, slugify, teaser};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_reading_site.sql")),
     (2, include_str!("../migrations/0002_comments.sql")),
+    (3, include_str!("../migrations/0003_comment_lookback.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The channel every article write notifies, with the article id as payload.
 pub const CHANNEL: &str = "tribune_changes";

@@ -4,7 +4,7 @@
 //! shadow) only changes in [`settle`], which moves the article's comment count, the thread's
 //! reply count and the top-level comment's `listed` flag with it, in the caller's transaction.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
@@ -15,8 +15,8 @@ use tribune_core::account::{AccountId, Role};
 use tribune_core::article::ArticleId;
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
-    CommentsPage, EDIT_WINDOW, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report,
-    ReportReason, Thread,
+    CommentsPage, EDIT_WINDOW, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem,
+    Report, ReportReason, Thread,
 };
 use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
@@ -219,9 +219,10 @@ pub(crate) async fn blank(tx: &mut SqliteConnection, id: CommentId) -> StoreResu
 }
 
 /// Stores one judged comment inside the caller's transaction (see
-/// [`CommentStore::add_comment`]); says whether it went public, so the caller logs the change.
-/// Runs for every comment in the group-commit writer, so it keeps to a few statements: one
-/// look-up for everything it checks and shows, the insert, and the counters.
+/// [`CommentStore::add_comment`]) without touching any counter: the caller settles those
+/// with [`settle_new_comments`] before it commits. Runs for every comment in the group-commit
+/// writer, so it keeps to two statements: one look-up for everything it checks and shows, and
+/// the insert. A refusal (NotFound, Invalid) comes before the insert and leaves nothing behind.
 pub(crate) async fn insert_comment(
     tx: &mut SqliteConnection,
     new: &NewComment,
@@ -272,10 +273,12 @@ pub(crate) async fn insert_comment(
         }
     };
     let public = new.verdict == Verdict::Visible && !new.shadow;
+    // A public top-level comment is listed at once; a thread's root is listed by its replies.
+    let listed = public && root_id.is_none();
     let id: CommentId = sqlx::query(
         "INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown, body_html,
-            fingerprint, verdict, reasons, risk, shadow, public, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(new.article_id)
     .bind(new.author_id)
@@ -289,16 +292,13 @@ pub(crate) async fn insert_comment(
     .bind(i64::from(new.risk))
     .bind(new.shadow)
     .bind(public)
+    .bind(listed)
     .bind(ms(now))
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?
     .try_get(0)
     .map_err(db)?;
-    if public {
-        move_counts(tx, new.article_id, root_id, id, 1).await?;
-        trust(tx, new.author_id, 1).await?;
-    }
     let role: String = r.try_get(2).map_err(db)?;
     let comment = Comment {
         id,
@@ -322,6 +322,65 @@ pub(crate) async fn insert_comment(
         public,
     };
     Ok((comment, public))
+}
+
+/// What a batch of new public comments adds to the counters: per article, per thread root
+/// and per author. Settling them once per batch instead of once per comment keeps a busy
+/// article's row from being rewritten a hundred times in one commit.
+#[derive(Debug, Default)]
+pub(crate) struct NewPublicComments {
+    articles: BTreeMap<ArticleId, i64>,
+    roots: BTreeMap<CommentId, i64>,
+    authors: BTreeMap<AccountId, i64>,
+}
+
+impl NewPublicComments {
+    pub(crate) fn add(&mut self, c: &Comment) {
+        *self.articles.entry(c.article_id).or_default() += 1;
+        if let Some(root) = c.root_id {
+            *self.roots.entry(root).or_default() += 1;
+        }
+        if let Some(author) = c.author_id {
+            *self.authors.entry(author).or_default() += 1;
+        }
+    }
+
+    /// The articles whose pages changed.
+    pub(crate) fn articles(&self) -> impl Iterator<Item = ArticleId> + '_ {
+        self.articles.keys().copied()
+    }
+}
+
+/// Adds a batch's new public comments to the article counts, the threads' reply counts (and
+/// their `listed` flag) and the authors' trust, in the caller's transaction.
+pub(crate) async fn settle_new_comments(
+    tx: &mut SqliteConnection,
+    new: &NewPublicComments,
+) -> StoreResult<()> {
+    for (article, n) in &new.articles {
+        sqlx::query("UPDATE articles SET comment_count = comment_count + ? WHERE id = ?")
+            .bind(n)
+            .bind(article)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    for (root, n) in &new.roots {
+        sqlx::query(
+            "UPDATE comments SET reply_count = reply_count + ?1,
+                listed = (public = 1 OR reply_count + ?1 > 0)
+             WHERE id = ?2",
+        )
+        .bind(n)
+        .bind(root)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    for (author, n) in &new.authors {
+        trust(tx, *author, *n).await?;
+    }
+    Ok(())
 }
 
 /// Moves an author's count of comments that went visible, never below zero.
@@ -998,46 +1057,57 @@ const MISMATCHES: &str = "
 
 #[async_trait]
 impl CommentStore for SqliteStore {
-    async fn posting_context(
-        &self,
-        author_id: AccountId,
-        article_id: ArticleId,
-        since: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<PostingContext> {
-        let recent = sqlx::query(
-            "SELECT created_at, fingerprint, article_id FROM comments
-             WHERE author_id = ? AND created_at >= ? ORDER BY created_at, id",
+    async fn posting_context(&self, look: &Lookback) -> StoreResult<PostingContext> {
+        // One round trip: the article's rate (counted no further than the cap) joined to
+        // the author's earlier comments the rules look at; UNION lists each of those once.
+        let rows = sqlx::query(
+            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id
+             FROM (SELECT COUNT(*) AS rate FROM (
+                     SELECT 1 FROM comments
+                     WHERE ?9 > 0 AND article_id = ?2 AND created_at > ?8 AND created_at <= ?3
+                     LIMIT ?9)) r
+             LEFT JOIN (
+                 SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
+                     WHERE author_id = ?1 AND created_at > ?10 AND id IS NOT ?4
+                     ORDER BY created_at DESC LIMIT ?5)
+                 UNION
+                 SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
+                     WHERE author_id = ?1 AND fingerprint = ?6 AND created_at >= ?7
+                       AND id IS NOT ?4
+                     LIMIT 1)
+                 UNION
+                 SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
+                     WHERE author_id = ?1 AND article_id = ?2 AND created_at >= ?11
+                       AND id IS NOT ?4
+                     ORDER BY created_at DESC LIMIT 1)
+             ) u ON 1 = 1",
         )
-        .bind(author_id)
-        .bind(ms(since))
+        .bind(look.author_id)
+        .bind(look.article_id)
+        .bind(ms(look.now))
+        .bind(look.editing)
+        .bind(i64::from(look.newest))
+        .bind(look.fingerprint)
+        .bind(ms(look.duplicate_since))
+        .bind(ms(look.now - Duration::seconds(60)))
+        .bind(i64::from(look.rate_cap))
+        .bind(ms(look.now - Duration::hours(1)))
+        .bind(ms(look.here_since))
         .fetch_all(&self.read)
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| {
-            Ok(RecentComment {
-                at: from_ms(r.try_get(0).map_err(db)?),
-                fingerprint: r.try_get(1).map_err(db)?,
-                article_id: r.try_get(2).map_err(db)?,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let rate: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM comments WHERE article_id = ? AND created_at > ? AND created_at <= ?",
-        )
-        .bind(article_id)
-        .bind(ms(now - Duration::seconds(60)))
-        .bind(ms(now))
-        .fetch_one(&self.read)
-        .await
-        .map_err(db)?
-        .try_get(0)
         .map_err(db)?;
-        Ok(PostingContext {
-            recent,
-            article_rate: u32::try_from(rate).unwrap_or(u32::MAX),
-        })
+        let mut context = PostingContext::default();
+        for r in &rows {
+            context.article_rate = u32::try_from(r.try_get::<i64, _>(0).map_err(db)?).unwrap_or(0);
+            if let Some(at) = r.try_get::<Option<i64>, _>(1).map_err(db)? {
+                context.recent.push(RecentComment {
+                    at: from_ms(at),
+                    fingerprint: r.try_get(2).map_err(db)?,
+                    article_id: r.try_get(3).map_err(db)?,
+                });
+            }
+        }
+        Ok(context)
     }
 
     /// Goes through the group-commit writer: many comments share one durable commit.

@@ -1,20 +1,17 @@
 //! Group commit for new comments (DESIGN §7). With `synchronous = FULL` every commit waits for
 //! the disk, so one commit per comment caps a busy match evening at a few hundred comments a
 //! second. Instead one writer task takes every comment waiting (up to [`BATCH`]), stores each
-//! in its own savepoint of one transaction, commits once, and only then answers each caller.
-//! A comment that breaks a rule rolls back its savepoint alone and gets its own error; when the
-//! commit itself fails, every comment of the batch gets that error.
-
-use std::collections::BTreeMap;
+//! in one transaction, settles the counters once, commits once, and only then answers each
+//! caller. A comment that breaks a rule gets its own error; when the database fails, every
+//! comment of the batch gets that error.
 
 use chrono::{DateTime, Utc};
-use sqlx::{Connection, SqlitePool};
+use sqlx::SqlitePool;
 use tokio::sync::{mpsc, oneshot};
-use tribune_core::article::ArticleId;
 use tribune_core::comment::{Comment, NewComment};
 use tribune_core::store::{StoreError, StoreResult};
 
-use crate::comments::insert_comment;
+use crate::comments::{NewPublicComments, insert_comment, settle_new_comments};
 use crate::{SqliteStore, db};
 
 /// Most comments in one commit.
@@ -63,33 +60,35 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for the whole batch, a savepoint per comment. `Err` when the batch as a
-/// whole failed (nothing of it is stored).
+/// One transaction for the whole batch. Each comment is one insert, and a refused comment
+/// (unknown article, a reply to another article) is refused before its insert, so it leaves
+/// nothing behind and needs no savepoint; the counters and the change log are settled once
+/// for the batch. `Err` when the batch as a whole failed (nothing of it is stored): a database
+/// error may have ended the transaction, so no later comment may be written after it.
 async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comment>>> {
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await.map_err(db)?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    // Each article whose page changed, logged once per batch at its latest time.
-    let mut changed: BTreeMap<ArticleId, DateTime<Utc>> = BTreeMap::new();
+    let mut public = NewPublicComments::default();
+    let mut latest = None;
     for job in batch {
-        let mut one = tx.begin().await.map_err(db)?;
-        match insert_comment(&mut one, &job.new, job.now).await {
-            Ok((comment, public)) => {
-                one.commit().await.map_err(db)?;
-                if public {
-                    let at = changed.entry(comment.article_id).or_insert(job.now);
-                    *at = (*at).max(job.now);
+        match insert_comment(&mut tx, &job.new, job.now).await {
+            Ok((comment, is_public)) => {
+                if is_public {
+                    public.add(&comment);
+                    latest = latest.max(Some(job.now));
                 }
                 outcomes.push(Ok(comment));
             }
-            Err(e) => {
-                one.rollback().await.map_err(db)?;
-                outcomes.push(Err(e));
-            }
+            Err(e @ (StoreError::Backend(_) | StoreError::Unavailable(_))) => return Err(e),
+            Err(refused) => outcomes.push(Err(refused)),
         }
     }
-    for (article, at) in changed {
-        SqliteStore::record_change(&mut tx, article, at).await?;
+    settle_new_comments(&mut tx, &public).await?;
+    if let Some(at) = latest {
+        for article in public.articles() {
+            SqliteStore::record_change(&mut tx, article, at).await?;
+        }
     }
     let worked = started.elapsed();
     tx.commit().await.map_err(db)?;

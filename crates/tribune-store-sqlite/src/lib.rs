@@ -37,10 +37,11 @@ use group_commit::CommentWriter;
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_reading_site.sql")),
     (2, include_str!("../migrations/0002_comments.sql")),
+    (3, include_str!("../migrations/0003_comment_lookback.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Change-log rows kept; older ones are pruned as new ones arrive.
 const CHANGES_KEPT: i64 = 10_000;

@@ -7,8 +7,8 @@ use tribune_core::account::{Account, AccountId, NewAccount, Role, Session, Token
 use tribune_core::article::{Article, ArticleId, ArticleSummary, Author};
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
-    CommentsPage, LogEntry, NewComment, PostingContext, Queue, QueueItem, Report, ReportReason,
-    Thread,
+    CommentsPage, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem, Report,
+    ReportReason, Thread,
 };
 use tribune_core::copy::{CopyTable, Row};
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
@@ -178,13 +178,7 @@ impl AccountStore for BrokenStore {
 
 #[async_trait]
 impl CommentStore for BrokenStore {
-    async fn posting_context(
-        &self,
-        _: AccountId,
-        _: ArticleId,
-        _: DateTime<Utc>,
-        _: DateTime<Utc>,
-    ) -> StoreResult<PostingContext> {
+    async fn posting_context(&self, _: &Lookback) -> StoreResult<PostingContext> {
         gone()
     }
     async fn add_comment(&self, _: &NewComment, _: DateTime<Utc>) -> StoreResult<Comment> {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -113,11 +113,35 @@ impl Page {
 pub struct PageCache {
     enabled: bool,
     pages: RwLock<HashMap<String, Arc<Page>>>,
-    /// Bumped by every invalidation; a render that started before it is not stored, so a
-    /// page rendered from old data can never outlive the event that made it old.
+    /// Bumped by every invalidation.
     generation: AtomicU64,
+    /// For each surrogate key, the generation of its last invalidation (and for
+    /// [`Event::Everything`], `all`). A render that started before one of its page's keys was
+    /// invalidated is not stored, so a page rendered from old data can never outlive the
+    /// event that made it old; a render overtaken only by other articles' events is kept.
+    invalidated: Mutex<Invalidated>,
+    /// One render at a time per page: readers who miss while a page is being rendered wait
+    /// for that render instead of starting their own (a busy article on a match evening is
+    /// invalidated by every comment, and would otherwise be rendered by every reader).
+    rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
+}
+
+#[derive(Default)]
+struct Invalidated {
+    keys: HashMap<String, u64>,
+    all: u64,
+}
+
+impl Invalidated {
+    /// Whether anything a page with `keys` shows was invalidated after `since`.
+    fn since(&self, since: u64, keys: &[String]) -> bool {
+        self.all > since
+            || keys
+                .iter()
+                .any(|k| self.keys.get(k).is_some_and(|g| *g > since))
+    }
 }
 
 impl PageCache {
@@ -126,6 +150,8 @@ impl PageCache {
             enabled,
             pages: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            invalidated: Mutex::new(Invalidated::default()),
+            rendering: Mutex::new(HashMap::new()),
             hits: AtomicU64::new(0),
             misses: AtomicU64::new(0),
         }
@@ -151,18 +177,38 @@ impl PageCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Page, AppError>>,
     {
-        if self.enabled
-            && let Some(page) = self.get(key)
-        {
+        if !self.enabled {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+            return Ok(Arc::new(render().await?));
+        }
+        if let Some(page) = self.get(key) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(page);
+        }
+        let turn = self
+            .rendering
+            .lock()
+            .map(|mut r| r.entry(key.to_string()).or_default().clone())
+            .unwrap_or_default();
+        let _turn = turn.lock().await;
+        // The render this reader waited for may have stored the page.
+        if let Some(page) = self.get(key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(page);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let generation = self.generation.load(Ordering::SeqCst);
-        let page = Arc::new(render().await?);
-        if self.enabled
-            && let Ok(mut pages) = self.pages.write()
-            && self.generation.load(Ordering::SeqCst) == generation
+        let rendered = render().await;
+        if let Ok(mut r) = self.rendering.lock() {
+            r.remove(key);
+        }
+        let page = Arc::new(rendered?);
+        if let Ok(mut pages) = self.pages.write()
+            && !self
+                .invalidated
+                .lock()
+                .map(|i| i.since(generation, &page.keys))
+                .unwrap_or(true)
         {
             if pages.len() >= MAX_PAGES {
                 pages.clear();
@@ -177,15 +223,31 @@ impl PageCache {
         match event {
             Event::ArticleChanged { id } => {
                 let article = format!("article-{id}");
-                self.forget(|page| page.keys.iter().any(|k| *k == article || k == LISTS));
+                self.forget(&[&article, LISTS], |page| {
+                    page.keys.iter().any(|k| *k == article || k == LISTS)
+                });
             }
-            Event::Everything => self.forget(|_| true),
+            Event::Everything => self.forget(&[], |_| true),
         }
     }
 
-    fn forget(&self, touched: impl Fn(&Page) -> bool) {
+    /// Drops the pages `touched` picks; `keys` are the surrogate keys the event touched
+    /// (none: everything).
+    fn forget(&self, keys: &[&str], touched: impl Fn(&Page) -> bool) {
         if let Ok(mut pages) = self.pages.write() {
-            self.generation.fetch_add(1, Ordering::SeqCst);
+            // Under the page lock, so a render that checks after this sees the new mark.
+            let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Ok(mut marks) = self.invalidated.lock() {
+                // One mark per article ever changed; past that many, a mark for everything.
+                if keys.is_empty() || marks.keys.len() > MAX_PAGES {
+                    marks.all = generation;
+                    marks.keys.clear();
+                } else {
+                    for key in keys {
+                        marks.keys.insert((*key).to_string(), generation);
+                    }
+                }
+            }
             pages.retain(|_, page| !touched(page));
         }
     }
@@ -234,6 +296,55 @@ mod tests {
             .await
             .unwrap();
         assert!(cache.get("a1").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_render_overtaken_by_another_articles_change_is_kept() {
+        let cache = PageCache::new(true);
+        cache
+            .get_or_render("a1", || async {
+                cache.apply(&Event::ArticleChanged { id: 2 });
+                page(&["article-1"])
+            })
+            .await
+            .unwrap();
+        assert!(cache.get("a1").is_some());
+        // A list shows every article, so the same change does drop a list render.
+        cache
+            .get_or_render("home", || async {
+                cache.apply(&Event::ArticleChanged { id: 2 });
+                page(&["home", LISTS])
+            })
+            .await
+            .unwrap();
+        assert!(cache.get("home").is_none());
+    }
+
+    #[tokio::test]
+    async fn readers_who_miss_together_share_one_render() {
+        let cache = PageCache::new(true);
+        let renders = AtomicU64::new(0);
+        let (go, wait) = tokio::sync::watch::channel(false);
+        let read = || async {
+            cache
+                .get_or_render("a1", || async {
+                    renders.fetch_add(1, Ordering::SeqCst);
+                    // Hold the render until every reader has asked.
+                    let mut wait = wait.clone();
+                    let _ = wait.wait_for(|go| *go).await;
+                    page(&["article-1"])
+                })
+                .await
+                .unwrap()
+                .body
+                .clone()
+        };
+        let (a, b, c, ()) = tokio::join!(read(), read(), read(), async {
+            tokio::task::yield_now().await;
+            go.send(true).unwrap();
+        });
+        assert_eq!((a.as_ref(), b.as_ref(), c.as_ref()), (&b"x"[..], &b"x"[..], &b"x"[..]));
+        assert_eq!(renders.load(Ordering::SeqCst), 1, "three readers, one render");
     }
 
     #[test]

@@ -9,10 +9,9 @@ use axum::extract::{Form, Json, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
-use chrono::Duration;
 use serde::{Deserialize, Serialize};
 use tribune_core::comment::{
-    self, Comment, CommentCursor, CommentEdit, CommentId, CommentSort, ReportReason,
+    self, Comment, CommentCursor, CommentEdit, CommentId, CommentSort, Lookback, ReportReason,
 };
 use tribune_core::moderation::{self, Judgement, Refusal, Submission, Verdict};
 use tribune_core::{ArticleId, Event, StoreError};
@@ -49,33 +48,35 @@ pub fn router() -> Router<AppState> {
 
 // ---- the rules, once ----
 
-/// Runs the moderation rules on a text by this viewer for this article.
+/// Runs the moderation rules on a text by this viewer for this article; `editing` is the
+/// comment whose text this replaces.
 async fn judge(
     state: &AppState,
     viewer: &Viewer,
     article_id: ArticleId,
     body: &str,
-    exclude: Option<&str>,
+    editing: Option<CommentId>,
 ) -> Result<Judgement, AppError> {
     comment::check_body(body).map_err(AppError::BadRequest)?;
     let now = state.clock.now();
     viewer.can_post(now)?;
     let rules = &state.rules;
-    let window = rules.duplicate_window.max(Duration::hours(1));
-    let mut context = state
-        .store
-        .posting_context(viewer.account.id, article_id, now - window, now)
-        .await?;
-    // An edit is not a second comment: its own earlier text is no duplicate of it.
-    if let Some(earlier) = exclude {
-        let own = moderation::fingerprint(earlier);
-        context.recent.retain(|r| r.fingerprint != own);
-    }
+    let staff = viewer.account.role.is_staff();
+    let look = Lookback::new(
+        rules,
+        viewer.account.id,
+        staff,
+        article_id,
+        body,
+        editing,
+        now,
+    );
+    let context = state.store.posting_context(&look).await?;
     let submission = Submission {
         body,
         article_id,
         author: moderation::Author {
-            staff: viewer.account.role.is_staff(),
+            staff,
             approved_comments: viewer.account.approved_comments.max(0) as u32,
         },
         recent: &context.recent,
@@ -145,14 +146,7 @@ pub async fn edit_comment(
     body: &str,
 ) -> Result<Comment, AppError> {
     let before = own_comment(state, viewer, id).await?;
-    let judgement = judge(
-        state,
-        viewer,
-        before.article_id,
-        body,
-        Some(&before.body_markdown),
-    )
-    .await?;
+    let judgement = judge(state, viewer, before.article_id, body, Some(before.id)).await?;
     let edit = CommentEdit {
         body_markdown: body.to_string(),
         body_html: comment::render(body),
