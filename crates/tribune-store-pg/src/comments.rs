@@ -283,7 +283,51 @@ async fn add_trust(tx: &mut PgConnection, author: Option<AccountId>, by: i64) ->
     Ok(())
 }
 
+/// Stores one comment in a transaction of its own: what the group-commit writer falls back
+/// to when a batch fails.
+pub(crate) async fn add_comment_alone(
+    pool: &sqlx::PgPool,
+    new: &NewComment,
+    now: DateTime<Utc>,
+) -> StoreResult<Comment> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let done = add_comment_in(&mut tx, new, now).await;
+    settle(tx, done).await
+}
+
+/// Stores one comment with its counters and the change log (steps 1 to 6).
 async fn add_comment_in(
+    tx: &mut PgConnection,
+    new: &NewComment,
+    now: DateTime<Utc>,
+) -> StoreResult<Comment> {
+    let comment = match insert_comment(tx, new, now).await {
+        Ok(c) => c,
+        // No such author (any more).
+        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
+        Err(e) => return Err(e),
+    };
+    let at = ms(now);
+    if let (Some(root), true) = (comment.root_id, comment.public) {
+        sqlx::query(
+            "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
+        )
+        .bind(root)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    if comment.public {
+        add_trust(tx, Some(new.author_id), 1).await?;
+        publish(tx, new.article_id, 1, at).await?;
+    }
+    Ok(comment)
+}
+
+/// Inserts a judged comment (steps 1 and 2) without touching any counter: the caller
+/// settles those. A refusal (NotFound, Invalid) comes before the insert, so it leaves
+/// nothing behind and does not abort the transaction.
+pub(crate) async fn insert_comment(
     tx: &mut PgConnection,
     new: &NewComment,
     now: DateTime<Utc>,
@@ -360,26 +404,12 @@ async fn add_comment_in(
     .map_err(db);
     let id: CommentId = match inserted {
         Ok(r) => r.try_get(0).map_err(db)?,
-        // No such author (any more).
-        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
+        // No such author (any more). The failed insert aborted the transaction, so this is
+        // no refusal the transaction survives: the caller gets the database error.
         Err(e) => return Err(e),
     };
-    // Read before the thread is locked: nothing below changes the new comment.
-    let comment = found(tx, id).await?;
-    if let (Some(root), true) = (root_id, public) {
-        sqlx::query(
-            "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
-        )
-        .bind(root)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    }
-    if public {
-        add_trust(tx, Some(new.author_id), 1).await?;
-        publish(tx, new.article_id, 1, now).await?;
-    }
-    Ok(comment)
+    // Read before the thread is locked: nothing after this changes the new comment.
+    found(tx, id).await
 }
 
 async fn edit_comment_in(
@@ -1015,10 +1045,9 @@ impl CommentStore for PgStore {
     }
 
     #[instrument(skip_all)]
+    /// Goes through the group-commit writer: many comments share one commit.
     async fn add_comment(&self, new: &NewComment, now: DateTime<Utc>) -> StoreResult<Comment> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        let done = add_comment_in(&mut tx, new, now).await;
-        settle(tx, done).await
+        self.comments.add(new.clone(), now).await
     }
 
     async fn comment(&self, id: CommentId) -> StoreResult<Option<Comment>> {

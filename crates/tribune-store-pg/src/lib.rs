@@ -18,6 +18,7 @@
 mod accounts;
 mod comments;
 mod copy_rows;
+mod group_commit;
 mod polls;
 
 use std::collections::HashMap;
@@ -81,6 +82,8 @@ pub struct PgStore {
     listening: Arc<tokio::sync::Mutex<Listening>>,
     /// The schema of its own this store lives in ([`PgStore::connect_in_schema`]).
     schema: Option<Arc<str>>,
+    /// New comments go through this node's one group-commit writer.
+    comments: group_commit::CommentWriter,
 }
 
 pub(crate) fn db(e: sqlx::Error) -> StoreError {
@@ -476,6 +479,7 @@ impl PgStore {
             .await
             .map_err(db)?;
         let store = Self {
+            comments: group_commit::CommentWriter::start(pool.clone()),
             pool,
             listening: Arc::default(),
             schema,

@@ -213,13 +213,15 @@ async fn a_hundred_comments_at_once_on_one_article_all_land_and_count() {
             let expected = i64::from(i % 7 != 3) + i64::from(i == 0);
             assert_eq!(trust, expected, "reader {i}");
         }
-        // Each public comment told the other nodes, once.
+        // The other nodes were told: the article, the root, then at least one change for
+        // the burst (comments committed together share one) and never more than one each.
         let changes = two.changes_since(0, 1000).await.unwrap();
-        assert_eq!(
-            changes.len() as i64,
-            1 + public + 1,
-            "article, root and public comments"
+        assert!(
+            (3..=1 + public + 1).contains(&(changes.len() as i64)),
+            "article, root and the burst: {} changes for {public} public comments",
+            changes.len()
         );
+        assert!(changes.iter().all(|(_, id)| *id == topper));
         assert_consistent(&two, "100 comments at once").await;
     })
     .await;
@@ -331,19 +333,22 @@ async fn readers_of_the_change_log_never_skip_a_change_that_commits_late() {
         ];
         let readers = accounts(&one, 120, Role::Reader).await;
         let start = two.last_change().await.unwrap();
-        // A follower, as a node runs it: it moves to the last number it read.
+        let writing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        // A follower, as a node runs it: it moves to the last number it read, and reads
+        // once more after the writers are done.
         let follower = {
             let store = two.clone();
+            let writing = writing.clone();
             tokio::spawn(async move {
                 let mut seen = BTreeSet::new();
                 let mut position = start;
-                let deadline = Instant::now() + Duration::from_secs(60);
-                while Instant::now() < deadline {
+                loop {
+                    let last_round = !writing.load(Ordering::SeqCst);
                     for (seq, _) in store.changes_since(position, 1000).await.unwrap() {
                         seen.insert(seq);
                         position = seq;
                     }
-                    if seen.len() >= 120 + 10 {
+                    if last_round {
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(1)).await;
@@ -370,6 +375,7 @@ async fn readers_of_the_change_log_never_skip_a_change_that_commits_late() {
         for t in tasks {
             t.await.unwrap().unwrap();
         }
+        writing.store(false, Ordering::SeqCst);
         let seen = follower.await.unwrap();
         let all: BTreeSet<i64> = one
             .changes_since(start, 1000)
@@ -378,7 +384,8 @@ async fn readers_of_the_change_log_never_skip_a_change_that_commits_late() {
             .into_iter()
             .map(|(seq, _)| seq)
             .collect();
-        assert_eq!(all.len(), 130);
+        // Comments committed together share a change; every publish has its own.
+        assert!((10 + 3..=130).contains(&all.len()), "{} changes", all.len());
         assert_eq!(seen, all, "the follower missed changes that committed late");
     })
     .await;

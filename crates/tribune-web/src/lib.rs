@@ -8,6 +8,7 @@ pub mod error;
 pub mod follow;
 pub mod mail;
 pub mod metrics;
+pub mod photos;
 pub mod routes;
 pub mod throttle;
 pub mod views;
