@@ -107,11 +107,18 @@ for backend in "${BACKENDS[@]}"; do
     rstat="$(jget "$RESULT" 'Object.entries(j.reads.statuses).map(([k,v])=>k+": "+v).join(", ")')"
     verdicts="$(jget "$RESULT" 'Object.entries(j.posts.verdicts).map(([k,v])=>k+": "+v).join(", ")')"
     total_posts="$(jget "$RESULT" j.posts.count)"
-    target_rate="not met"; awk -v a="$acc" 'BEGIN { exit !(a >= 1000) }' && target_rate=met
-    target_p99="not met"; awk -v a="$p99" 'BEGIN { exit !(a < 50) }' && target_p99=met
+    # As fast as they can: is there room for 1,000 a second? Paced: is each post quick
+    # enough at the offered rate (with nothing refused)? A closed loop of 64 writers has a
+    # p99 of at least 64 / rate by construction, so its p99 is reported but not judged.
+    if [ "$phase" = fast ]; then
+        target="capacity ≥ 1,000/s: not met"; awk -v a="$acc" 'BEGIN { exit !(a >= 1000) }' && target="capacity ≥ 1,000/s: met"
+    else
+        target="p99 < 50 ms: not met"
+        awk -v a="$acc" -v r="$RATE" -v p="$p99" 'BEGIN { exit !(a >= 0.99 * r && p < 50) }' && target="p99 < 50 ms: met"
+    fi
     printf '| %s | %s | %s | %s | %s / %s / %s | %s | %s / %s | %s | %s | %s | %s |\n' \
         "$label" "$load_label" "$acc" "$total_posts" "$p50" "$p95" "$p99" "$rps" "$rp50" "$rp99" \
-        "$pstat; reads $rstat" "$CPU_LINE" "$target_rate / $target_p99" "$mem_login → $peak" >>"$ROWS"
+        "$pstat; reads $rstat" "$CPU_LINE" "$target" "$mem_login → $peak" >>"$ROWS"
     {
         echo "- $label, $load_label: verdicts of the 201 answers: $verdicts. Comment counts of the $NARTICLES articles:"
         echo "  $before before, $after after ($(( after - before )) more; warm-up and requests still in flight at the end included)."
@@ -127,7 +134,7 @@ done
     echo
     echo "Commit $COMMIT, $(date -u +%F), $(nproc) cores; articles ${ids}; page cache on."
     echo
-    echo "| Backend | Writers | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target ≥ 1,000/s / p99 < 50 ms | Server memory, VmHWM / VmRSS (MB): after logins → at the end |"
+    echo "| Backend | Writers | Accepted comments/s | Posts | Post p50 / p95 / p99 (ms) | Reads/s | Read p50 / p99 (ms) | Answers | CPU (cores) | Target (SQLite) | Server memory, VmHWM / VmRSS (MB): after logins → at the end |"
     echo "|---|---|---:|---:|---|---:|---|---|---|---|---:|"
     cat "$ROWS"
     echo

@@ -340,17 +340,6 @@ pub(crate) async fn insert_comment(
     }
     let now = ms(now);
     let public = new.verdict == Verdict::Visible && !new.shadow;
-    let visible = sqlx::query(
-        "SELECT 1 FROM articles WHERE id = $1 AND status = 'published' AND published_at <= $2",
-    )
-    .bind(new.article_id)
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?;
-    if visible.is_none() {
-        return Err(StoreError::NotFound);
-    }
     let root_id = match new.reply_to {
         None => None,
         Some(to) => {
@@ -378,13 +367,24 @@ pub(crate) async fn insert_comment(
         }
     };
     // Locks in the order of the module documentation: the author (share, by the foreign
-    // key), the new comment, the thread, the author's trust, the article.
-    let inserted = sqlx::query(
-        "INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown,
-            body_html, fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-         RETURNING id",
-    )
+    // key), the new comment, the thread, the author's trust, the article. One round trip:
+    // the article must be visible (no row inserted, none answered: NotFound), and the new
+    // row comes back as every comment is read.
+    let inserted = sqlx::query(concat!(
+        "WITH art AS (
+             SELECT id FROM articles WHERE id = $1 AND status = 'published' AND published_at <= $14
+         ),
+         c AS (
+             INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown,
+                 body_html, fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
+             SELECT art.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM art
+             RETURNING *
+         )
+         SELECT ",
+        comment_columns!(),
+        " FROM c ",
+        comment_joins!()
+    ))
     .bind(new.article_id)
     .bind(new.author_id)
     .bind(root_id)
@@ -399,17 +399,16 @@ pub(crate) async fn insert_comment(
     .bind(public)
     .bind(public && root_id.is_none())
     .bind(now)
-    .fetch_one(&mut *tx)
+    // An error here (no such author any more) aborted the transaction: the caller gets
+    // the database error, not a refusal the transaction survives.
+    .fetch_optional(&mut *tx)
     .await
-    .map_err(db);
-    let id: CommentId = match inserted {
-        Ok(r) => r.try_get(0).map_err(db)?,
-        // No such author (any more). The failed insert aborted the transaction, so this is
-        // no refusal the transaction survives: the caller gets the database error.
-        Err(e) => return Err(e),
-    };
-    // Read before the thread is locked: nothing after this changes the new comment.
-    found(tx, id).await
+    .map_err(db)?;
+    inserted
+        .as_ref()
+        .map(comment_of)
+        .transpose()?
+        .ok_or(StoreError::NotFound)
 }
 
 async fn edit_comment_in(

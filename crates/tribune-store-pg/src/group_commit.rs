@@ -81,6 +81,7 @@ async fn run(pool: PgPool, mut jobs: mpsc::Receiver<Job>) {
 /// One transaction for the whole batch. `Err` when it failed as a whole (nothing of it is
 /// stored).
 async fn write(pool: &PgPool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comment>>> {
+    let started = std::time::Instant::now();
     let mut tx = pool.begin().await.map_err(db)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut roots: BTreeMap<CommentId, i64> = BTreeMap::new();
@@ -139,6 +140,13 @@ async fn write(pool: &PgPool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comm
         let ids: Vec<ArticleId> = articles.keys().copied().collect();
         record_changes(&mut tx, &ids, ms(at)).await?;
     }
+    let worked = started.elapsed();
     tx.commit().await.map_err(db)?;
+    tracing::debug!(
+        comments = batch.len(),
+        ?worked,
+        committed = ?started.elapsed() - worked,
+        "comment batch stored"
+    );
     Ok(outcomes)
 }

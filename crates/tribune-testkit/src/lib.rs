@@ -237,6 +237,8 @@ impl TestApp {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let mut config = tribune::web_config(&paths, page_cache);
         config.public_url = base.clone();
+        // Stories read a page right after changing it: every change shows at once.
+        config.page_refresh = std::time::Duration::ZERO;
         configure(&mut config);
         let state = AppState::new(wrap(store.clone()), Arc::new(clock.clone()), config);
         let app = tribune_web::router(state.clone())

@@ -112,7 +112,10 @@ impl Page {
 
 pub struct PageCache {
     enabled: bool,
-    pages: RwLock<HashMap<String, Arc<Page>>>,
+    /// How long a page may go on being served after an event changed what it shows (see
+    /// [`PageCache::new`]).
+    refresh: Duration,
+    pages: RwLock<HashMap<String, Kept>>,
     /// Bumped by every invalidation.
     generation: AtomicU64,
     /// For each surrogate key, the generation of its last invalidation (and for
@@ -126,6 +129,15 @@ pub struct PageCache {
     rendering: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     pub hits: AtomicU64,
     pub misses: AtomicU64,
+}
+
+/// A page in the cache.
+struct Kept {
+    page: Arc<Page>,
+    /// When its render started: it shows what was stored at that moment or later.
+    started: Instant,
+    /// Set once an event changed what it shows: from then on it is no longer served.
+    drop_at: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -145,9 +157,15 @@ impl Invalidated {
 }
 
 impl PageCache {
-    pub fn new(enabled: bool) -> Self {
+    /// With `refresh` zero, a page is dropped the moment an event changes what it shows.
+    /// Above zero, a changed page is served on until `refresh` after its render started, and
+    /// then rendered once for everyone waiting: a busy article on a match evening, changed
+    /// by every comment, is rendered a few times a second instead of for nearly every
+    /// reader, and shows each new comment at most `refresh` late.
+    pub fn new(enabled: bool, refresh: Duration) -> Self {
         Self {
             enabled,
+            refresh,
             pages: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
             invalidated: Mutex::new(Invalidated::default()),
@@ -167,8 +185,10 @@ impl PageCache {
 
     fn get(&self, key: &str) -> Option<Arc<Page>> {
         let pages = self.pages.read().ok()?;
-        let page = pages.get(key)?;
-        (page.rendered.elapsed() < TTL).then(|| page.clone())
+        let kept = pages.get(key)?;
+        let now = Instant::now();
+        let changed = kept.drop_at.is_some_and(|at| now >= at);
+        (!changed && kept.page.rendered.elapsed() < TTL).then(|| kept.page.clone())
     }
 
     /// The cached page for `key`, or a fresh render that is then kept.
@@ -198,24 +218,45 @@ impl PageCache {
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
         let generation = self.generation.load(Ordering::SeqCst);
+        let started = Instant::now();
         let rendered = render().await;
         if let Ok(mut r) = self.rendering.lock() {
             r.remove(key);
         }
         let page = Arc::new(rendered?);
-        if let Ok(mut pages) = self.pages.write()
-            && !self
+        if let Ok(mut pages) = self.pages.write() {
+            let overtaken = self
                 .invalidated
                 .lock()
                 .map(|i| i.since(generation, &page.keys))
-                .unwrap_or(true)
-        {
-            if pages.len() >= MAX_PAGES {
-                pages.clear();
+                .unwrap_or(true);
+            // A render overtaken by an event that changed it is kept only as long as a
+            // changed page may be served.
+            let drop_at = overtaken.then(|| started + self.refresh);
+            if drop_at.is_none_or(|at| at > Instant::now()) {
+                if pages.len() >= MAX_PAGES {
+                    pages.clear();
+                }
+                let kept = Kept {
+                    page: page.clone(),
+                    started,
+                    drop_at,
+                };
+                pages.insert(key.to_string(), kept);
             }
-            pages.insert(key.to_string(), page.clone());
         }
         Ok(page)
+    }
+
+    /// A fresh render that bypasses the cache (and is not kept): for the reader who must
+    /// see their own change at once.
+    pub async fn render_now<F, Fut>(&self, render: F) -> Result<Arc<Page>, AppError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Page, AppError>>,
+    {
+        self.misses.fetch_add(1, Ordering::Relaxed);
+        Ok(Arc::new(render().await?))
     }
 
     /// Forgets every page that shows something the event changed.
@@ -227,6 +268,7 @@ impl PageCache {
                     page.keys.iter().any(|k| *k == article || k == LISTS)
                 });
             }
+            // Everything at once is an operator's or a resync's doing: no page may linger.
             Event::Everything => self.forget(&[], |_| true),
         }
     }
@@ -248,7 +290,19 @@ impl PageCache {
                     }
                 }
             }
-            pages.retain(|_, page| !touched(page));
+            let now = Instant::now();
+            let everything = keys.is_empty();
+            pages.retain(|_, kept| {
+                if !touched(&kept.page) {
+                    return true;
+                }
+                if everything {
+                    return false;
+                }
+                let at = kept.started + self.refresh;
+                kept.drop_at = Some(kept.drop_at.map_or(at, |earlier| earlier.min(at)));
+                at > now
+            });
         }
     }
 }
@@ -266,7 +320,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_article_change_drops_its_page_and_every_list_but_nothing_else() {
-        let cache = PageCache::new(true);
+        let cache = PageCache::new(true, Duration::ZERO);
         cache
             .get_or_render("a1", || async { page(&["article-1"]) })
             .await
@@ -287,7 +341,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_render_overtaken_by_an_invalidation_is_not_kept() {
-        let cache = PageCache::new(true);
+        let cache = PageCache::new(true, Duration::ZERO);
         cache
             .get_or_render("a1", || async {
                 cache.apply(&Event::ArticleChanged { id: 1 });
@@ -300,7 +354,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_render_overtaken_by_another_articles_change_is_kept() {
-        let cache = PageCache::new(true);
+        let cache = PageCache::new(true, Duration::ZERO);
         cache
             .get_or_render("a1", || async {
                 cache.apply(&Event::ArticleChanged { id: 2 });
@@ -321,8 +375,62 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn with_a_refresh_interval_a_changed_page_is_served_on_until_it_is_due() {
+        let cache = PageCache::new(true, Duration::from_secs(3600));
+        cache
+            .get_or_render("a1", || async { page(&["article-1"]) })
+            .await
+            .unwrap();
+        cache.apply(&Event::ArticleChanged { id: 1 });
+        assert!(cache.get("a1").is_some(), "served on within the interval");
+        // A render overtaken by a change of its own article is kept as well.
+        cache
+            .get_or_render("a2", || async {
+                cache.apply(&Event::ArticleChanged { id: 2 });
+                page(&["article-2"])
+            })
+            .await
+            .unwrap();
+        assert!(cache.get("a2").is_some());
+        // Everything at once (a resync) drops every page at once.
+        cache.apply(&Event::Everything);
+        assert!(cache.get("a1").is_none() && cache.get("a2").is_none());
+    }
+
+    #[tokio::test]
+    async fn a_changed_page_is_rendered_again_once_its_interval_has_passed() {
+        let refresh = Duration::from_millis(20);
+        let cache = PageCache::new(true, refresh);
+        cache
+            .get_or_render("a1", || async { page(&["article-1"]) })
+            .await
+            .unwrap();
+        // Unchanged, a page outlives its interval.
+        std::thread::sleep(refresh * 2);
+        assert!(
+            cache.get("a1").is_some(),
+            "nothing changed, nothing to refresh"
+        );
+        cache.apply(&Event::ArticleChanged { id: 1 });
+        assert!(
+            cache.get("a1").is_none(),
+            "changed and older than the interval"
+        );
+        cache
+            .get_or_render("a1", || async { page(&["article-1"]) })
+            .await
+            .unwrap();
+        cache.apply(&Event::ArticleChanged { id: 1 });
+        std::thread::sleep(refresh * 2);
+        assert!(
+            cache.get("a1").is_none(),
+            "changed, and the interval has passed"
+        );
+    }
+
+    #[tokio::test]
     async fn readers_who_miss_together_share_one_render() {
-        let cache = PageCache::new(true);
+        let cache = PageCache::new(true, Duration::ZERO);
         let renders = AtomicU64::new(0);
         let (go, wait) = tokio::sync::watch::channel(false);
         let read = || async {
@@ -343,8 +451,15 @@ mod tests {
             tokio::task::yield_now().await;
             go.send(true).unwrap();
         });
-        assert_eq!((a.as_ref(), b.as_ref(), c.as_ref()), (&b"x"[..], &b"x"[..], &b"x"[..]));
-        assert_eq!(renders.load(Ordering::SeqCst), 1, "three readers, one render");
+        assert_eq!(
+            (a.as_ref(), b.as_ref(), c.as_ref()),
+            (&b"x"[..], &b"x"[..], &b"x"[..])
+        );
+        assert_eq!(
+            renders.load(Ordering::SeqCst),
+            1,
+            "three readers, one render"
+        );
     }
 
     #[test]

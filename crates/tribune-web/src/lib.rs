@@ -24,12 +24,19 @@ use tribune_core::{Clock, Event, Store};
 
 pub use error::AppError;
 
+/// A quarter of a second: nobody notices a comment that late, and a page that every
+/// comment changes is rendered four times a second instead of for every reader.
+pub const DEFAULT_PAGE_REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Settings the web side needs; the binary fills them from flags and environment.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     pub media_dir: PathBuf,
     /// Off only for benchmarks that measure rendering.
     pub page_cache: bool,
+    /// How late a cached page may show a change (a new comment on a busy article): see
+    /// [`cache::PageCache::new`]. Zero drops a changed page at once.
+    pub page_refresh: std::time::Duration,
     /// The site is served over TLS (directly or behind a TLS proxy): the session cookie is
     /// `__Host-` and Secure, and our own origin is https.
     pub secure_cookies: bool,
@@ -55,6 +62,7 @@ impl WebConfig {
         Self {
             media_dir,
             page_cache: true,
+            page_refresh: DEFAULT_PAGE_REFRESH,
             secure_cookies: false,
             trusted_proxy: false,
             public_url: "http://127.0.0.1:8080".to_string(),
@@ -92,7 +100,10 @@ impl AppState {
         let rules = Arc::new(config.rules.clone());
         Self {
             store,
-            cache: Arc::new(cache::PageCache::new(config.page_cache)),
+            cache: Arc::new(cache::PageCache::new(
+                config.page_cache,
+                config.page_refresh,
+            )),
             metrics: Arc::new(metrics::Metrics::default()),
             config: Arc::new(config),
             follower: Arc::new(follow::ChangeFollower::new(now)),

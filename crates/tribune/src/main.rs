@@ -44,6 +44,10 @@ enum Command {
         /// Render every page on every request (benchmarks of rendering only).
         #[arg(long, env = "TRIBUNE_NO_PAGE_CACHE")]
         no_page_cache: bool,
+        /// How late, in milliseconds, a cached page may show a change such as a new comment
+        /// (a busy page is rendered at most this often); 0 shows every change at once.
+        #[arg(long, env = "TRIBUNE_PAGE_REFRESH_MS", default_value_t = 250)]
+        page_refresh_ms: u64,
         /// Comments of an account wait for a moderator until this many were approved.
         #[arg(long, env = "TRIBUNE_PREMODERATE_FIRST", default_value_t = 1)]
         premoderate_first: u32,
@@ -184,6 +188,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             listen,
             demo: with_demo,
             no_page_cache,
+            page_refresh_ms,
             premoderate_first,
             web,
         } => {
@@ -215,6 +220,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             tracing::info!(address = %listen, database = %database.describe(), media_dir = %paths.media_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
             let mut config = web_config(&paths, !no_page_cache);
             config.rules.premoderate_until = premoderate_first;
+            config.page_refresh = std::time::Duration::from_millis(page_refresh_ms);
             config.secure_cookies = web.secure_cookies;
             config.trusted_proxy = web.trusted_proxy;
             config.public_url = match web.public_url {

@@ -293,7 +293,11 @@ async fn post_form(
     let reply_to = optional_id(&f.antwoord_op)?;
     let c = post_comment(&state, &viewer, article_id, reply_to, &f.tekst).await?;
     if c.public {
-        return Ok(Redirect::to(&format!("/nieuws/{article_id}#reactie-{}", c.id)).into_response());
+        return Ok(Redirect::to(&format!(
+            "/nieuws/{article_id}?reactie={0}#reactie-{0}",
+            c.id
+        ))
+        .into_response());
     }
     let status = if c.verdict == Verdict::Rejected {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -535,9 +539,11 @@ async fn edit_form(
     viewer.check_form_token(&f.csrf)?;
     let c = edit_comment(&state, &viewer, comment_id(&raw)?, &f.tekst).await?;
     if c.public {
-        return Ok(
-            Redirect::to(&format!("/nieuws/{}#reactie-{}", c.article_id, c.id)).into_response(),
-        );
+        return Ok(Redirect::to(&format!(
+            "/nieuws/{}?reactie={1}#reactie-{1}",
+            c.article_id, c.id
+        ))
+        .into_response());
     }
     notice(
         StatusCode::ACCEPTED,
@@ -564,7 +570,11 @@ async fn delete_form(
 ) -> Result<Response, AppError> {
     viewer.check_form_token(&form(f)?.csrf)?;
     let c = delete_comment(&state, &viewer, comment_id(&raw)?).await?;
-    Ok(Redirect::to(&format!("/nieuws/{}#reactie-{}", c.article_id, c.id)).into_response())
+    Ok(Redirect::to(&format!(
+        "/nieuws/{}?reactie={1}#reactie-{1}",
+        c.article_id, c.id
+    ))
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -595,7 +605,7 @@ async fn vote_form(
     let id = comment_id(&raw)?;
     viewer.check_form_token(&f.csrf)?;
     let (_, _, article_id) = vote(&state, &viewer, id, vote_value(&f.waarde)?).await?;
-    Ok(Redirect::to(&format!("/nieuws/{article_id}#reactie-{id}")).into_response())
+    Ok(Redirect::to(&format!("/nieuws/{article_id}?reactie={id}#reactie-{id}")).into_response())
 }
 
 // ---- JSON ----

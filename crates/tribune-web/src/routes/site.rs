@@ -99,47 +99,59 @@ async fn article(
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = article_id(&segment(id_slug)?).ok_or(AppError::NotFound)?;
-    let (sort, after) = comment_paging(&params(q)?)?;
+    let q = params(q)?;
+    let (sort, after) = comment_paging(&q)?;
+    // Where a form post (no JavaScript) sends its author, `?reactie=ID`: they must see
+    // their own change at once, not a page that is a moment behind.
+    let own_change = q.contains_key("reactie");
     let key = format!(
         "article:{id}:{}:{}",
         sort.as_str(),
         after.map(|c| c.encode()).unwrap_or_default()
     );
-    let rendered = state
-        .cache
-        .get_or_render(&key, || async {
-            let now = state.clock.now();
-            let a = state
-                .store
-                .article(id, now)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            let poll = state.store.poll_of_article(id).await?;
-            let page = state
-                .store
-                .comments_page(id, sort, after, comment::PAGE_SIZE, comment::REPLIES_SHOWN)
-                .await?;
-            let comments = CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
-            let poll = poll.map(|p| PollView::new(&p, now));
-            let mut keys = vec![
-                format!("article-{}", a.id),
-                format!("author-{}", a.author.slug),
-            ];
-            keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
-            keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
-            Ok::<_, AppError>(
-                Page::html(ArticlePage::new(&a, poll, comments).render()?, keys)
-                    .with_canonical(a.path()),
-            )
-        })
-        .await?;
+    let render = || async {
+        let now = state.clock.now();
+        let a = state
+            .store
+            .article(id, now)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let poll = state.store.poll_of_article(id).await?;
+        let page = state
+            .store
+            .comments_page(id, sort, after, comment::PAGE_SIZE, comment::REPLIES_SHOWN)
+            .await?;
+        let comments = CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
+        let poll = poll.map(|p| PollView::new(&p, now));
+        let mut keys = vec![
+            format!("article-{}", a.id),
+            format!("author-{}", a.author.slug),
+        ];
+        keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
+        keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
+        Ok::<_, AppError>(
+            Page::html(ArticlePage::new(&a, poll, comments).render()?, keys)
+                .with_canonical(a.path()),
+        )
+    };
+    let rendered = if own_change {
+        state.cache.render_now(render).await?
+    } else {
+        state.cache.get_or_render(&key, render).await?
+    };
     match &rendered.canonical {
         // 301, not 308: the old address is gone for good and every crawler knows 301.
-        Some(canonical) if canonical != uri.path() => Ok((
-            StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, canonical.as_str())],
-        )
-            .into_response()),
+        Some(canonical) if canonical != uri.path() => {
+            let location = match uri.query() {
+                Some(query) => format!("{canonical}?{query}"),
+                None => canonical.clone(),
+            };
+            Ok((
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+            )
+                .into_response())
+        }
         _ => Ok(rendered.respond(&headers)),
     }
 }
