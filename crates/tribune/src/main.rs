@@ -147,6 +147,11 @@ enum ImportWhat {
     Articles { file: PathBuf },
 }
 
+/// glibc's allocator kept the 19 MiB blocks of every password check in per-thread arenas for
+/// good (470 MB after 64 logins); mimalloc hands freed memory back and allocates faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
