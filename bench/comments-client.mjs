@@ -263,12 +263,26 @@ async function load() {
         }
         ag.destroy();
     };
+    // --read-rate R: the readers together offer R page reads a second, on schedules like the
+    // writers'; without it they read as fast as they can (and take every spare cycle).
+    const readRate = Number(args['read-rate'] ?? 0);
+    const readInterval = readRate > 0 ? (nReaders * 1000) / readRate : 0;
     const reader = async (i) => {
         const ag = agent();
         let n = i;
+        let next = performance.now() + (readInterval * i) / Math.max(nReaders, 1);
         while (!stop) {
+            let late = 0;
+            if (readInterval) {
+                const wait = next - performance.now();
+                if (wait > 0) await sleep(wait);
+                late = Math.max(0, performance.now() - next);
+                next += readInterval;
+                if (stop) break;
+            }
             const path = paths[n++ % paths.length];
             const r = await request(ag, 'GET', path, { wantBody: false });
+            r.ms += late;
             if (!measuring || stop) continue;
             read.latencies.push(r.ms);
             bump(read.statuses, r.status || `error:${r.error}`);
@@ -306,6 +320,7 @@ async function load() {
         writers: nWriters,
         readers: nReaders,
         offered_per_second: rate || null,
+        reads_offered_per_second: readRate || null,
         articles,
         posts: {
             ...posts,

@@ -7,6 +7,7 @@
 #   bench/comments.sh sqlite postgres    # both, one after the other
 #   BENCH_DURATION=30 BENCH_WARMUP=3 BENCH_WRITERS=64 BENCH_READERS=16 BENCH_ARTICLES=4 (defaults)
 #   BENCH_RATE=1000                      # the second run: posts a second offered in all (0: skip)
+#   BENCH_READ_RATE=2000                 # ... and page reads a second offered in all
 #   BENCH_NO_BUILD=1                     # use the release binary as it is
 #   BENCH_KEEP=1                         # keep the PostgreSQL database afterwards
 #
@@ -16,8 +17,9 @@
 # POST /api/v1/session; then for BENCH_DURATION seconds each writer posts top-level comments to
 # the first BENCH_ARTICLES articles of the home page as fast as it can (one keep-alive connection
 # each, a new text every time), while the readers GET those article pages; then the same again
-# with the writers together offering BENCH_RATE posts a second, each on its own schedule, with
-# every post's latency counted from when it was due. Staff accounts skip
+# with the writers together offering BENCH_RATE posts a second and the readers BENCH_READ_RATE
+# reads a second, each on its own schedule, with every request's latency counted from when it
+# was due. Staff accounts skip
 # the rate limits and pre-moderation but not the word lists or the duplicate check.
 # Prints a Markdown table on stdout and writes it to bench/out/comments/comments.md.
 # Needs: cargo, node (20+), curl, python3 (a free port); for PostgreSQL psql, createdb, dropdb,
@@ -35,6 +37,9 @@ READERS="${BENCH_READERS:-16}"
 NARTICLES="${BENCH_ARTICLES:-4}"
 # The second run offers this many posts a second in all (0: skip it).
 RATE="${BENCH_RATE:-1000}"
+# ... while the readers offer this many page reads a second (the first run's readers read as
+# fast as they can, which keeps both cores busy whatever the writers do).
+READ_RATE="${BENCH_READ_RATE:-2000}"
 BACKENDS=("$@")
 [ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite)
 for b in "${BACKENDS[@]}"; do
@@ -81,7 +86,7 @@ for backend in "${BACKENDS[@]}"; do
     log "articles: $ids (${paths[*]})"
     for phase in fast paced; do
     if [ "$phase" = fast ]; then rate_args=(); load_label="as fast as they can"
-    elif [ "$RATE" -gt 0 ]; then rate_args=(--rate "$RATE"); load_label="$RATE/s offered"
+    elif [ "$RATE" -gt 0 ]; then rate_args=(--rate "$RATE" --read-rate "$READ_RATE"); load_label="$RATE/s offered (reads: $READ_RATE/s offered)"
     else continue; fi
     before="$(count_sum "$ids")"
 

@@ -218,56 +218,102 @@ pub(crate) async fn blank(tx: &mut SqliteConnection, id: CommentId) -> StoreResu
     Ok(())
 }
 
+/// What a batch of new comments needs to know about its articles and authors, read once
+/// for the whole batch instead of once per comment.
+#[derive(Debug, Default)]
+pub(crate) struct BatchFacts {
+    /// Published articles of the batch, with their publication time (Unix ms).
+    articles: HashMap<ArticleId, i64>,
+    /// Authors of the batch: display name and role.
+    authors: HashMap<AccountId, (String, String)>,
+}
+
+impl BatchFacts {
+    pub(crate) async fn read(
+        tx: &mut SqliteConnection,
+        news: impl Iterator<Item = &NewComment> + Clone,
+    ) -> StoreResult<Self> {
+        let mut facts = BatchFacts::default();
+        for r in sqlx::query(
+            "SELECT id, published_at FROM articles
+             WHERE id IN (SELECT value FROM json_each(?)) AND status = 'published'",
+        )
+        .bind(id_list(news.clone().map(|n| n.article_id)))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?
+        {
+            facts
+                .articles
+                .insert(r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?);
+        }
+        for r in sqlx::query(
+            "SELECT id, display_name, role FROM accounts
+             WHERE id IN (SELECT value FROM json_each(?))",
+        )
+        .bind(id_list(news.map(|n| n.author_id)))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?
+        {
+            facts.authors.insert(
+                r.try_get(0).map_err(db)?,
+                (r.try_get(1).map_err(db)?, r.try_get(2).map_err(db)?),
+            );
+        }
+        Ok(facts)
+    }
+}
+
 /// Stores one judged comment inside the caller's transaction (see
 /// [`CommentStore::add_comment`]) without touching any counter: the caller settles those
 /// with [`settle_new_comments`] before it commits. Runs for every comment in the group-commit
-/// writer, so it keeps to two statements: one look-up for everything it checks and shows, and
-/// the insert. A refusal (NotFound, Invalid) comes before the insert and leaves nothing behind.
+/// writer, so a top-level comment is one statement, the insert (what it checks and shows of
+/// its article and author comes from [`BatchFacts`]); a reply first looks up what it answers.
+/// A refusal (NotFound, Invalid) comes before the insert and leaves nothing behind.
 pub(crate) async fn insert_comment(
     tx: &mut SqliteConnection,
+    facts: &BatchFacts,
     new: &NewComment,
     now: DateTime<Utc>,
 ) -> StoreResult<(Comment, bool)> {
-    let Some(r) = sqlx::query(
-        "SELECT EXISTS (SELECT 1 FROM articles WHERE id = ?1 AND status = 'published'
-                            AND published_at <= ?2),
-                au.display_name, au.role, p.id, p.article_id, p.root_id,
-                COALESCE(pa.display_name, 'verwijderd account')
-         FROM accounts au
-         LEFT JOIN comments p ON p.id = ?4
-         LEFT JOIN accounts pa ON pa.id = p.author_id
-         WHERE au.id = ?3",
-    )
-    .bind(new.article_id)
-    .bind(ms(now))
-    .bind(new.author_id)
-    .bind(new.reply_to)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?
-    else {
+    let Some((author_name, role)) = facts.authors.get(&new.author_id) else {
         return Err(StoreError::Invalid(format!(
             "account {} does not exist",
             new.author_id
         )));
     };
-    if !r.try_get::<bool, _>(0).map_err(db)? {
+    if !facts
+        .articles
+        .get(&new.article_id)
+        .is_some_and(|published| *published <= ms(now))
+    {
         return Err(StoreError::NotFound);
     }
     let (root_id, reply_to_name) = match new.reply_to {
         None => (None, None),
         Some(parent) => {
-            let found: Option<CommentId> = r.try_get(3).map_err(db)?;
-            let on: Option<ArticleId> = r.try_get(4).map_err(db)?;
-            if found.is_none() || on != Some(new.article_id) {
+            let found = sqlx::query(
+                "SELECT p.article_id, p.root_id, COALESCE(pa.display_name, 'verwijderd account')
+                 FROM comments p LEFT JOIN accounts pa ON pa.id = p.author_id
+                 WHERE p.id = ?",
+            )
+            .bind(parent)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            let Some(r) = found.filter(|r| {
+                r.try_get::<ArticleId, _>(0)
+                    .is_ok_and(|on| on == new.article_id)
+            }) else {
                 return Err(StoreError::Invalid(
                     "Je reageert op een reactie die niet bij dit artikel hoort.".into(),
                 ));
-            }
+            };
             // Threads are two levels deep: a reply to a reply joins its top-level comment
             // and names whom it answers.
-            match r.try_get::<Option<CommentId>, _>(5).map_err(db)? {
-                Some(root) => (Some(root), Some(r.try_get::<String, _>(6).map_err(db)?)),
+            match r.try_get::<Option<CommentId>, _>(1).map_err(db)? {
+                Some(root) => (Some(root), Some(r.try_get::<String, _>(2).map_err(db)?)),
                 None => (Some(parent), None),
             }
         }
@@ -299,13 +345,12 @@ pub(crate) async fn insert_comment(
     .map_err(db)?
     .try_get(0)
     .map_err(db)?;
-    let role: String = r.try_get(2).map_err(db)?;
     let comment = Comment {
         id,
         article_id: new.article_id,
         author_id: Some(new.author_id),
-        author_name: r.try_get(1).map_err(db)?,
-        author_role: staff_role(Some(role)),
+        author_name: author_name.clone(),
+        author_role: staff_role(Some(role.clone())),
         root_id,
         reply_to: new.reply_to,
         reply_to_name,

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use tribune_core::comment::{Comment, NewComment};
 use tribune_core::store::{StoreError, StoreResult};
 
-use crate::comments::{NewPublicComments, insert_comment, settle_new_comments};
+use crate::comments::{BatchFacts, NewPublicComments, insert_comment, settle_new_comments};
 use crate::{SqliteStore, db};
 
 /// Most comments in one commit.
@@ -60,7 +60,8 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for the whole batch. Each comment is one insert, and a refused comment
+/// One transaction for the whole batch. Its articles and authors are read once; each comment
+/// is then one insert (a reply also reads what it answers), and a refused comment
 /// (unknown article, a reply to another article) is refused before its insert, so it leaves
 /// nothing behind and needs no savepoint; the counters and the change log are settled once
 /// for the batch. `Err` when the batch as a whole failed (nothing of it is stored): a database
@@ -71,8 +72,9 @@ async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<
     let mut outcomes = Vec::with_capacity(batch.len());
     let mut public = NewPublicComments::default();
     let mut latest = None;
+    let facts = BatchFacts::read(&mut tx, batch.iter().map(|job| &job.new)).await?;
     for job in batch {
-        match insert_comment(&mut tx, &job.new, job.now).await {
+        match insert_comment(&mut tx, &facts, &job.new, job.now).await {
             Ok((comment, is_public)) => {
                 if is_public {
                     public.add(&comment);
