@@ -304,8 +304,18 @@ async function load() {
     const srv0 = serverCpu();
     const mach0 = machineCpu();
     log(`measuring for ${duration / 1000} s (after ${warmup / 1000} s of warm-up)`);
+    // The client's own stalls (garbage collection, a busy event loop) delay requests too and
+    // would be counted against the server: a 10 ms tick records how late it fires.
+    const lags = [];
+    let tick = performance.now();
+    const lagTimer = setInterval(() => {
+        const now = performance.now();
+        lags.push(Math.max(0, now - tick - 10));
+        tick = now;
+    }, 10);
     await sleep(duration);
     stop = true;
+    clearInterval(lagTimer);
     const seconds = Number(process.hrtime.bigint() - m0) / 1e9;
     const cpu = process.cpuUsage(cpuM0);
     const srv1 = serverCpu();
@@ -342,6 +352,7 @@ async function load() {
             per_second: Math.round((reads.count / seconds) * 10) / 10,
             statuses: read.statuses,
         },
+        client_lag: summary(lags),
         cpu: cpuSplit(srv0, srv1, mach0, mach1, cpu, seconds),
         client_cpu_total_s: Math.round(((total.user + total.system) / 1e6) * 10) / 10,
         wall_s: Math.round((Date.now() - t0) / 100) / 10,

@@ -129,6 +129,7 @@ for backend in "${BACKENDS[@]}"; do
         echo "  $before before, $after after ($(( after - before )) more; warm-up and requests still in flight at the end included)."
         echo "  201 answers per second (p99 ms) in each 5 s of the run: $(jget "$RESULT" 'j.posts.timeline.map(t => `${t.per_second} (${t.p99_ms})`).join(", ")')."
         echo "  WARN/ERROR lines in the server log: $problems. Error samples: $(jget "$RESULT" 'JSON.stringify(j.posts.error_samples)')"
+        echo "  The load client's own lateness (a 10 ms tick), p50 / p99 / max ms: $(jget "$RESULT" '[j.client_lag.p50_ms, j.client_lag.p99_ms, j.client_lag.max_ms].join(" / ")')"
     } >>"$NOTES"
     done
     stop_server TERM

@@ -283,10 +283,10 @@ pub(crate) async fn insert_comment(
             new.author_id
         )));
     };
-    if !facts
+    if facts
         .articles
         .get(&new.article_id)
-        .is_some_and(|published| *published <= ms(now))
+        .is_none_or(|published| *published > ms(now))
     {
         return Err(StoreError::NotFound);
     }
