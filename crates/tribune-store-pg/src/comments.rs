@@ -269,7 +269,22 @@ async fn hold_account(tx: &mut PgConnection, id: AccountId) -> StoreResult<()> {
 }
 
 /// Changes an author's count of visible comments (never below zero).
-async fn add_trust(tx: &mut PgConnection, author: Option<AccountId>, by: i64) -> StoreResult<()> {
+/// Adds new public replies to a thread (step 3); a thread with replies is listed.
+pub(crate) async fn add_replies(tx: &mut PgConnection, root: CommentId, n: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE comments SET reply_count = reply_count + $2, listed = true WHERE id = $1")
+        .bind(root)
+        .bind(n)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+pub(crate) async fn add_trust(
+    tx: &mut PgConnection,
+    author: Option<AccountId>,
+    by: i64,
+) -> StoreResult<()> {
     let Some(author) = author else { return Ok(()) };
     sqlx::query(
         "UPDATE accounts SET approved_comments = GREATEST(approved_comments + $2, 0)
@@ -309,13 +324,7 @@ async fn add_comment_in(
     };
     let at = ms(now);
     if let (Some(root), true) = (comment.root_id, comment.public) {
-        sqlx::query(
-            "UPDATE comments SET reply_count = reply_count + 1, listed = true WHERE id = $1",
-        )
-        .bind(root)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        add_replies(tx, root, 1).await?;
     }
     if comment.public {
         add_trust(tx, Some(new.author_id), 1).await?;

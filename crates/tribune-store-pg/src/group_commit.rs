@@ -22,7 +22,7 @@ use tribune_core::article::ArticleId;
 use tribune_core::comment::{Comment, CommentId, NewComment};
 use tribune_core::store::{StoreError, StoreResult};
 
-use crate::comments::{add_comment_alone, insert_comment};
+use crate::comments::{add_comment_alone, add_replies, add_trust, insert_comment};
 use crate::{db, ms, record_changes};
 
 /// Most comments in one commit.
@@ -108,25 +108,10 @@ async fn write(pool: &PgPool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comm
     // Lock order of the comments module: threads, authors, articles (each in id order),
     // then the change log.
     for (root, n) in &roots {
-        sqlx::query(
-            "UPDATE comments SET reply_count = reply_count + $2, listed = true WHERE id = $1",
-        )
-        .bind(root)
-        .bind(n)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        add_replies(&mut tx, *root, *n).await?;
     }
     for (author, n) in &authors {
-        sqlx::query(
-            "UPDATE accounts SET approved_comments = GREATEST(approved_comments + $2, 0)
-             WHERE id = $1",
-        )
-        .bind(author)
-        .bind(n)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        add_trust(&mut tx, Some(*author), *n).await?;
     }
     for (article, n) in &articles {
         sqlx::query("UPDATE articles SET comment_count = comment_count + $2 WHERE id = $1")

@@ -179,27 +179,50 @@ async fn move_counts(
     id: CommentId,
     delta: i64,
 ) -> StoreResult<()> {
+    count_on_article(tx, article, delta).await?;
+    match root {
+        Some(root) => count_replies(tx, root, delta).await,
+        None => {
+            sqlx::query(
+                "UPDATE comments SET listed = (public = 1 OR reply_count > 0) WHERE id = ?",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            Ok(())
+        }
+    }
+}
+
+/// Moves an article's count of public comments.
+async fn count_on_article(
+    tx: &mut SqliteConnection,
+    article: ArticleId,
+    delta: i64,
+) -> StoreResult<()> {
     sqlx::query("UPDATE articles SET comment_count = comment_count + ? WHERE id = ?")
         .bind(delta)
         .bind(article)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+    Ok(())
+}
+
+/// Moves a thread's count of public replies, and whether its root is listed.
+async fn count_replies(tx: &mut SqliteConnection, root: CommentId, delta: i64) -> StoreResult<()> {
     // The right-hand sides see the row as it was before this statement.
-    let listed = match root {
-        Some(root) => sqlx::query(
-            "UPDATE comments SET reply_count = reply_count + ?1,
-                listed = (public = 1 OR reply_count + ?1 > 0)
-             WHERE id = ?2",
-        )
-        .bind(delta)
-        .bind(root),
-        None => {
-            sqlx::query("UPDATE comments SET listed = (public = 1 OR reply_count > 0) WHERE id = ?")
-                .bind(id)
-        }
-    };
-    listed.execute(&mut *tx).await.map_err(db)?;
+    sqlx::query(
+        "UPDATE comments SET reply_count = reply_count + ?1,
+            listed = (public = 1 OR reply_count + ?1 > 0)
+         WHERE id = ?2",
+    )
+    .bind(delta)
+    .bind(root)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
     Ok(())
 }
 
@@ -403,24 +426,10 @@ pub(crate) async fn settle_new_comments(
     new: &NewPublicComments,
 ) -> StoreResult<()> {
     for (article, n) in &new.articles {
-        sqlx::query("UPDATE articles SET comment_count = comment_count + ? WHERE id = ?")
-            .bind(n)
-            .bind(article)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        count_on_article(tx, *article, *n).await?;
     }
     for (root, n) in &new.roots {
-        sqlx::query(
-            "UPDATE comments SET reply_count = reply_count + ?1,
-                listed = (public = 1 OR reply_count + ?1 > 0)
-             WHERE id = ?2",
-        )
-        .bind(n)
-        .bind(root)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        count_replies(tx, *root, *n).await?;
     }
     for (author, n) in &new.authors {
         trust(tx, *author, *n).await?;
