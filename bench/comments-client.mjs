@@ -221,6 +221,14 @@ async function load() {
     let measuring = false;
     let stop = false;
     const t0 = Date.now();
+    // Answers slower than 50 ms, with when they were due (ms after the measured window opened,
+    // and wall-clock ms), so a stall can be matched with the server's log.
+    const slow = [];
+    const noteSlow = (kind, ms) => {
+        if (ms <= 50 || slow.length >= 20000) return;
+        const now = Number(process.hrtime.bigint() - measureStart) / 1e6;
+        slow.push({ kind, due: Math.round(now - ms), wall: Math.round(Date.now() - ms), ms: Math.round(ms) });
+    };
 
     // --rate R: the writers together offer R posts a second, each on its own schedule (open
     // loop); a post's latency counts from when it was due, so a slow answer that delays the
@@ -247,6 +255,7 @@ async function load() {
             r.ms += late;
             if (!measuring || stop) continue;
             post.latencies.push(r.ms);
+            noteSlow('post', r.ms);
             const second = Math.floor(Number(process.hrtime.bigint() - measureStart) / 1e9);
             // The last fraction of a second (answers arriving after the end) is left out here.
             if (second < duration / 1000) (post.bySecond[second] ??= []).push(r.status === 201 ? r.ms : -1);
@@ -285,6 +294,7 @@ async function load() {
             r.ms += late;
             if (!measuring || stop) continue;
             read.latencies.push(r.ms);
+            noteSlow('read', r.ms);
             bump(read.statuses, r.status || `error:${r.error}`);
             if (r.status === 0) await sleep(50);
         }
@@ -307,10 +317,12 @@ async function load() {
     // The client's own stalls (garbage collection, a busy event loop) delay requests too and
     // would be counted against the server: a 10 ms tick records how late it fires.
     const lags = [];
+    const lagAt = [];
     let tick = performance.now();
     const lagTimer = setInterval(() => {
         const now = performance.now();
         lags.push(Math.max(0, now - tick - 10));
+        if (now - tick - 10 > 15 && lagAt.length < 5000) lagAt.push({ wall: Date.now(), lag: Math.round(now - tick - 10) });
         tick = now;
     }, 10);
     await sleep(duration);
@@ -353,6 +365,9 @@ async function load() {
             statuses: read.statuses,
         },
         client_lag: summary(lags),
+        // Client ticks more than 15 ms late, as wall-clock ms: the client's own stalls.
+        client_stalls: lagAt.filter((x) => x.lag > 15),
+        slow,
         cpu: cpuSplit(srv0, srv1, mach0, mach1, cpu, seconds),
         client_cpu_total_s: Math.round(((total.user + total.system) / 1e6) * 10) / 10,
         wall_s: Math.round((Date.now() - t0) / 100) / 10,

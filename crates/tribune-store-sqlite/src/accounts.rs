@@ -132,9 +132,7 @@ impl SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        for article in &changed {
-            Self::record_change(tx, *article, now).await?;
-        }
+        Self::record_changes(tx, changed.iter().copied(), now).await?;
         Ok(changed.into_iter().collect())
     }
 

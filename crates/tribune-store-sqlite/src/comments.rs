@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AssertSqlSafe, Row, SqliteConnection};
 use tracing::instrument;
 use tribune_core::account::{AccountId, Role};
 use tribune_core::article::ArticleId;
@@ -288,18 +288,25 @@ impl BatchFacts {
     }
 }
 
-/// Stores one judged comment inside the caller's transaction (see
-/// [`CommentStore::add_comment`]) without touching any counter: the caller settles those
-/// with [`settle_new_comments`] before it commits. Runs for every comment in the group-commit
-/// writer, so a top-level comment is one statement, the insert (what it checks and shows of
-/// its article and author comes from [`BatchFacts`]); a reply first looks up what it answers.
-/// A refusal (NotFound, Invalid) comes before the insert and leaves nothing behind.
-pub(crate) async fn insert_comment(
-    tx: &mut SqliteConnection,
-    facts: &BatchFacts,
-    new: &NewComment,
+/// A judged comment that passed the batch's checks, ready for [`insert_comments`].
+pub(crate) struct Checked<'a> {
+    new: &'a NewComment,
     now: DateTime<Utc>,
-) -> StoreResult<(Comment, bool)> {
+    author_name: &'a str,
+    role: &'a str,
+    root_id: Option<CommentId>,
+    reply_to_name: Option<String>,
+}
+
+/// Checks one judged comment of a batch (see [`CommentStore::add_comment`]) against what
+/// [`BatchFacts`] knows of its article and author; a reply also looks up what it answers.
+/// A refusal (NotFound, Invalid) leaves nothing behind.
+pub(crate) async fn check_comment<'a>(
+    tx: &mut SqliteConnection,
+    facts: &'a BatchFacts,
+    new: &'a NewComment,
+    now: DateTime<Utc>,
+) -> StoreResult<Checked<'a>> {
     let Some((author_name, role)) = facts.authors.get(&new.author_id) else {
         return Err(StoreError::Invalid(format!(
             "account {} does not exist",
@@ -341,55 +348,107 @@ pub(crate) async fn insert_comment(
             }
         }
     };
-    let public = new.verdict == Verdict::Visible && !new.shadow;
-    // A public top-level comment is listed at once; a thread's root is listed by its replies.
-    let listed = public && root_id.is_none();
-    let id: CommentId = sqlx::query(
+    Ok(Checked {
+        new,
+        now,
+        author_name,
+        role,
+        root_id,
+        reply_to_name,
+    })
+}
+
+/// Stores checked comments inside the caller's transaction with one multi-row insert,
+/// without touching any counter: the caller settles those with [`settle_new_comments`]
+/// before it commits. One statement for the whole batch keeps the writer's round trips to
+/// its connection thread few, whatever the batch size. Returns each comment and whether the
+/// public sees it, in the order given.
+pub(crate) async fn insert_comments(
+    tx: &mut SqliteConnection,
+    checked: &[Checked<'_>],
+) -> StoreResult<Vec<(Comment, bool)>> {
+    if checked.is_empty() {
+        return Ok(Vec::new());
+    }
+    let row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let sql = format!(
         "INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown, body_html,
             fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(new.article_id)
-    .bind(new.author_id)
-    .bind(root_id)
-    .bind(new.reply_to)
-    .bind(&new.body_markdown)
-    .bind(&new.body_html)
-    .bind(new.fingerprint)
-    .bind(new.verdict.as_str())
-    .bind(new.reasons.join(" "))
-    .bind(i64::from(new.risk))
-    .bind(new.shadow)
-    .bind(public)
-    .bind(listed)
-    .bind(ms(now))
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(db)?
-    .try_get(0)
-    .map_err(db)?;
-    let comment = Comment {
-        id,
-        article_id: new.article_id,
-        author_id: Some(new.author_id),
-        author_name: author_name.clone(),
-        author_role: staff_role(Some(role.clone())),
-        root_id,
-        reply_to: new.reply_to,
-        reply_to_name,
-        body_markdown: new.body_markdown.clone(),
-        body_html: new.body_html.clone(),
-        created_at: from_ms(ms(now)),
-        edited_at: None,
-        deleted: false,
-        verdict: new.verdict,
-        shadow: new.shadow,
-        up: 0,
-        down: 0,
-        reply_count: 0,
-        public,
-    };
-    Ok((comment, public))
+         VALUES {} RETURNING id",
+        vec![row; checked.len()].join(", ")
+    );
+    // Only placeholders are repeated; every value is bound.
+    let mut insert = sqlx::query(AssertSqlSafe(sql));
+    let mut shown = Vec::with_capacity(checked.len());
+    for c in checked {
+        let new = c.new;
+        let public = new.verdict == Verdict::Visible && !new.shadow;
+        // A public top-level comment is listed at once; a thread's root is listed by its
+        // replies.
+        let listed = public && c.root_id.is_none();
+        shown.push(public);
+        insert = insert
+            .bind(new.article_id)
+            .bind(new.author_id)
+            .bind(c.root_id)
+            .bind(new.reply_to)
+            .bind(&new.body_markdown)
+            .bind(&new.body_html)
+            .bind(new.fingerprint)
+            .bind(new.verdict.as_str())
+            .bind(new.reasons.join(" "))
+            .bind(i64::from(new.risk))
+            .bind(new.shadow)
+            .bind(public)
+            .bind(listed)
+            .bind(ms(c.now));
+    }
+    let mut ids = Vec::with_capacity(checked.len());
+    for r in insert.fetch_all(&mut *tx).await.map_err(db)? {
+        ids.push(r.try_get::<CommentId, _>(0).map_err(db)?);
+    }
+    if ids.len() != checked.len() {
+        return Err(StoreError::Backend(
+            format!(
+                "{} comments inserted, {} ids returned",
+                checked.len(),
+                ids.len()
+            )
+            .into(),
+        ));
+    }
+    // The rows get rising ids in the order of VALUES; RETURNING may list them in any order.
+    ids.sort_unstable();
+    Ok(checked
+        .iter()
+        .zip(ids)
+        .zip(shown)
+        .map(|((c, id), public)| {
+            let new = c.new;
+            let comment = Comment {
+                id,
+                article_id: new.article_id,
+                author_id: Some(new.author_id),
+                author_name: c.author_name.to_string(),
+                author_role: staff_role(Some(c.role.to_string())),
+                root_id: c.root_id,
+                reply_to: new.reply_to,
+                reply_to_name: c.reply_to_name.clone(),
+                body_markdown: new.body_markdown.clone(),
+                body_html: new.body_html.clone(),
+                created_at: from_ms(ms(c.now)),
+                edited_at: None,
+                deleted: false,
+                verdict: new.verdict,
+                shadow: new.shadow,
+                up: 0,
+                down: 0,
+                reply_count: 0,
+                public,
+            };
+            (comment, public)
+        })
+        .collect())
 }
 
 /// What a batch of new public comments adds to the counters: per article, per thread root
@@ -419,20 +478,60 @@ impl NewPublicComments {
     }
 }
 
+/// `[[key, n], ...]`, for `json_each(?)` in the batch's counter updates.
+fn pairs(counts: &BTreeMap<i64, i64>) -> String {
+    let pairs: Vec<String> = counts.iter().map(|(k, n)| format!("[{k},{n}]")).collect();
+    format!("[{}]", pairs.join(","))
+}
+
+/// The rows `d(id, n)` of a [`pairs`] parameter.
+macro_rules! by_key {
+    () => {
+        "(SELECT value ->> 0 AS id, value ->> 1 AS n FROM json_each(?)) AS d"
+    };
+}
+
 /// Adds a batch's new public comments to the article counts, the threads' reply counts (and
-/// their `listed` flag) and the authors' trust, in the caller's transaction.
+/// their `listed` flag) and the authors' trust, in the caller's transaction: one statement
+/// for each kind of counter, whatever the batch holds.
 pub(crate) async fn settle_new_comments(
     tx: &mut SqliteConnection,
     new: &NewPublicComments,
 ) -> StoreResult<()> {
-    for (article, n) in &new.articles {
-        count_on_article(tx, *article, *n).await?;
+    if !new.articles.is_empty() {
+        sqlx::query(concat!(
+            "UPDATE articles SET comment_count = comment_count + d.n FROM ",
+            by_key!(),
+            " WHERE articles.id = d.id"
+        ))
+        .bind(pairs(&new.articles))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     }
-    for (root, n) in &new.roots {
-        count_replies(tx, *root, *n).await?;
+    if !new.roots.is_empty() {
+        // The right-hand sides see the row as it was before this statement.
+        sqlx::query(concat!(
+            "UPDATE comments SET reply_count = reply_count + d.n,
+                listed = (public = 1 OR reply_count + d.n > 0) FROM ",
+            by_key!(),
+            " WHERE comments.id = d.id"
+        ))
+        .bind(pairs(&new.roots))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     }
-    for (author, n) in &new.authors {
-        trust(tx, *author, *n).await?;
+    if !new.authors.is_empty() {
+        sqlx::query(concat!(
+            "UPDATE accounts SET approved_comments = MAX(approved_comments + d.n, 0) FROM ",
+            by_key!(),
+            " WHERE accounts.id = d.id"
+        ))
+        .bind(pairs(&new.authors))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     }
     Ok(())
 }

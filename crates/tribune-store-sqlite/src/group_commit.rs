@@ -11,7 +11,9 @@ use tokio::sync::{mpsc, oneshot};
 use tribune_core::comment::{Comment, NewComment};
 use tribune_core::store::{StoreError, StoreResult};
 
-use crate::comments::{BatchFacts, NewPublicComments, insert_comment, settle_new_comments};
+use crate::comments::{
+    BatchFacts, NewPublicComments, check_comment, insert_comments, settle_new_comments,
+};
 use crate::{SqliteStore, db};
 
 /// Most comments in one commit.
@@ -60,37 +62,54 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     }
 }
 
-/// One transaction for the whole batch. Its articles and authors are read once; each comment
-/// is then one insert (a reply also reads what it answers), and a refused comment
-/// (unknown article, a reply to another article) is refused before its insert, so it leaves
-/// nothing behind and needs no savepoint; the counters and the change log are settled once
-/// for the batch. `Err` when the batch as a whole failed (nothing of it is stored): a database
+/// One transaction for the whole batch, in a handful of statements whatever its size: its
+/// articles and authors are read once, every comment is checked (a reply also reads what it
+/// answers), all that passed are stored with one insert, and the counters and the change log
+/// are settled once. A refused comment (unknown article, a reply to another article) is
+/// refused before the insert, so it leaves nothing behind and needs no savepoint. `Err` when the batch as a whole failed (nothing of it is stored): a database
 /// error may have ended the transaction, so no later comment may be written after it.
 async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comment>>> {
     let started = std::time::Instant::now();
     let mut tx = pool.begin().await.map_err(db)?;
     let mut outcomes = Vec::with_capacity(batch.len());
-    let mut public = NewPublicComments::default();
-    let mut latest = None;
     let facts = BatchFacts::read(&mut tx, batch.iter().map(|job| &job.new)).await?;
+    // Checked first, then one insert for all that passed; a refusal keeps its place.
+    let mut checked = Vec::with_capacity(batch.len());
     for job in batch {
-        match insert_comment(&mut tx, &facts, &job.new, job.now).await {
-            Ok((comment, is_public)) => {
-                if is_public {
-                    public.add(&comment);
-                    latest = latest.max(Some(job.now));
-                }
-                outcomes.push(Ok(comment));
+        match check_comment(&mut tx, &facts, &job.new, job.now).await {
+            Ok(c) => {
+                checked.push(c);
+                outcomes.push(None);
             }
             Err(e @ (StoreError::Backend(_) | StoreError::Unavailable(_))) => return Err(e),
-            Err(refused) => outcomes.push(Err(refused)),
+            Err(refused) => outcomes.push(Some(Err(refused))),
         }
     }
+    let mut stored = insert_comments(&mut tx, &checked).await?.into_iter();
+    let mut public = NewPublicComments::default();
+    let mut latest = None;
+    let outcomes: Vec<StoreResult<Comment>> = outcomes
+        .into_iter()
+        .zip(batch)
+        .map(|(outcome, job)| match outcome {
+            Some(refused) => refused,
+            None => match stored.next() {
+                Some((comment, is_public)) => {
+                    if is_public {
+                        public.add(&comment);
+                        latest = latest.max(Some(job.now));
+                    }
+                    Ok(comment)
+                }
+                None => Err(StoreError::Backend(
+                    "a checked comment was not stored".into(),
+                )),
+            },
+        })
+        .collect();
     settle_new_comments(&mut tx, &public).await?;
     if let Some(at) = latest {
-        for article in public.articles() {
-            SqliteStore::record_change(&mut tx, article, at).await?;
-        }
+        SqliteStore::record_changes(&mut tx, public.articles(), at).await?;
     }
     let worked = started.elapsed();
     tx.commit().await.map_err(db)?;

@@ -246,21 +246,40 @@ impl SqliteStore {
         id: ArticleId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let seq: i64 = sqlx::query(
-            "INSERT INTO article_changes (article_id, changed_at) VALUES (?, ?) RETURNING seq",
+        Self::record_changes(tx, [id], now).await
+    }
+
+    /// Appends one change-log row per article (in one statement) and forgets the oldest
+    /// rows beyond [`CHANGES_KEPT`].
+    async fn record_changes(
+        tx: &mut SqliteConnection,
+        articles: impl IntoIterator<Item = ArticleId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let ids: Vec<String> = articles.into_iter().map(|id| id.to_string()).collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let mut last = None;
+        for r in sqlx::query(
+            "INSERT INTO article_changes (article_id, changed_at)
+             SELECT value, ? FROM json_each(?) ORDER BY key RETURNING seq",
         )
-        .bind(id)
         .bind(ms(now))
-        .fetch_one(&mut *tx)
+        .bind(format!("[{}]", ids.join(",")))
+        .fetch_all(&mut *tx)
         .await
         .map_err(db)?
-        .try_get(0)
-        .map_err(db)?;
-        sqlx::query("DELETE FROM article_changes WHERE seq <= ?")
-            .bind(seq - CHANGES_KEPT)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        {
+            last = last.max(Some(r.try_get::<i64, _>(0).map_err(db)?));
+        }
+        if let Some(seq) = last {
+            sqlx::query("DELETE FROM article_changes WHERE seq <= ?")
+                .bind(seq - CHANGES_KEPT)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
         Ok(())
     }
 

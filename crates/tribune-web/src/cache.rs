@@ -23,6 +23,9 @@ pub const TTL: Duration = Duration::from_secs(60);
 pub const CACHE_CONTROL: &str = "public, max-age=30, stale-while-revalidate=60";
 /// Past this many pages the cache starts over, so odd URLs cannot grow memory without bound.
 const MAX_PAGES: usize = 20_000;
+
+/// A render slower than this is logged.
+const SLOW_RENDER: Duration = Duration::from_millis(50);
 /// The surrogate key every list page carries: any article change can reorder a list.
 pub const LISTS: &str = "lists";
 
@@ -161,7 +164,9 @@ impl PageCache {
     /// Above zero, a changed page is served on until `refresh` after its render started, and
     /// then rendered once for everyone waiting: a busy article on a match evening, changed
     /// by every comment, is rendered a few times a second instead of for nearly every
-    /// reader, and shows each new comment at most `refresh` late.
+    /// reader, and shows each new comment at most `refresh` late, plus the time of one
+    /// render: while one reader renders the replacement, the others still get the changed
+    /// page (up to four times `refresh` after its render started) instead of all waiting.
     pub fn new(enabled: bool, refresh: Duration) -> Self {
         Self {
             enabled,
@@ -183,12 +188,25 @@ impl PageCache {
         self.len() == 0
     }
 
-    fn get(&self, key: &str) -> Option<Arc<Page>> {
+    /// The kept page for `key`: fresh, or changed but still within its stale window.
+    fn get(&self, key: &str) -> Option<(Arc<Page>, bool)> {
         let pages = self.pages.read().ok()?;
         let kept = pages.get(key)?;
+        if kept.page.rendered.elapsed() >= TTL {
+            return None;
+        }
         let now = Instant::now();
         let changed = kept.drop_at.is_some_and(|at| now >= at);
-        (!changed && kept.page.rendered.elapsed() < TTL).then(|| kept.page.clone())
+        if !changed {
+            return Some((kept.page.clone(), true));
+        }
+        (now < kept.started + self.stale_limit()).then(|| (kept.page.clone(), false))
+    }
+
+    /// How long after its render started a changed page may still be served to readers
+    /// while someone else renders its replacement (zero when `refresh` is zero).
+    fn stale_limit(&self) -> Duration {
+        self.refresh * 4
     }
 
     /// The cached page for `key`, or a fresh render that is then kept.
@@ -201,7 +219,8 @@ impl PageCache {
             self.misses.fetch_add(1, Ordering::Relaxed);
             return Ok(Arc::new(render().await?));
         }
-        if let Some(page) = self.get(key) {
+        let kept = self.get(key);
+        if let Some((page, true)) = kept {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(page);
         }
@@ -210,9 +229,18 @@ impl PageCache {
             .lock()
             .map(|mut r| r.entry(key.to_string()).or_default().clone())
             .unwrap_or_default();
-        let _turn = turn.lock().await;
+        // While one reader renders a changed page, the others get the page as it was, so a
+        // slow render holds up one reader, not all of them.
+        let _turn = match (turn.try_lock(), kept) {
+            (Ok(turn), _) => turn,
+            (Err(_), Some((page, false))) => {
+                self.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(page);
+            }
+            (Err(_), _) => turn.lock().await,
+        };
         // The render this reader waited for may have stored the page.
-        if let Some(page) = self.get(key) {
+        if let Some((page, true)) = self.get(key) {
             self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(page);
         }
@@ -222,6 +250,10 @@ impl PageCache {
         let rendered = render().await;
         if let Ok(mut r) = self.rendering.lock() {
             r.remove(key);
+        }
+        let took = started.elapsed();
+        if took > SLOW_RENDER {
+            tracing::info!(key, ?took, "slow page render");
         }
         let page = Arc::new(rendered?);
         if let Ok(mut pages) = self.pages.write() {
@@ -233,7 +265,7 @@ impl PageCache {
             // A render overtaken by an event that changed it is kept only as long as a
             // changed page may be served.
             let drop_at = overtaken.then(|| started + self.refresh);
-            if drop_at.is_none_or(|at| at > Instant::now()) {
+            if !overtaken || started + self.stale_limit() > Instant::now() {
                 if pages.len() >= MAX_PAGES {
                     pages.clear();
                 }
@@ -301,7 +333,7 @@ impl PageCache {
                 }
                 let at = kept.started + self.refresh;
                 kept.drop_at = Some(kept.drop_at.map_or(at, |earlier| earlier.min(at)));
-                at > now
+                kept.started + self.stale_limit() > now
             });
         }
     }
@@ -408,12 +440,12 @@ mod tests {
         // Unchanged, a page outlives its interval.
         std::thread::sleep(refresh * 2);
         assert!(
-            cache.get("a1").is_some(),
+            cache.get("a1").is_some_and(|(_, fresh)| fresh),
             "nothing changed, nothing to refresh"
         );
         cache.apply(&Event::ArticleChanged { id: 1 });
         assert!(
-            cache.get("a1").is_none(),
+            cache.get("a1").is_none_or(|(_, fresh)| !fresh),
             "changed and older than the interval"
         );
         cache
@@ -423,9 +455,65 @@ mod tests {
         cache.apply(&Event::ArticleChanged { id: 1 });
         std::thread::sleep(refresh * 2);
         assert!(
-            cache.get("a1").is_none(),
+            cache.get("a1").is_none_or(|(_, fresh)| !fresh),
             "changed, and the interval has passed"
         );
+    }
+
+    #[tokio::test]
+    async fn while_a_changed_page_renders_the_other_readers_get_it_as_it_was() {
+        let refresh = Duration::from_secs(10);
+        let cache = PageCache::new(true, refresh);
+        // A page rendered 15 s ago and changed since: due for a render, still within its
+        // stale window (40 s).
+        let started = Instant::now().checked_sub(Duration::from_secs(15)).unwrap();
+        let mut old = page(&["article-1"]).unwrap();
+        old.body = Bytes::from_static(b"old");
+        cache.pages.write().unwrap().insert(
+            "a1".into(),
+            Kept {
+                page: Arc::new(old),
+                started,
+                drop_at: Some(started + refresh),
+            },
+        );
+        let (go, wait) = tokio::sync::watch::channel(false);
+        let (rendering, mut render_started) = tokio::sync::watch::channel(false);
+        let renderer = async {
+            cache
+                .get_or_render("a1", || async {
+                    rendering.send_replace(true);
+                    let mut wait = wait.clone();
+                    let _ = wait.wait_for(|go| *go).await;
+                    let mut new = page(&["article-1"])?;
+                    new.body = Bytes::from_static(b"new");
+                    Ok(new)
+                })
+                .await
+                .unwrap()
+        };
+        let other = async {
+            let _ = render_started.wait_for(|r| *r).await;
+            // Without the old page this reader would wait for a render that waits for it.
+            let page = tokio::time::timeout(
+                Duration::from_secs(10),
+                cache.get_or_render("a1", || async { panic!("a second render") }),
+            )
+            .await;
+            go.send_replace(true);
+            page.expect("the second reader waited for the render")
+                .unwrap()
+        };
+        let (first, second) = tokio::join!(renderer, other);
+        assert_eq!(
+            &first.body[..],
+            b"new",
+            "the reader who renders waits for it"
+        );
+        assert_eq!(&second.body[..], b"old", "the others do not wait");
+        let (now, fresh) = cache.get("a1").unwrap();
+        assert!(fresh);
+        assert_eq!(&now.body[..], b"new");
     }
 
     #[tokio::test]
