@@ -498,41 +498,54 @@ pub(crate) async fn settle_new_comments(
     tx: &mut SqliteConnection,
     new: &NewPublicComments,
 ) -> StoreResult<()> {
-    if !new.articles.is_empty() {
-        sqlx::query(concat!(
+    add_by_key(
+        tx,
+        concat!(
             "UPDATE articles SET comment_count = comment_count + d.n FROM ",
             by_key!(),
             " WHERE articles.id = d.id"
-        ))
-        .bind(pairs(&new.articles))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    }
-    if !new.roots.is_empty() {
-        // The right-hand sides see the row as it was before this statement.
-        sqlx::query(concat!(
+        ),
+        &new.articles,
+    )
+    .await?;
+    // The right-hand sides see the row as it was before this statement.
+    add_by_key(
+        tx,
+        concat!(
             "UPDATE comments SET reply_count = reply_count + d.n,
                 listed = (public = 1 OR reply_count + d.n > 0) FROM ",
             by_key!(),
             " WHERE comments.id = d.id"
-        ))
-        .bind(pairs(&new.roots))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    }
-    if !new.authors.is_empty() {
-        sqlx::query(concat!(
+        ),
+        &new.roots,
+    )
+    .await?;
+    add_by_key(
+        tx,
+        concat!(
             "UPDATE accounts SET approved_comments = MAX(approved_comments + d.n, 0) FROM ",
             by_key!(),
             " WHERE accounts.id = d.id"
-        ))
-        .bind(pairs(&new.authors))
+        ),
+        &new.authors,
+    )
+    .await
+}
+
+/// Runs one counter update over `counts` (nothing when it is empty).
+async fn add_by_key(
+    tx: &mut SqliteConnection,
+    sql: &'static str,
+    counts: &BTreeMap<i64, i64>,
+) -> StoreResult<()> {
+    if counts.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(sql)
+        .bind(pairs(counts))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-    }
     Ok(())
 }
 
