@@ -644,7 +644,7 @@ async fn sitemap(
                 Part::Articles(n) => articles_sitemap(&state, n).await?,
                 Part::Topics(n) => {
                     let stamps = state.store.topic_stamps(state.clock.now()).await?;
-                    list_sitemap(&state, &stamps, n, |slug| topic_path(slug))?
+                    list_sitemap(&state, &stamps, n, topic_path)?
                 }
                 Part::Authors(n) => {
                     let stamps = state.store.author_stamps(state.clock.now()).await?;
