@@ -6,7 +6,7 @@ use tribune_core::account::Role;
 use tribune_core::article::{Article, ArticleSummary};
 use tribune_core::comment::{Comment, CommentSort, CommentsPage, Thread};
 use tribune_core::poll::Poll;
-use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time};
+use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time, w3c};
 use tribune_core::topic::{Topic, TopicKind};
 
 use crate::assets::{ICON, SCRIPT, STYLESHEET};
@@ -316,9 +316,9 @@ impl ArticlePage {
 fn article_layout(a: &Article, public_url: &str) -> Layout {
     let url = absolute(public_url, &a.path());
     let author_url = absolute(public_url, &format!("/auteur/{}", a.author.slug));
-    let published = iso(a.published_at);
+    let published = w3c(a.published_at);
     // An article saved before its scheduled time changed when it appeared.
-    let modified = iso(a.updated_at.max(a.published_at));
+    let modified = w3c(a.updated_at.max(a.published_at));
     let image = a.photo.as_ref().map(|p| SocialImage {
         url: absolute(public_url, &format!("/media/{}", p.path)),
         width: p.width,
