@@ -556,6 +556,31 @@ async fn the_news_sitemap_holds_the_last_48_hours(backend: Backend) {
     );
 }
 
+async fn the_news_sitemap_stops_at_a_thousand_articles(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // A busy transfer deadline: 1,005 articles within the last day.
+    let batch: Vec<_> = (0..1_005)
+        .map(|i| article(&format!("Transfer {i:04}"), i))
+        .collect();
+    for outcome in app.store.save_articles(&batch, app.now()).await.unwrap() {
+        outcome.unwrap();
+    }
+    let body = fetch(
+        &app,
+        "/sitemaps/nieuws.xml",
+        "application/xml; charset=utf-8",
+    )
+    .await;
+    let doc = roxmltree::Document::parse(&body).unwrap();
+    let titles: Vec<&str> = element(&doc, NEWS_NS, "title")
+        .iter()
+        .map(|t| t.text().unwrap())
+        .collect();
+    assert_eq!(titles.len(), 1_000, "Google News reads at most 1,000");
+    assert_eq!(titles[0], "Transfer 0000", "the newest first");
+    assert_eq!(titles[999], "Transfer 0999");
+}
+
 async fn robots_txt_points_at_the_sitemap_and_keeps_private_parts_out(backend: Backend) {
     let app = TestApp::start(backend).await;
     let robots = fetch(&app, "/robots.txt", "text/plain; charset=utf-8").await;
@@ -700,6 +725,7 @@ on_both_backends!(
     feeds_and_sitemaps_are_cached_and_refreshed_by_an_article_change,
     sitemaps_list_every_public_page_split_into_small_files,
     the_news_sitemap_holds_the_last_48_hours,
+    the_news_sitemap_stops_at_a_thousand_articles,
     robots_txt_points_at_the_sitemap_and_keeps_private_parts_out,
     article_pages_carry_open_graph_and_news_article_data_safe_from_hostile_titles,
     hostile_headlines_stay_text_in_feeds,
