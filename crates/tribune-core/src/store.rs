@@ -129,6 +129,23 @@ pub struct ArticleRecord {
     pub related: Vec<ArticleId>,
 }
 
+/// What a sitemap says of a visible article: where it lives and when it last changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArticleStamp {
+    pub id: ArticleId,
+    pub slug: String,
+    /// The later of its publication and its last edit (a scheduled article saved before its
+    /// time changed when it appeared).
+    pub lastmod: DateTime<Utc>,
+}
+
+/// A topic or author page for a sitemap: its slug and the last change of the articles it lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListStamp {
+    pub slug: String,
+    pub lastmod: DateTime<Utc>,
+}
+
 /// The related links of one article, in the order its page shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RelatedLinks {
@@ -252,6 +269,27 @@ pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static
     ) -> StoreResult<Vec<ArticleSummary>>;
     /// All articles, visible or not.
     async fn article_count(&self) -> StoreResult<i64>;
+
+    // Sitemaps: cheap listings of everything a search engine may index.
+
+    /// The visible articles in id order, cut into chunks of `size`: for each chunk, its
+    /// newest [`ArticleStamp::lastmod`]. As many entries as there are chunks.
+    async fn sitemap_chunks(
+        &self,
+        size: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<DateTime<Utc>>>;
+    /// Visible articles in id order, skipping the first `offset`.
+    async fn article_stamps(
+        &self,
+        offset: u64,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleStamp>>;
+    /// Topics with at least one visible article, by slug, stamped with their newest change.
+    async fn topic_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>>;
+    /// Authors with at least one visible article, by slug, stamped with their newest change.
+    async fn author_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>>;
 
     /// Adds a topic or updates the one with the same name.
     async fn save_topic(&self, topic: &NewTopic) -> StoreResult<Topic>;

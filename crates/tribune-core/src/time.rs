@@ -1,6 +1,6 @@
 //! Times are stored in UTC and shown in Europe/Brussels, in Dutch.
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, SecondsFormat, Utc};
 use chrono_tz::Europe::Brussels;
 
 const WEEKDAYS: [&str; 7] = [
@@ -72,6 +72,18 @@ pub fn iso(t: DateTime<Utc>) -> String {
     t.with_timezone(&Brussels).to_rfc3339()
 }
 
+/// RFC 822 date-time as RSS wants it, in Brussels time: "Sun, 22 Nov 2026 15:00:00 +0100".
+pub fn rfc822(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels).to_rfc2822()
+}
+
+/// W3C datetime (RFC 3339 to the second) in Brussels time, for Atom and sitemaps:
+/// "2026-11-22T15:00:00+01:00".
+pub fn w3c(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +96,17 @@ mod tests {
         assert_eq!(clock_time(winter), "16:30");
         assert_eq!(clock_time(summer), "16:30");
         assert_eq!(long_date_time(winter), "dinsdag 20 januari 2026 om 16:30");
+    }
+
+    #[test]
+    fn feed_dates_carry_the_brussels_offset() {
+        let winter = Utc.with_ymd_and_hms(2026, 11, 22, 14, 0, 0).unwrap();
+        let summer =
+            Utc.with_ymd_and_hms(2026, 7, 5, 14, 0, 0).unwrap() + Duration::milliseconds(250);
+        assert_eq!(rfc822(winter), "Sun, 22 Nov 2026 15:00:00 +0100");
+        assert_eq!(rfc822(summer), "Sun, 5 Jul 2026 16:00:00 +0200");
+        assert_eq!(w3c(winter), "2026-11-22T15:00:00+01:00");
+        assert_eq!(w3c(summer), "2026-07-05T16:00:00+02:00");
     }
 
     #[test]

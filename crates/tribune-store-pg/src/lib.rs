@@ -34,8 +34,8 @@ use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
 use tribune_core::copy::{CopyTable, Row as CopyRow};
 use tribune_core::store::{
-    ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
-    StoreError, StoreResult, Woke,
+    ArticleQuery, ArticleRecord, ArticleStamp, ListStamp, PhotoRecord, RelatedLinks, SaveOutcome,
+    SiteCounts, Store, StoreError, StoreResult, Woke,
 };
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
@@ -1145,6 +1145,13 @@ fn summary(r: &PgRow) -> StoreResult<ArticleSummary> {
     })
 }
 
+fn list_stamp(r: &PgRow) -> StoreResult<ListStamp> {
+    Ok(ListStamp {
+        slug: r.try_get(0).map_err(db)?,
+        lastmod: r.try_get(1).map_err(db)?,
+    })
+}
+
 fn author(r: &PgRow) -> StoreResult<Author> {
     Ok(Author {
         id: r.try_get(0).map_err(db)?,
@@ -1413,6 +1420,88 @@ impl Store for PgStore {
             .map_err(db)?
             .try_get(0)
             .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn sitemap_chunks(
+        &self,
+        size: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows = sqlx::query(
+            "SELECT MAX(lastmod) FROM (
+                 SELECT (ROW_NUMBER() OVER (ORDER BY id) - 1) / $1 AS chunk,
+                        GREATEST(published_at, updated_at) AS lastmod
+                 FROM articles WHERE status = 'published' AND published_at <= $2) visible
+             GROUP BY chunk ORDER BY chunk",
+        )
+        .bind(i64::from(size.max(1)))
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn article_stamps(
+        &self,
+        offset: u64,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleStamp>> {
+        let rows = sqlx::query(
+            "SELECT id, slug, GREATEST(published_at, updated_at) FROM articles
+             WHERE status = 'published' AND published_at <= $1
+             ORDER BY id LIMIT $2 OFFSET $3",
+        )
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArticleStamp {
+                    id: r.try_get(0).map_err(db)?,
+                    slug: r.try_get(1).map_err(db)?,
+                    lastmod: r.try_get(2).map_err(db)?,
+                })
+            })
+            .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn topic_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>> {
+        let rows = sqlx::query(
+            "SELECT tp.slug, MAX(GREATEST(a.published_at, a.updated_at))
+             FROM article_topics t
+             JOIN articles a ON a.id = t.article_id
+             JOIN topics tp ON tp.id = t.topic_id
+             WHERE a.status = 'published' AND a.published_at <= $1
+             GROUP BY tp.slug ORDER BY tp.slug",
+        )
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(list_stamp).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn author_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>> {
+        let rows = sqlx::query(
+            "SELECT au.slug, MAX(GREATEST(a.published_at, a.updated_at))
+             FROM articles a JOIN authors au ON au.id = a.author_id
+             WHERE a.status = 'published' AND a.published_at <= $1
+             GROUP BY au.slug ORDER BY au.slug",
+        )
+        .bind(ms(now))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(list_stamp).collect()
     }
 
     #[instrument(skip_all)]

@@ -19,8 +19,8 @@ use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
 use tribune_core::copy::{CopyTable, Row as CopyRow};
 use tribune_core::store::{
-    ArticleQuery, ArticleRecord, PhotoRecord, RelatedLinks, SaveOutcome, SiteCounts, Store,
-    StoreError, StoreResult, Woke,
+    ArticleQuery, ArticleRecord, ArticleStamp, ListStamp, PhotoRecord, RelatedLinks, SaveOutcome,
+    SiteCounts, Store, StoreError, StoreResult, Woke,
 };
 use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
@@ -88,6 +88,13 @@ async fn finish<T>(
 
 fn from_ms(v: i64) -> DateTime<Utc> {
     Utc.timestamp_millis_opt(v).single().unwrap_or_default()
+}
+
+fn list_stamp(r: &sqlx::sqlite::SqliteRow) -> StoreResult<ListStamp> {
+    Ok(ListStamp {
+        slug: r.try_get(0).map_err(db)?,
+        lastmod: from_ms(r.try_get(1).map_err(db)?),
+    })
 }
 
 fn kind_of(s: &str) -> StoreResult<ArticleKind> {
@@ -924,6 +931,90 @@ impl Store for SqliteStore {
             .map_err(db)?
             .try_get(0)
             .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn sitemap_chunks(
+        &self,
+        size: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows = sqlx::query(
+            "SELECT MAX(lastmod) FROM (
+                 SELECT (ROW_NUMBER() OVER (ORDER BY id) - 1) / ? AS chunk,
+                        MAX(published_at, updated_at) AS lastmod
+                 FROM articles WHERE status = 'published' AND published_at <= ?)
+             GROUP BY chunk ORDER BY chunk",
+        )
+        .bind(i64::from(size.max(1)))
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok(from_ms(r.try_get(0).map_err(db)?)))
+            .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn article_stamps(
+        &self,
+        offset: u64,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleStamp>> {
+        let rows = sqlx::query(
+            "SELECT id, slug, MAX(published_at, updated_at) FROM articles
+             WHERE status = 'published' AND published_at <= ?
+             ORDER BY id LIMIT ? OFFSET ?",
+        )
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ArticleStamp {
+                    id: r.try_get(0).map_err(db)?,
+                    slug: r.try_get(1).map_err(db)?,
+                    lastmod: from_ms(r.try_get(2).map_err(db)?),
+                })
+            })
+            .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn topic_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>> {
+        let rows = sqlx::query(
+            "SELECT tp.slug, MAX(MAX(a.published_at, a.updated_at))
+             FROM article_topics t
+             JOIN articles a ON a.id = t.article_id
+             JOIN topics tp ON tp.id = t.topic_id
+             WHERE a.status = 'published' AND a.published_at <= ?
+             GROUP BY tp.slug ORDER BY tp.slug",
+        )
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter().map(list_stamp).collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn author_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>> {
+        let rows = sqlx::query(
+            "SELECT au.slug, MAX(MAX(a.published_at, a.updated_at))
+             FROM articles a JOIN authors au ON au.id = a.author_id
+             WHERE a.status = 'published' AND a.published_at <= ?
+             GROUP BY au.slug ORDER BY au.slug",
+        )
+        .bind(ms(now))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter().map(list_stamp).collect()
     }
 
     #[instrument(skip_all)]

@@ -13,8 +13,9 @@ use tribune_core::comment::{
 use tribune_core::copy::{CopyTable, Row};
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::store::{
-    AccountExport, AccountStore, ArticleQuery, ArticleRecord, CommentStore, CounterMismatch,
-    PhotoRecord, PollStore, RelatedLinks, SaveOutcome, SiteCounts, Store, StoreError, StoreResult,
+    AccountExport, AccountStore, ArticleQuery, ArticleRecord, ArticleStamp, CommentStore,
+    CounterMismatch, ListStamp, PhotoRecord, PollStore, RelatedLinks, SaveOutcome, SiteCounts,
+    Store, StoreError, StoreResult,
 };
 use tribune_core::topic::{NewTopic, Topic};
 
@@ -59,6 +60,23 @@ impl Store for BrokenStore {
         gone()
     }
     async fn article_count(&self) -> StoreResult<i64> {
+        gone()
+    }
+    async fn sitemap_chunks(&self, _: u32, _: DateTime<Utc>) -> StoreResult<Vec<DateTime<Utc>>> {
+        gone()
+    }
+    async fn article_stamps(
+        &self,
+        _: u64,
+        _: u32,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Vec<ArticleStamp>> {
+        gone()
+    }
+    async fn topic_stamps(&self, _: DateTime<Utc>) -> StoreResult<Vec<ListStamp>> {
+        gone()
+    }
+    async fn author_stamps(&self, _: DateTime<Utc>) -> StoreResult<Vec<ListStamp>> {
         gone()
     }
     async fn save_topic(&self, _: &NewTopic) -> StoreResult<Topic> {

@@ -66,7 +66,10 @@ async fn meer_nieuws_pages_through_thirty_at_a_time(backend: Backend) {
 
     let second = recent(app.page("/?pagina=2").await);
     assert!(
-        second.contains(r#"<link rel="canonical" href="/?pagina=2">"#),
+        second.contains(&format!(
+            r#"<link rel="canonical" href="{}/?pagina=2">"#,
+            app.base
+        )),
         "page 2 names itself as canonical"
     );
     assert!(second.contains("Bericht nummer 30") && second.contains("Bericht nummer 59"));

@@ -12,6 +12,7 @@ pub mod photos;
 pub mod routes;
 pub mod throttle;
 pub mod views;
+pub mod xml;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,6 +55,10 @@ pub struct WebConfig {
     pub mail_from: String,
     /// The automatic moderation rules for comments.
     pub rules: Rules,
+    /// Feeds carry whole articles; otherwise only the teaser (readers come to the site).
+    pub feed_full_text: bool,
+    /// Most addresses in one sitemap file; more are split over several (at most 50,000).
+    pub sitemap_size: u32,
 }
 
 impl WebConfig {
@@ -70,6 +75,8 @@ impl WebConfig {
             smtp: None,
             mail_from: "Tribune <noreply@localhost>".to_string(),
             rules: Rules::default(),
+            feed_full_text: false,
+            sitemap_size: routes::feeds::SITEMAP_MAX,
         }
     }
 }
@@ -132,6 +139,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::site::router())
+        .merge(routes::feeds::router())
         .merge(routes::api::router())
         .merge(routes::comments::router())
         .merge(routes::polls::router())

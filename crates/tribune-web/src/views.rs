@@ -6,15 +6,23 @@ use tribune_core::account::Role;
 use tribune_core::article::{Article, ArticleSummary};
 use tribune_core::comment::{Comment, CommentSort, CommentsPage, Thread};
 use tribune_core::poll::Poll;
-use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time};
+use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time, w3c};
 use tribune_core::topic::{Topic, TopicKind};
 
 use crate::assets::{ICON, SCRIPT, STYLESHEET};
+use crate::routes::feeds;
 
 pub struct Layout {
     pub title: String,
     pub description: String,
+    /// Absolute: search engines and link previews take it as the page's one address.
     pub canonical: Option<String>,
+    /// Feeds announced with `<link rel="alternate">`, the site's own first.
+    pub feeds: Vec<FeedLink>,
+    /// OpenGraph and Twitter card of a public page.
+    pub social: Option<Social>,
+    /// schema.org data for search engines, already safe inside a `<script>` element.
+    pub json_ld: Option<String>,
     pub stylesheet: &'static str,
     pub script: &'static str,
     pub icon: &'static str,
@@ -26,15 +34,98 @@ impl Layout {
             title: title.into(),
             description: description.into(),
             canonical: None,
+            feeds: Vec::new(),
+            social: None,
+            json_ld: None,
             stylesheet: &STYLESHEET.path,
             script: &SCRIPT.path,
             icon: &ICON.path,
         }
     }
-    pub fn canonical(mut self, path: String) -> Self {
-        self.canonical = Some(path);
+
+    /// A public page at `path`: its absolute canonical address, a link preview (OpenGraph,
+    /// Twitter) and the site's feeds, all built from the configured public URL.
+    pub fn public(mut self, public_url: &str, path: &str) -> Self {
+        let url = absolute(public_url, path);
+        self.canonical = Some(url.clone());
+        self.social = Some(Social::website(url, &self.title, &self.description));
+        self.feeds.push(feeds::site_feed(public_url));
         self
     }
+
+    /// Announces another feed (a topic's or an author's) beside the site's own.
+    pub fn feed(mut self, feed: FeedLink) -> Self {
+        self.feeds.push(feed);
+        self
+    }
+}
+
+/// `path` on the site as readers reach it, e.g. `https://www.tribune.be/nieuws/12-x`.
+pub fn absolute(public_url: &str, path: &str) -> String {
+    format!("{}{}", public_url.trim_end_matches('/'), path)
+}
+
+/// A feed in both formats, as a page announces it.
+pub struct FeedLink {
+    pub title: String,
+    pub rss: String,
+    pub atom: String,
+}
+
+/// What a link preview shows (OpenGraph, read by Twitter/X as well).
+pub struct Social {
+    /// `website` or `article`.
+    pub kind: &'static str,
+    pub url: String,
+    pub title: String,
+    pub description: String,
+    pub image: Option<SocialImage>,
+    pub published: Option<String>,
+    pub modified: Option<String>,
+    pub author: Option<String>,
+    pub tags: Vec<String>,
+}
+
+impl Social {
+    pub fn website(url: String, title: &str, description: &str) -> Self {
+        Self {
+            kind: "website",
+            url,
+            title: title.to_string(),
+            description: description.to_string(),
+            image: None,
+            published: None,
+            modified: None,
+            author: None,
+            tags: Vec::new(),
+        }
+    }
+}
+
+pub struct SocialImage {
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+    pub alt: String,
+}
+
+/// JSON that can stand inside `<script>`: `<`, `>` and `&` become `\u003c` and friends, so a
+/// headline with `</script>` in it cannot end the element, and the JSON means the same.
+pub fn json_for_script(value: &serde_json::Value) -> String {
+    let json = value.to_string();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            // Valid in JSON, but line terminators in older JavaScript parsers.
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// "1 reactie", "12 reacties".
@@ -179,9 +270,14 @@ pub struct ArticlePage {
 }
 
 impl ArticlePage {
-    pub fn new(a: &Article, poll: Option<PollView>, comments: CommentSection) -> Self {
+    pub fn new(
+        a: &Article,
+        poll: Option<PollView>,
+        comments: CommentSection,
+        public_url: &str,
+    ) -> Self {
         Self {
-            layout: Layout::new(a.display_title(), a.lead.clone()).canonical(a.path()),
+            layout: article_layout(a, public_url),
             headline: a.display_title(),
             kind_label: a.kind.label(),
             source: a.source.clone(),
@@ -216,6 +312,55 @@ impl ArticlePage {
     }
 }
 
+/// An article's <head>: canonical address, link preview and NewsArticle data, all absolute.
+fn article_layout(a: &Article, public_url: &str) -> Layout {
+    let url = absolute(public_url, &a.path());
+    let author_url = absolute(public_url, &format!("/auteur/{}", a.author.slug));
+    let published = w3c(a.published_at);
+    // An article saved before its scheduled time changed when it appeared.
+    let modified = w3c(a.updated_at.max(a.published_at));
+    let image = a.photo.as_ref().map(|p| SocialImage {
+        url: absolute(public_url, &format!("/media/{}", p.path)),
+        width: p.width,
+        height: p.height,
+        alt: p.caption.clone().unwrap_or_else(|| a.title.clone()),
+    });
+    let json_ld = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": a.display_title(),
+        "description": a.lead,
+        "url": url,
+        "mainEntityOfPage": { "@type": "WebPage", "@id": url },
+        "datePublished": published,
+        "dateModified": modified,
+        "inLanguage": "nl-BE",
+        "author": [{ "@type": "Person", "name": a.author.name, "url": author_url }],
+        "image": image.iter().map(|i| i.url.clone()).collect::<Vec<_>>(),
+        "keywords": a.topics.iter().map(|t| t.name.clone()).collect::<Vec<_>>(),
+        "publisher": {
+            "@type": "NewsMediaOrganization",
+            "name": feeds::SITE_NAME,
+            "url": absolute(public_url, "/"),
+            "logo": { "@type": "ImageObject", "url": absolute(public_url, &ICON.path) },
+        },
+    });
+    let mut layout = Layout::new(a.display_title(), a.lead.clone()).public(public_url, &a.path());
+    layout.social = Some(Social {
+        kind: "article",
+        url,
+        title: a.display_title(),
+        description: a.lead.clone(),
+        image,
+        published: Some(published),
+        modified: Some(modified),
+        author: Some(author_url),
+        tags: a.topics.iter().map(|t| t.name.clone()).collect(),
+    });
+    layout.json_ld = Some(json_for_script(&json_ld));
+    layout
+}
+
 /// A topic page or an author page: a heading and a list of headlines.
 #[derive(Template)]
 #[template(path = "list.html")]
@@ -241,7 +386,7 @@ pub struct TopicsPage {
 }
 
 impl TopicsPage {
-    pub fn new(topics: &[Topic]) -> Self {
+    pub fn new(topics: &[Topic], public_url: &str) -> Self {
         let groups = TopicKind::ALL
             .into_iter()
             .map(|kind| TopicGroup {
@@ -268,7 +413,7 @@ impl TopicsPage {
                 "Onderwerpen — Tribune",
                 "Alle competities, clubs en personen",
             )
-            .canonical("/onderwerpen".into()),
+            .public(public_url, "/onderwerpen"),
             groups,
         }
     }

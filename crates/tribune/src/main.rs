@@ -118,6 +118,13 @@ struct WebFlags {
         default_value = "Tribune <noreply@localhost>"
     )]
     mail_from: String,
+    /// Feeds (/feed.xml, /atom.xml, ...) carry whole articles instead of their teasers.
+    #[arg(long, env = "TRIBUNE_FEED_FULL_TEXT")]
+    feed_full_text: bool,
+    /// Most addresses in one sitemap file; more are split over several.
+    #[arg(long, env = "TRIBUNE_SITEMAP_SIZE", default_value_t = tribune_web::routes::feeds::SITEMAP_MAX,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(tribune_web::routes::feeds::SITEMAP_MAX)))]
+    sitemap_size: u32,
 }
 
 #[derive(Subcommand)]
@@ -228,6 +235,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             config.page_refresh = std::time::Duration::from_millis(page_refresh_ms);
             config.secure_cookies = web.secure_cookies;
             config.trusted_proxy = web.trusted_proxy;
+            config.feed_full_text = web.feed_full_text;
+            config.sitemap_size = web.sitemap_size;
             config.public_url = match web.public_url {
                 Some(url) => url.trim_end_matches('/').to_string(),
                 None => {

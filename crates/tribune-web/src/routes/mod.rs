@@ -1,6 +1,7 @@
 pub mod account;
 pub mod api;
 pub mod comments;
+pub mod feeds;
 pub mod moderation;
 pub mod ops;
 pub mod polls;

@@ -11,6 +11,7 @@ use tribune_core::store::ArticleQuery;
 use tribune_core::topic::topic_path;
 
 use super::comments::comment_paging;
+use super::feeds;
 use super::{Params, Segment, page_number, params, segment};
 use crate::cache::{LISTS, Page};
 use crate::views::{
@@ -73,7 +74,7 @@ async fn home(
             };
             let view = HomePage {
                 layout: Layout::new(title, "Het laatste voetbalnieuws uit België: Jupiler Pro League, Rode Duivels, transfers en meer.")
-                    .canonical(page_link("/", page)),
+                    .public(&state.config.public_url, &page_link("/", page)),
                 page,
                 recent: recent.iter().map(|a| Headline::dated(a, now)).collect(),
                 pager: Pager::new("/", page, has_more),
@@ -130,8 +131,11 @@ async fn article(
         keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
         keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
         Ok::<_, AppError>(
-            Page::html(ArticlePage::new(&a, poll, comments).render()?, keys)
-                .with_canonical(a.path()),
+            Page::html(
+                ArticlePage::new(&a, poll, comments, &state.config.public_url).render()?,
+                keys,
+            )
+            .with_canonical(a.path()),
         )
     };
     let rendered = if own_change {
@@ -162,7 +166,7 @@ async fn topics(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
         .get_or_render("topics", || async {
             let topics = state.store.topics().await?;
             Ok::<_, AppError>(Page::html(
-                TopicsPage::new(&topics).render()?,
+                TopicsPage::new(&topics, &state.config.public_url).render()?,
                 vec!["topics".into()],
             ))
         })
@@ -198,7 +202,15 @@ async fn topic(
                     format!("{} — nieuws op Tribune", topic.name),
                     format!("Het laatste nieuws over {}", topic.name),
                 )
-                .canonical(page_link(&topic_path(&topic.slug), page)),
+                .public(
+                    &state.config.public_url,
+                    &page_link(&topic_path(&topic.slug), page),
+                )
+                .feed(feeds::list_feed(
+                    &state.config.public_url,
+                    &topic_path(&topic.slug),
+                    &topic.name,
+                )),
                 kicker: topic.kind.label().to_string(),
                 heading: topic.name.clone(),
                 intro,
@@ -241,7 +253,12 @@ async fn author(
                     format!("{} — Tribune", author.name),
                     format!("Artikels van {}", author.name),
                 )
-                .canonical(page_link(&base, page)),
+                .public(&state.config.public_url, &page_link(&base, page))
+                .feed(feeds::list_feed(
+                    &state.config.public_url,
+                    &base,
+                    &author.name,
+                )),
                 kicker: "Auteur".to_string(),
                 heading: author.name.clone(),
                 intro: None,
@@ -283,20 +300,7 @@ async fn list_page(
 /// image types are ever served, with nosniff, whatever a file contains.
 async fn media(State(state): State<AppState>, file: Segment) -> Result<Response, AppError> {
     let file = segment(file)?;
-    let valid_name = !file.is_empty()
-        && !file.starts_with('.')
-        && file
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
-    let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("webp") => "image/webp",
-        _ => return Err(AppError::NotFound),
-    };
-    if !valid_name {
-        return Err(AppError::NotFound);
-    }
+    let content_type = media_type(&file).ok_or(AppError::NotFound)?;
     let bytes = match tokio::fs::read(state.config.media_dir.join(&file)).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
@@ -313,6 +317,23 @@ async fn media(State(state): State<AppState>, file: Segment) -> Result<Response,
         bytes,
     )
         .into_response())
+}
+
+/// The type a photo file is served as; `None` for a name we never serve (hidden files,
+/// odd characters, anything but the three photo formats).
+pub fn media_type(file: &str) -> Option<&'static str> {
+    let valid_name = !file.is_empty()
+        && !file.starts_with('.')
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => return None,
+    };
+    valid_name.then_some(content_type)
 }
 
 async fn asset(uri: Uri) -> Result<Response, AppError> {
