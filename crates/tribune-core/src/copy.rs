@@ -266,11 +266,7 @@ pub const COMMUNITY: &[CopyTable] = &[
     // Old addresses of imported articles (migrations/0004_imports.sql).
     CopyTable {
         name: "old_paths",
-        columns: &[
-            col("id", Int),
-            col("path", Text),
-            col("article_id", Int),
-        ],
+        columns: &[col("id", Int), col("path", Text), col("article_id", Int)],
         key: &["id"],
     },
     CopyTable {

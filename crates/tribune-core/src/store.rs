@@ -250,8 +250,11 @@ pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static
     /// in one transaction: any error leaves nothing behind. Articles and comments with keys
     /// seen before are updated. Comment counts are settled for every article touched, and each
     /// article is recorded in the change log.
-    async fn import_site(&self, site: &SiteImport, now: DateTime<Utc>)
-    -> StoreResult<ImportOutcome>;
+    async fn import_site(
+        &self,
+        site: &SiteImport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ImportOutcome>;
     /// The path of the visible article an old address (see
     /// [`crate::imported::normalize_old_path`]) belongs to.
     async fn old_path(&self, path: &str, now: DateTime<Utc>) -> StoreResult<Option<String>>;

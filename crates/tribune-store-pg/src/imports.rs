@@ -9,9 +9,9 @@ use tribune_core::article::{ArticleId, article_path};
 use tribune_core::comment::CommentId;
 use tribune_core::imported::{ImportOutcome, SiteImport, normalize_old_path};
 use tribune_core::moderation::fingerprint;
+use tribune_core::slugify;
 use tribune_core::store::{StoreError, StoreResult};
 use tribune_core::topic::fold_name;
-use tribune_core::slugify;
 
 use crate::{LOCK_WRITE, PgStore, db, has_nul, lock, ms, record_changes, settle};
 
@@ -36,8 +36,16 @@ async fn write(
     let texts = site
         .topics
         .iter()
-        .chain(site.accounts.iter().flat_map(|a| [&a.email, &a.display_name]))
-        .chain(site.articles.iter().flat_map(|a| a.old_paths.iter().chain(&a.topic_names)))
+        .chain(
+            site.accounts
+                .iter()
+                .flat_map(|a| [&a.email, &a.display_name]),
+        )
+        .chain(
+            site.articles
+                .iter()
+                .flat_map(|a| a.old_paths.iter().chain(&a.topic_names)),
+        )
         .chain(
             site.comments
                 .iter()
@@ -222,11 +230,12 @@ async fn write(
                 }
             },
         };
-        let existing = sqlx::query("SELECT comment_id FROM imported_comments WHERE external_key = $1")
-            .bind(&c.key)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let existing =
+            sqlx::query("SELECT comment_id FROM imported_comments WHERE external_key = $1")
+                .bind(&c.key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
         let id: CommentId = match existing {
             Some(r) => {
                 let id: CommentId = r.try_get(0).map_err(db)?;
@@ -266,18 +275,22 @@ async fn write(
                 .map_err(db)?
                 .try_get(0)
                 .map_err(db)?;
-                sqlx::query("INSERT INTO imported_comments (comment_id, external_key) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(&c.key)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO imported_comments (comment_id, external_key) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(&c.key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
                 // Approved at the origin: it counts towards the author's trust here too.
-                sqlx::query("UPDATE accounts SET approved_comments = approved_comments + 1 WHERE id = $1")
-                    .bind(author_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                sqlx::query(
+                    "UPDATE accounts SET approved_comments = approved_comments + 1 WHERE id = $1",
+                )
+                .bind(author_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
                 out.comments_created += 1;
                 id
             }

@@ -9,9 +9,9 @@ use tribune_core::article::{ArticleId, article_path};
 use tribune_core::comment::CommentId;
 use tribune_core::imported::{ImportOutcome, SiteImport, normalize_old_path};
 use tribune_core::moderation::fingerprint;
+use tribune_core::slugify;
 use tribune_core::store::{StoreError, StoreResult};
 use tribune_core::topic::fold_name;
-use tribune_core::slugify;
 
 use crate::{SqliteStore, db, finish, ms};
 
@@ -205,11 +205,12 @@ async fn write(
                 }
             },
         };
-        let existing = sqlx::query("SELECT comment_id FROM imported_comments WHERE external_key = ?")
-            .bind(&c.key)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let existing =
+            sqlx::query("SELECT comment_id FROM imported_comments WHERE external_key = ?")
+                .bind(&c.key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
         let id: CommentId = match existing {
             Some(r) => {
                 let id: CommentId = r.try_get(0).map_err(db)?;
@@ -249,18 +250,22 @@ async fn write(
                 .map_err(db)?
                 .try_get(0)
                 .map_err(db)?;
-                sqlx::query("INSERT INTO imported_comments (comment_id, external_key) VALUES (?, ?)")
-                    .bind(id)
-                    .bind(&c.key)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                sqlx::query(
+                    "INSERT INTO imported_comments (comment_id, external_key) VALUES (?, ?)",
+                )
+                .bind(id)
+                .bind(&c.key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
                 // Approved at the origin: it counts towards the author's trust here too.
-                sqlx::query("UPDATE accounts SET approved_comments = approved_comments + 1 WHERE id = ?")
-                    .bind(author_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                sqlx::query(
+                    "UPDATE accounts SET approved_comments = approved_comments + 1 WHERE id = ?",
+                )
+                .bind(author_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
                 out.comments_created += 1;
                 id
             }

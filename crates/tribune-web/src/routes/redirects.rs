@@ -3,13 +3,17 @@
 //! page asked for with `?p=` / `?page_id=`.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
-pub async fn old_addresses(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn old_addresses(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
@@ -44,14 +48,17 @@ pub async fn old_addresses(State(state): State<AppState>, request: Request, next
 
 async fn lookup(state: &AppState, path: &str) -> Option<Response> {
     match state.store.old_path(path, state.clock.now()).await {
-        Ok(Some(target)) => {
-            let mut response = Redirect::permanent(&target).into_response();
-            response.headers_mut().insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            );
-            Some(response)
-        }
+        // 301 rather than axum's 308: what search engines and old links expect of a move.
+        Ok(Some(target)) => Some(
+            (
+                StatusCode::MOVED_PERMANENTLY,
+                [
+                    (header::LOCATION, target),
+                    (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+                ],
+            )
+                .into_response(),
+        ),
         Ok(None) => None,
         Err(e) => {
             tracing::warn!(error = %e, path, "cannot look up an old address");

@@ -61,9 +61,34 @@ fn squeeze(s: &str) -> String {
 
 fn clean(html: &str) -> String {
     let tags: HashSet<&str> = [
-        "p", "br", "strong", "b", "em", "i", "del", "s", "strike", "a", "h1", "h2", "h3", "h4",
-        "h5", "h6", "blockquote", "ul", "ol", "li", "div", "figure", "figcaption", "pre",
-        "table", "tr", "td", "th",
+        "p",
+        "br",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "del",
+        "s",
+        "strike",
+        "a",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "blockquote",
+        "ul",
+        "ol",
+        "li",
+        "div",
+        "figure",
+        "figcaption",
+        "pre",
+        "table",
+        "tr",
+        "td",
+        "th",
     ]
     .into();
     let mut attributes = HashMap::new();
@@ -177,7 +202,10 @@ pub fn decode_entities(s: &str) -> String {
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '&') {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '~' | '&'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -445,7 +473,9 @@ mod tests {
 
     #[test]
     fn wordpress_text_becomes_markdown() {
-        let got = md("Eerste alinea met <strong>vet</strong> en <em>schuin</em>.\n\nTweede\nregel.\n\n<h2>Intertitel</h2>\n<blockquote><p>\"Ik blijf\", zegt hij.</p><p>Echt.</p></blockquote><ul><li>een</li><li>twee</li></ul><p>Lees <a href=\"https://voorbeeld.be/x\" onclick=\"kwaad()\">hier</a>.</p>");
+        let got = md(
+            "Eerste alinea met <strong>vet</strong> en <em>schuin</em>.\n\nTweede\nregel.\n\n<h2>Intertitel</h2>\n<blockquote><p>\"Ik blijf\", zegt hij.</p><p>Echt.</p></blockquote><ul><li>een</li><li>twee</li></ul><p>Lees <a href=\"https://voorbeeld.be/x\" onclick=\"kwaad()\">hier</a>.</p>",
+        );
         assert_eq!(
             got,
             "Eerste alinea met **vet** en *schuin*.\n\nTweede\\\nregel.\n\n## Intertitel\n\n> \"Ik blijf\", zegt hij.\n>\n> Echt.\n\n- een\n\n- twee\n\nLees [hier](<https://voorbeeld.be/x>)."
@@ -454,16 +484,30 @@ mod tests {
 
     #[test]
     fn hostile_and_markdown_like_text_stays_text() {
-        let got = md("<script>alert(1)</script><p># geen kop *geen nadruk* &lt;b&gt;</p><p>1. geen lijst</p><a href=\"javascript:alert(1)\">klik</a><img src=x onerror=alert(1)>");
-        assert!(!got.contains("script") && !got.contains("javascript") && !got.contains("onerror"), "{got}");
-        assert!(got.contains("\\# geen kop \\*geen nadruk\\* \\<b\\>"), "{got}");
+        let got = md(
+            "<script>alert(1)</script><p># geen kop *geen nadruk* &lt;b&gt;</p><p>1. geen lijst</p><a href=\"javascript:alert(1)\">klik</a><img src=x onerror=alert(1)>",
+        );
+        assert!(
+            !got.contains("script") && !got.contains("javascript") && !got.contains("onerror"),
+            "{got}"
+        );
+        assert!(
+            got.contains("\\# geen kop \\*geen nadruk\\* \\<b\\>"),
+            "{got}"
+        );
         assert!(got.contains("1\\. geen lijst"), "{got}");
         let html = tribune_core::markdown::render(&got);
-        assert!(html.contains("# geen kop *geen nadruk* &lt;b&gt;"), "{html}");
+        assert!(
+            html.contains("# geen kop *geen nadruk* &lt;b&gt;"),
+            "{html}"
+        );
     }
 
     #[test]
     fn plain_text_decodes_and_squeezes() {
-        assert_eq!(plain_text("Club &amp; <b>Anderlecht</b>\n  &#8211; Genk"), "Club & Anderlecht – Genk");
+        assert_eq!(
+            plain_text("Club &amp; <b>Anderlecht</b>\n  &#8211; Genk"),
+            "Club & Anderlecht – Genk"
+        );
     }
 }

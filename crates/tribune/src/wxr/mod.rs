@@ -93,7 +93,10 @@ impl std::fmt::Display for Report {
             writeln!(f, "photo not stored: {what}: {why}")?;
         }
         for name in &self.authors_without_address {
-            writeln!(f, "author {name} has no e-mail address: a byline only, no account")?;
+            writeln!(
+                f,
+                "author {name} has no e-mail address: a byline only, no account"
+            )?;
         }
         for (what, why) in &self.skipped {
             writeln!(f, "skipped {what}: {why}")?;
@@ -128,8 +131,7 @@ pub async fn import(
             parse::MAX_FILE / 1024 / 1024
         ));
     }
-    let bytes =
-        std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let bytes = std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let text = parse::decode(&bytes).map_err(|e| format!("{}: {e}", file.display()))?;
     let export = parse::export(&text).map_err(|e| format!("{}: {e}", file.display()))?;
     let fetcher = if options.fetch_media {
@@ -163,7 +165,11 @@ fn when(gmt: &str, local: &str) -> Option<DateTime<Utc>> {
         return Some(t.and_utc());
     }
     parse(local)
-        .and_then(|t| chrono_tz::Europe::Brussels.from_local_datetime(&t).earliest())
+        .and_then(|t| {
+            chrono_tz::Europe::Brussels
+                .from_local_datetime(&t)
+                .earliest()
+        })
         .map(|t| t.with_timezone(&Utc))
         .filter(|t| t.timestamp() > 0)
 }
@@ -247,12 +253,19 @@ async fn convert(
     let total = export.items.len();
     for (n, item) in export.items.iter().enumerate() {
         progress(Progress { done: n, total });
-        let what = format!("{} {} \"{}\"", item.post_type, item.post_id, html::plain_text(&item.title));
+        let what = format!(
+            "{} {} \"{}\"",
+            item.post_type,
+            item.post_id,
+            html::plain_text(&item.title)
+        );
         match item.post_type.as_str() {
             "post" => {}
             "attachment" => continue,
             "page" => {
-                report.skipped.push((what, "a page: Tribune has articles only".into()));
+                report
+                    .skipped
+                    .push((what, "a page: Tribune has articles only".into()));
                 continue;
             }
             other => {
@@ -266,7 +279,9 @@ async fn convert(
             "publish" | "future" => true,
             "draft" | "pending" | "private" => false,
             "auto-draft" => {
-                report.skipped.push((what, "an automatic draft WordPress made".into()));
+                report
+                    .skipped
+                    .push((what, "an automatic draft WordPress made".into()));
                 continue;
             }
             "trash" => {
@@ -274,7 +289,9 @@ async fn convert(
                 continue;
             }
             other => {
-                report.skipped.push((what, format!("unknown status {other:?}")));
+                report
+                    .skipped
+                    .push((what, format!("unknown status {other:?}")));
                 continue;
             }
         };
@@ -383,7 +400,15 @@ async fn convert(
                 site.topics.push(t.clone());
             }
         }
-        comments(export, item, &host, &key_of, published_at, &mut site, &mut report);
+        comments(
+            export,
+            item,
+            &host,
+            &key_of,
+            published_at,
+            &mut site,
+            &mut report,
+        );
         site.articles.push(ImportedArticle {
             article,
             topic_names,
@@ -501,7 +526,12 @@ fn comments(
         .comments
         .drain(start..)
         .map(|mut c| {
-            let id: i64 = c.key.rsplit(':').next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let id: i64 = c
+                .key
+                .rsplit(':')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0);
             let (answers, depth) = depth_of(id);
             c.reply_to_key = answers.map(|p| format!("{}:comment:{p}", key_of(item.post_id)));
             (depth, id, c)

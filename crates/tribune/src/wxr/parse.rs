@@ -172,8 +172,8 @@ fn utf8(bytes: &[u8]) -> Result<String, String> {
 fn cp1252(b: u8) -> char {
     const HIGH: [u16; 32] = [
         0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-        0x2039, 0x0152, 0x8D, 0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-        0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
+        0x2039, 0x0152, 0x8D, 0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
+        0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
     ];
     match b {
         0x80..=0x9F => {
@@ -207,16 +207,16 @@ fn namespace(uri: &[u8]) -> Result<Ns, String> {
 
 fn doctype_refusal(doctype: &str) -> String {
     let upper = doctype.to_ascii_uppercase();
-    let why = if upper.contains("<!ENTITY") && (upper.contains("SYSTEM") || upper.contains("PUBLIC"))
-    {
-        "it defines external entities, which would read other files or addresses"
-    } else if upper.contains("<!ENTITY") {
-        "it defines entities, which can expand without end (\"billion laughs\")"
-    } else if upper.contains('[') {
-        "it has an internal subset"
-    } else {
-        "WordPress exports have none"
-    };
+    let why =
+        if upper.contains("<!ENTITY") && (upper.contains("SYSTEM") || upper.contains("PUBLIC")) {
+            "it defines external entities, which would read other files or addresses"
+        } else if upper.contains("<!ENTITY") {
+            "it defines entities, which can expand without end (\"billion laughs\")"
+        } else if upper.contains('[') {
+            "it has an internal subset"
+        } else {
+            "WordPress exports have none"
+        };
     format!("refused: the file has a DOCTYPE declaration ({why}); nothing was imported")
 }
 
@@ -239,8 +239,14 @@ fn tree(text: &str) -> Result<Node, String> {
     let mut reader = NsReader::from_str(text);
     let mut stack: Vec<Node> = vec![Node::default()];
     let at = |r: &NsReader<&[u8]>| -> String {
-        let pos = usize::try_from(r.buffer_position()).unwrap_or(0).min(text.len());
-        let line = text.as_bytes()[..pos].iter().filter(|b| **b == b'\n').count() + 1;
+        let pos = usize::try_from(r.buffer_position())
+            .unwrap_or(0)
+            .min(text.len());
+        let line = text.as_bytes()[..pos]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
         format!("line {line}")
     };
     loop {
@@ -278,7 +284,9 @@ fn tree(text: &str) -> Result<Node, String> {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 let mut attrs = Vec::new();
                 for a in e.attributes() {
-                    let a = a.map_err(|err| format!("not well-formed XML near {}: {err}", at(&reader)))?;
+                    let a = a.map_err(|err| {
+                        format!("not well-formed XML near {}: {err}", at(&reader))
+                    })?;
                     let key = String::from_utf8_lossy(a.key.local_name().as_ref()).into_owned();
                     let value = a
                         .unescape_value()
@@ -346,9 +354,7 @@ fn tree(text: &str) -> Result<Node, String> {
             open.join("> <")
         ));
     }
-    stack
-        .pop()
-        .ok_or_else(|| "the file is empty".to_string())
+    stack.pop().ok_or_else(|| "the file is empty".to_string())
 }
 
 /// Reads and checks a whole export.
@@ -429,13 +435,20 @@ fn item(node: &Node) -> Result<Item, String> {
         .collect();
     let meta = node
         .all(Ns::Wp, "postmeta")
-        .map(|m| (m.text_of(Ns::Wp, "meta_key"), m.text_of(Ns::Wp, "meta_value")))
+        .map(|m| {
+            (
+                m.text_of(Ns::Wp, "meta_key"),
+                m.text_of(Ns::Wp, "meta_value"),
+            )
+        })
         .collect();
     let mut comments = Vec::new();
     for c in node.all(Ns::Wp, "comment") {
         let id = number(c, Ns::Wp, "comment_id")?;
         if id <= 0 {
-            return Err(format!("post {post_id} has a comment without <wp:comment_id>"));
+            return Err(format!(
+                "post {post_id} has a comment without <wp:comment_id>"
+            ));
         }
         comments.push(WpComment {
             id,
