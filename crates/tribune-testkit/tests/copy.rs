@@ -24,8 +24,8 @@ async fn demo_site() -> TestApp {
     tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
         .await
         .unwrap();
-    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/wxr/voetbalblog.xml");
+    let export =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxr/voetbalblog.xml");
     let options = tribune::wxr::Options {
         fetch_media: false,
         media_dir: app.media_dir(),

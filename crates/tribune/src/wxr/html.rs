@@ -293,11 +293,9 @@ impl Writer {
             }
             "div" | "figure" | "pre" | "table" | "tr" => self.flush(),
             "td" | "th" => self.push_text(" "),
-            "br" => {
-                if !self.text.trim().is_empty() {
-                    self.text.push_str("\\\n");
-                    self.plain.push(' ');
-                }
+            "br" if !self.text.trim().is_empty() => {
+                self.text.push_str("\\\n");
+                self.plain.push(' ');
             }
             "strong" | "b" => self.start_inline("**", None),
             "em" | "i" => self.start_inline("*", None),

@@ -200,7 +200,7 @@ fn path_of(link: &str) -> Option<String> {
         path.push('?');
         path.push_str(q);
     }
-    (path.trim_end_matches('/') != "").then_some(path)
+    (!path.trim_end_matches('/').is_empty()).then_some(path)
 }
 
 fn host_of(site_url: &str) -> String {
