@@ -12,7 +12,7 @@ use tribune::wxr::{self, Options, Report};
 use tribune_core::account::Role;
 use tribune_core::comment::CommentSort;
 use tribune_core::topic::TopicKind;
-use tribune_testkit::{Backend, TestApp, on_both_backends};
+use tribune_testkit::{Backend, TestApp, link_in, on_both_backends};
 
 const SITE: &str = "https://voetbalblog.example.be";
 
@@ -441,7 +441,40 @@ async fn fetching_media_refuses_loopback_and_private_addresses(backend: Backend)
     }
 }
 
+/// An imported author has no password: logging in fails until "wachtwoord vergeten" set one.
+async fn an_imported_author_gets_in_through_wachtwoord_vergeten(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    import(&app, &fixture("voetbalblog.xml"), false)
+        .await
+        .unwrap();
+    let email = "jef@voetbalblog.example.be";
+    let v = app.visitor();
+    let refused = v
+        .post_form("/inloggen", &[("email", email), ("password", "")])
+        .await;
+    assert_ne!(refused.status(), 303, "no password opens the account");
+    let asked = v
+        .post_form("/wachtwoord-vergeten", &[("email", email)])
+        .await;
+    assert_eq!(asked.status(), 200);
+    let mail = app.wait_for_mail(email, 1).await;
+    let link = link_in(&mail, "/wachtwoord-herstellen?token=").unwrap();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let password = "Genk wint de derby in de slotfase";
+    let set = v
+        .post_form(
+            "/wachtwoord-herstellen",
+            &[("token", token.as_str()), ("password", password)],
+        )
+        .await;
+    assert_eq!(set.status(), 303);
+    let fresh = app.visitor();
+    fresh.log_in(email, password).await;
+    assert_eq!(fresh.me().await["account"]["role"], "journalist");
+}
+
 on_both_backends!(
+    an_imported_author_gets_in_through_wachtwoord_vergeten,
     a_wordpress_export_imports_completely,
     importing_again_updates_instead_of_duplicating,
     hostile_and_broken_files_are_refused_and_import_nothing,

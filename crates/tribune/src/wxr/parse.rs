@@ -491,3 +491,31 @@ fn item(node: &Node) -> Result<Item, String> {
         comments,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodings_are_read() {
+        let text = "<?xml version=\"1.0\"?><rss>Ordóñez €</rss>";
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        assert_eq!(decode(&utf16).unwrap(), text);
+        let cp1252 = b"<?xml version='1.0' encoding='windows-1252'?><rss>\x80 \x93ja\x94</rss>";
+        assert_eq!(
+            decode(cp1252).unwrap(),
+            "<?xml version='1.0' encoding='windows-1252'?><rss>€ “ja”</rss>"
+        );
+        let unknown = b"<?xml version=\"1.0\" encoding=\"EBCDIC\"?><rss/>";
+        assert!(decode(unknown).unwrap_err().contains("ebcdic"));
+    }
+
+    #[test]
+    fn an_unknown_export_version_is_refused() {
+        let text = "<rss xmlns:wp=\"http://wordpress.org/export/2.0/\"><channel><wp:wxr_version>2.0</wp:wxr_version></channel></rss>";
+        assert!(export(text).unwrap_err().contains("not known"));
+    }
+}
