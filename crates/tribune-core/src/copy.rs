@@ -263,6 +263,17 @@ pub const COMMUNITY: &[CopyTable] = &[
         ],
         key: &["id"],
     },
+    // Old addresses of imported articles (migrations/0004_imports.sql).
+    CopyTable {
+        name: "old_paths",
+        columns: &[col("id", Int), col("path", Text), col("article_id", Int)],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "imported_comments",
+        columns: &[col("comment_id", Int), col("external_key", Text)],
+        key: &["comment_id"],
+    },
 ];
 
 /// Tables of the community schema that a copy leaves out on purpose.

@@ -7,6 +7,7 @@ pub mod clock;
 pub mod comment;
 pub mod copy;
 pub mod event;
+pub mod imported;
 pub mod markdown;
 pub mod moderation;
 pub mod poll;

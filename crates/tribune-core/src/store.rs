@@ -13,6 +13,7 @@ use crate::comment::{
     ReportReason, Thread,
 };
 use crate::copy::{CopyTable, Row};
+use crate::imported::{ImportOutcome, SiteImport};
 use crate::poll::{NewPoll, OptionId, Poll, PollId};
 use crate::topic::{NewTopic, Topic, TopicId};
 
@@ -182,12 +183,14 @@ pub struct SiteCounts {
     pub polls: i64,
     pub poll_options: i64,
     pub poll_votes: i64,
+    pub old_paths: i64,
+    pub imported_comments: i64,
 }
 
 impl SiteCounts {
     /// (table name, rows), in the order a copy fills them. The community tables carry the
     /// names of their [`crate::copy::COMMUNITY`] descriptions.
-    pub fn tables(&self) -> [(&'static str, i64); 16] {
+    pub fn tables(&self) -> [(&'static str, i64); 18] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -205,6 +208,8 @@ impl SiteCounts {
             ("polls", self.polls),
             ("poll_options", self.poll_options),
             ("poll_votes", self.poll_votes),
+            ("old_paths", self.old_paths),
+            ("imported_comments", self.imported_comments),
         ]
     }
 
@@ -258,6 +263,18 @@ pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static
         published: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
+    /// Writes an imported site (topics, accounts, articles with their old addresses, comments)
+    /// in one transaction: any error leaves nothing behind. Articles and comments with keys
+    /// seen before are updated. Comment counts are settled for every article touched, and each
+    /// article is recorded in the change log.
+    async fn import_site(
+        &self,
+        site: &SiteImport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ImportOutcome>;
+    /// The path of the visible article an old address (see
+    /// [`crate::imported::normalize_old_path`]) belongs to.
+    async fn old_path(&self, path: &str, now: DateTime<Utc>) -> StoreResult<Option<String>>;
     /// The article stored under an external key, visible or not.
     async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>>;
     /// A visible article with its topics and visible related articles.

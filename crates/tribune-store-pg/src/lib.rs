@@ -19,6 +19,7 @@ mod accounts;
 mod comments;
 mod copy_rows;
 mod group_commit;
+mod imports;
 mod polls;
 
 use std::collections::HashMap;
@@ -33,6 +34,7 @@ use sqlx::{AssertSqlSafe, Connection, PgConnection, Row};
 use tracing::instrument;
 use tribune_core::article::{Article, ArticleId, ArticleKind, ArticleSummary, Author, Photo};
 use tribune_core::copy::{CopyTable, Row as CopyRow};
+use tribune_core::imported::{ImportOutcome, SiteImport};
 use tribune_core::store::{
     ArticleQuery, ArticleRecord, ArticleStamp, ListStamp, PhotoRecord, RelatedLinks, SaveOutcome,
     SiteCounts, Store, StoreError, StoreResult, Woke,
@@ -45,10 +47,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_reading_site.sql")),
     (2, include_str!("../migrations/0002_comments.sql")),
     (3, include_str!("../migrations/0003_comment_lookback.sql")),
+    (4, include_str!("../migrations/0004_imports.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The channel every article write notifies, with the article id as payload.
 pub const CHANNEL: &str = "tribune_changes";
@@ -1274,6 +1277,19 @@ impl Store for PgStore {
         settle(tx, recorded).await
     }
 
+    #[instrument(skip_all)]
+    async fn import_site(
+        &self,
+        site: &SiteImport,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ImportOutcome> {
+        imports::import_site(self, site, now).await
+    }
+
+    async fn old_path(&self, path: &str, now: DateTime<Utc>) -> StoreResult<Option<String>> {
+        imports::old_path(self, path, now).await
+    }
+
     async fn article_by_key(&self, external_key: &str) -> StoreResult<Option<ArticleId>> {
         if has_nul(external_key) {
             return Ok(None);
@@ -1800,7 +1816,8 @@ impl Store for PgStore {
                     (SELECT COUNT(*) FROM comments), (SELECT COUNT(*) FROM comment_revisions),
                     (SELECT COUNT(*) FROM comment_votes), (SELECT COUNT(*) FROM comment_reports),
                     (SELECT COUNT(*) FROM moderation_log), (SELECT COUNT(*) FROM polls),
-                    (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes)",
+                    (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes),
+                    (SELECT COUNT(*) FROM old_paths), (SELECT COUNT(*) FROM imported_comments)",
         )
         .fetch_one(&self.pool)
         .await
@@ -1822,6 +1839,8 @@ impl Store for PgStore {
             polls: r.try_get(13).map_err(db)?,
             poll_options: r.try_get(14).map_err(db)?,
             poll_votes: r.try_get(15).map_err(db)?,
+            old_paths: r.try_get(16).map_err(db)?,
+            imported_comments: r.try_get(17).map_err(db)?,
         })
     }
 }

@@ -46,6 +46,16 @@ impl Store for BrokenStore {
     async fn set_published(&self, _: ArticleId, _: bool, _: DateTime<Utc>) -> StoreResult<()> {
         gone()
     }
+    async fn import_site(
+        &self,
+        _: &tribune_core::imported::SiteImport,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::imported::ImportOutcome> {
+        gone()
+    }
+    async fn old_path(&self, _: &str, _: DateTime<Utc>) -> StoreResult<Option<String>> {
+        gone()
+    }
     async fn article_by_key(&self, _: &str) -> StoreResult<Option<ArticleId>> {
         gone()
     }

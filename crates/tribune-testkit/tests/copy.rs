@@ -17,10 +17,20 @@ use tribune_testkit::{Backend, TestApp, article};
 /// The demo newsroom (with its readers, comments, votes, poll and reports), with one
 /// article taken off the site, one scheduled for later, and what the demo lacks for every
 /// community table to hold rows: an edited comment, moderators' work, a suspended reader and
-/// a deleted one (whose poll vote stays without a name).
+/// a deleted one (whose poll vote stays without a name), and a WordPress import (old
+/// addresses, imported comments).
 async fn demo_site() -> TestApp {
     let app = TestApp::start(Backend::Sqlite).await;
     tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
+        .await
+        .unwrap();
+    let export =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxr/voetbalblog.xml");
+    let options = tribune::wxr::Options {
+        fetch_media: false,
+        media_dir: app.media_dir(),
+    };
+    tribune::wxr::import(app.store.as_ref(), &export, &options, app.now(), |_| {})
         .await
         .unwrap();
     let visible = app

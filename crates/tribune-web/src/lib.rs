@@ -149,6 +149,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(routes::site::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            routes::redirects::old_addresses,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             auth::csrf_guard,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod import;
 pub mod media;
 pub mod user;
+pub mod wxr;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

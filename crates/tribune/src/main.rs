@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use tribune::{Database, Paths, chain, copy, demo, import, open_store, user, web_config};
+use tribune::{Database, Paths, chain, copy, demo, import, open_store, user, web_config, wxr};
 use tribune_core::account::Role;
 use tribune_core::{Clock, SystemClock};
 
@@ -152,6 +152,14 @@ enum UserWhat {
 enum ImportWhat {
     /// Articles from a JSON Lines file, one article per line.
     Articles { file: PathBuf },
+    /// A WordPress export (WXR): posts, categories and tags, authors, approved comments and
+    /// the old addresses. All of the file or nothing; running it again updates.
+    Wxr {
+        file: PathBuf,
+        /// Fetch lead photos from the old site (http(s), public addresses only).
+        #[arg(long)]
+        fetch_media: bool,
+    },
 }
 
 /// glibc's allocator kept the 19 MiB blocks of every password check in per-thread arenas for
@@ -282,6 +290,34 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             if !report.failed.is_empty() {
                 return Ok(ExitCode::from(2));
             }
+        }
+        Command::Import {
+            what: ImportWhat::Wxr { file, fetch_media },
+        } => {
+            let store = open_store(&database).await?;
+            let options = wxr::Options {
+                fetch_media,
+                media_dir: paths.media_dir.clone(),
+            };
+            // A bar on a terminal; nothing in a log (the report says it all).
+            let terminal = std::io::stderr().is_terminal();
+            let report = wxr::import(store.as_ref(), &file, &options, clock.now(), |p| {
+                if terminal && p.total > 0 {
+                    let filled = p.done * 30 / p.total;
+                    eprint!(
+                        "\r[{}{}] {}/{} items",
+                        "#".repeat(filled),
+                        "-".repeat(30 - filled),
+                        p.done,
+                        p.total
+                    );
+                    if p.done == p.total {
+                        eprintln!();
+                    }
+                }
+            })
+            .await?;
+            println!("{report}");
         }
         Command::Demo { articles } => {
             let store = open_store(&database).await?;

@@ -5,6 +5,7 @@ pub mod feeds;
 pub mod moderation;
 pub mod ops;
 pub mod polls;
+pub mod redirects;
 pub mod site;
 
 use std::collections::HashMap;
