@@ -131,11 +131,14 @@ pub async fn verify_password(hash: String, password: String) -> bool {
 pub const DUMMY_PASSWORD_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dHJpYnVuZS1kdW1teS1zYWx0$2NoeZ79SebCzk1mrFOnf9b+C8dPFRoVkmnAzUYbDCAY";
 
 /// Checks a login: the account's hash when there is one, else the dummy, so both take as
-/// long. Passwords longer than any we accept fail at once, whoever they are for.
+/// long. An account without a password (imported from WordPress, not yet reset) is checked
+/// against the dummy too, so the timing does not tell it apart either. Passwords longer than
+/// any we accept fail at once, whoever they are for.
 pub async fn check_login_password(stored_hash: Option<String>, password: &str) -> bool {
     if password.len() > MAX_PASSWORD_BYTES {
         return false;
     }
+    let stored_hash = stored_hash.filter(|h| !h.is_empty());
     let real = stored_hash.is_some();
     let hash = stored_hash.unwrap_or_else(|| DUMMY_PASSWORD_HASH.to_string());
     let ok = verify_password(hash, password.to_string()).await;
@@ -767,6 +770,9 @@ mod tests {
         assert_eq!(dummy.algorithm, real.algorithm);
         assert_eq!(dummy.params, real.params);
         assert!(!check_login_password(None, "wat dan ook").await);
+        // An imported account without a password lets nobody in, not even with "".
+        assert!(!check_login_password(Some(String::new()), "").await);
+        assert!(!check_login_password(Some(String::new()), "wat dan ook").await);
         assert!(check_login_password(Some(hash.clone()), "blauw zwart tot ik sterf").await);
         assert!(!check_login_password(Some(hash), &"x".repeat(300)).await);
     }
