@@ -8,17 +8,21 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Europe::Brussels;
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
     StopWordFilter, TextAnalyzer,
 };
-use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{
+    DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
+};
 use tribune_core::ArticleKind;
 use tribune_core::article::ArticleId;
 
@@ -246,7 +250,8 @@ impl SearchIndex {
     }
 
     pub(crate) fn set_caught_up(&self, change: i64) {
-        self.caught_up.store(change, std::sync::atomic::Ordering::Release);
+        self.caught_up
+            .store(change, std::sync::atomic::Ordering::Release);
     }
 
     /// Articles in the index (visible or scheduled), as of the last commit.
@@ -269,7 +274,11 @@ impl SearchIndex {
     }
 
     /// Answers a search as of `now`: only articles whose publish time has come are found.
-    pub fn search(&self, q: &SearchQuery, now: DateTime<Utc>) -> Result<SearchResults, SearchError> {
+    pub fn search(
+        &self,
+        q: &SearchQuery,
+        now: DateTime<Utc>,
+    ) -> Result<SearchResults, SearchError> {
         let f = &self.fields;
         let words = analyze(&q.text);
         let limit = q.limit.clamp(1, 100);
@@ -301,18 +310,27 @@ impl SearchIndex {
         if words.is_empty() {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
-        let filter = |q: Box<dyn Query>| (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>);
+        let filter = |q: Box<dyn Query>| {
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+            )
+        };
         // Never past now (a scheduled article is not found before its time), and within the
         // chosen days.
         let at = |ms: i64| Term::from_field_i64(f.published_at, ms);
         let now_ms = now.timestamp_millis();
-        let upper = match q.to.and_then(|d| d.succ_opt()).map(|d| start_of_day(d).timestamp_millis()) {
+        let upper = match q
+            .to
+            .and_then(|d| d.succ_opt())
+            .map(|d| start_of_day(d).timestamp_millis())
+        {
             Some(end) if end <= now_ms => Bound::Excluded(at(end)),
             _ => Bound::Included(at(now_ms)),
         };
-        let lower = q
-            .from
-            .map_or(Bound::Unbounded, |d| Bound::Included(at(start_of_day(d).timestamp_millis())));
+        let lower = q.from.map_or(Bound::Unbounded, |d| {
+            Bound::Included(at(start_of_day(d).timestamp_millis()))
+        });
         clauses.push(filter(Box::new(RangeQuery::new(lower, upper))));
         if let Some(topic) = &q.topic {
             clauses.push(filter(Box::new(TermQuery::new(
@@ -333,7 +351,10 @@ impl SearchIndex {
         let (addresses, total): (Vec<DocAddress>, usize) = if newest_first {
             let (top, total) = searcher.search(
                 &query,
-                &(pages.order_by_fast_field::<i64>("published_at", Order::Desc), Count),
+                &(
+                    pages.order_by_fast_field::<i64>("published_at", Order::Desc),
+                    Count,
+                ),
             )?;
             (top.into_iter().map(|(_, a)| a).collect(), total)
         } else {
@@ -346,11 +367,7 @@ impl SearchIndex {
             let doc: TantivyDocument = searcher.doc(address)?;
             hits.push(self.hit(&doc, &snippets));
         }
-        Ok(SearchResults {
-            total,
-            hits,
-            words,
-        })
+        Ok(SearchResults { total, hits, words })
     }
 
     fn hit(&self, doc: &TantivyDocument, snippets: &Snippets) -> Hit {
@@ -406,7 +423,10 @@ impl SearchIndex {
             kind,
             source: Some(text(f.source)).filter(|s| !s.is_empty()),
             author: text(f.author),
-            published_at: Utc.timestamp_millis_opt(published_ms).single().unwrap_or_default(),
+            published_at: Utc
+                .timestamp_millis_opt(published_ms)
+                .single()
+                .unwrap_or_default(),
             teaser,
             snippet_html,
         }
@@ -419,7 +439,10 @@ pub fn start_of_day(day: NaiveDate) -> DateTime<Utc> {
     Brussels
         .from_local_datetime(&midnight)
         .earliest()
-        .map_or_else(|| Utc.from_utc_datetime(&midnight), |t| t.with_timezone(&Utc))
+        .map_or_else(
+            || Utc.from_utc_datetime(&midnight),
+            |t| t.with_timezone(&Utc),
+        )
 }
 
 /// Snippet makers for one query, one per field that shows hits.

@@ -2,7 +2,8 @@
 //! them) wakes it, it reads the store's change log from the change number of its last commit,
 //! rewrites the articles named there and in the events, and commits with the new change
 //! number in the commit's payload. So a lost or lagging event costs nothing (the log has it),
-//! and a node that was down catches up at start from where its index stopped.
+//! and a node that was down catches up at start from where its index stopped. Without events
+//! it still reads the log every second, for writes nobody announced.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -25,6 +26,8 @@ use crate::text::plain_text;
 /// evening also writes the change log) becomes one commit, and a change is still findable
 /// well within two seconds.
 pub const COMMIT_GAP: Duration = Duration::from_millis(250);
+/// Without news from the bus, the change log is read this often all the same.
+pub const LOOK_ANYWAY: Duration = Duration::from_secs(1);
 /// Articles read from the store per round trip when rebuilding.
 const REBUILD_BATCH: u32 = 500;
 /// Change-log entries read per round trip.
@@ -87,13 +90,10 @@ enum Write {
 impl Indexer {
     /// Takes the index's write lock: an error when another process (a running node) holds it.
     pub fn new(index: Arc<SearchIndex>, store: Arc<dyn Store>) -> Result<Self, SearchError> {
-        let writer = index
-            .index
-            .writer(WRITER_HEAP)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => SearchError::Busy(index.dir().to_path_buf()),
-                e => e.into(),
-            })?;
+        let writer = index.index.writer(WRITER_HEAP).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => SearchError::Busy(index.dir().to_path_buf()),
+            e => e.into(),
+        })?;
         let change = index.position()?;
         Ok(Self {
             index,
@@ -124,7 +124,10 @@ impl Indexer {
             let Some(last) = batch.last() else { break };
             after = last.id;
             let writes: Vec<Write> = batch.iter().map(|a| self.write_for(a, &names)).collect();
-            count += writes.iter().filter(|w| matches!(w, Write::Put(..))).count();
+            count += writes
+                .iter()
+                .filter(|w| matches!(w, Write::Put(..)))
+                .count();
             self.apply(writes, false).await?;
         }
         self.commit(change).await?;
@@ -278,6 +281,21 @@ impl Indexer {
         Ok(())
     }
 
+    /// Forgets what was written since the last commit (after a failed rebuild or catch-up,
+    /// so a retry does not add the same articles twice).
+    async fn roll_back(&mut self) {
+        self.written.clear();
+        let writer = self.writer.clone();
+        let done = blocking(move || {
+            lock(&writer)?.rollback()?;
+            Ok(())
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "search index: rolling back failed");
+        }
+    }
+
     /// Brings a freshly opened index up to date: rebuilt when it was found empty or the store
     /// is far ahead (or behind: another database), caught up otherwise.
     pub async fn prepare(&mut self, found: &Found) -> Result<(), SearchError> {
@@ -289,7 +307,11 @@ impl Indexer {
         if rebuild {
             let started = Instant::now();
             let count = self.rebuild().await?;
-            tracing::info!(articles = count, took_ms = started.elapsed().as_millis() as u64, "search index rebuilt");
+            tracing::info!(
+                articles = count,
+                took_ms = started.elapsed().as_millis() as u64,
+                "search index rebuilt"
+            );
         }
         self.catch_up(BTreeSet::new()).await?;
         self.index.set_ready();
@@ -298,6 +320,8 @@ impl Indexer {
 
     /// Follows the bus for as long as the node runs. Starts by [`Indexer::prepare`]; a store
     /// that does not answer is asked again every second, and nothing is lost meanwhile.
+    /// Between events the log is read every [`LOOK_ANYWAY`], so no write waits for the next
+    /// event to become findable.
     pub async fn run(mut self, found: Found, mut events: broadcast::Receiver<Event>) {
         let mut failing = false;
         let report = |result: Result<(), SearchError>, failing: &mut bool| match result {
@@ -321,20 +345,16 @@ impl Indexer {
             if ok {
                 break;
             }
+            self.roll_back().await;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         let mut pending: BTreeSet<ArticleId> = BTreeSet::new();
         let mut last_commit = Instant::now() - COMMIT_GAP;
         loop {
-            // Wait for news; while the store is failing, look again every second anyway.
-            let first = if failing {
-                match tokio::time::timeout(Duration::from_secs(1), events.recv()).await {
-                    Ok(r) => Some(r),
-                    Err(_) => None,
-                }
-            } else {
-                Some(events.recv().await)
-            };
+            // Wait for news, but look at the log at least every second anyway: a write that
+            // nobody announced (one made before this node's follower took its first look)
+            // is then findable as promptly as any other.
+            let first = tokio::time::timeout(LOOK_ANYWAY, events.recv()).await.ok();
             match first {
                 Some(Ok(Event::ArticleChanged { id })) => {
                     pending.insert(id);
@@ -360,13 +380,17 @@ impl Indexer {
             if result.is_ok() {
                 pending.clear();
                 last_commit = Instant::now();
+            } else {
+                self.roll_back().await;
             }
             report(result, &mut failing);
         }
     }
 }
 
-fn lock(writer: &Mutex<IndexWriter>) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
+fn lock(
+    writer: &Mutex<IndexWriter>,
+) -> Result<std::sync::MutexGuard<'_, IndexWriter>, SearchError> {
     writer
         .lock()
         .map_err(|_| SearchError::Internal("the index writer was poisoned by a panic".into()))

@@ -4,6 +4,7 @@ pub mod comments;
 pub mod moderation;
 pub mod ops;
 pub mod polls;
+pub mod search;
 pub mod site;
 
 use std::collections::HashMap;
