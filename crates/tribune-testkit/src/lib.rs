@@ -210,8 +210,22 @@ impl TestApp {
     pub async fn second_node(&self) -> Self {
         let store = open(&self.place).await;
         let dir = self._dir.clone().unwrap();
-        let mut node =
-            Self::serve(self.place.clone(), store, |s| s, true, |_| {}, dir, false).await;
+        // Each node keeps its own search index, as on separate machines.
+        static NODE: AtomicU64 = AtomicU64::new(2);
+        let search_dir = dir.path().join(format!(
+            "search-node-{}",
+            NODE.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut node = Self::serve(
+            self.place.clone(),
+            store,
+            |s| s,
+            true,
+            |c| c.search_dir = Some(search_dir),
+            dir,
+            false,
+        )
+        .await;
         node.clock = self.clock.clone();
         node
     }

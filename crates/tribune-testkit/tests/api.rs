@@ -161,6 +161,7 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
         "/api/v1/password-resets",
         "/api/v1/polls/{id}",
         "/api/v1/polls/{id}/votes",
+        "/api/v1/search",
         "/api/v1/session",
         "/api/v1/topics",
     ];
@@ -191,6 +192,7 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
             format!("/api/v1/comments/{comment}"),
         ),
         ("/api/v1/polls/{id}", format!("/api/v1/polls/{}", poll.id)),
+        ("/api/v1/search", "/api/v1/search?q=club".to_string()),
     ];
     for (path, concrete) in public {
         let (status, body) = json(&app, &concrete).await;

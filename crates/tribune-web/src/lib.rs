@@ -59,6 +59,9 @@ pub struct WebConfig {
     pub feed_full_text: bool,
     /// Most addresses in one sitemap file; more are split over several (at most 50,000).
     pub sitemap_size: u32,
+    /// Where this node keeps its search index (DATA_DIR/search); each node has its own.
+    /// `None`: no search (the search pages answer 503).
+    pub search_dir: Option<PathBuf>,
 }
 
 impl WebConfig {
@@ -77,6 +80,7 @@ impl WebConfig {
             rules: Rules::default(),
             feed_full_text: false,
             sitemap_size: routes::feeds::SITEMAP_MAX,
+            search_dir: None,
         }
     }
 }
@@ -96,6 +100,8 @@ pub struct AppState {
     pub mailer: mail::Mailer,
     /// Limits on password guessing and on mail requests, per node.
     pub limits: Arc<auth::Limits>,
+    /// This node's search index, kept up to date by its indexer task (see [`start_search`]).
+    pub search: Option<Arc<tribune_search::SearchIndex>>,
     bus: broadcast::Sender<Event>,
 }
 
@@ -105,6 +111,10 @@ impl AppState {
         let now = clock.now();
         let mailer = mail::Mailer::new(&config);
         let rules = Arc::new(config.rules.clone());
+        let search = config
+            .search_dir
+            .as_deref()
+            .and_then(|dir| start_search(dir, &store, &bus));
         Self {
             store,
             cache: Arc::new(cache::PageCache::new(
@@ -117,6 +127,7 @@ impl AppState {
             rules,
             mailer,
             limits: Arc::new(auth::Limits::default()),
+            search,
             clock,
             bus,
         }
@@ -135,6 +146,36 @@ impl AppState {
     }
 }
 
+/// Opens the node's search index and starts its one writer, which follows the bus from here
+/// on (rebuilding a missing or unreadable index, or catching up one that is behind, first).
+/// Without a running tokio runtime, or when another process holds the index, search answers
+/// from what the index holds and says so in the log.
+fn start_search(
+    dir: &std::path::Path,
+    store: &Arc<dyn Store>,
+    bus: &broadcast::Sender<Event>,
+) -> Option<Arc<tribune_search::SearchIndex>> {
+    let (index, found) = match tribune_search::SearchIndex::open(dir) {
+        Ok(opened) => opened,
+        Err(e) => {
+            tracing::error!(error = %e, "no search on this node");
+            return None;
+        }
+    };
+    let index = Arc::new(index);
+    match (
+        tokio::runtime::Handle::try_current(),
+        tribune_search::Indexer::new(index.clone(), store.clone()),
+    ) {
+        (Ok(runtime), Ok(indexer)) => {
+            runtime.spawn(indexer.run(found, bus.subscribe()));
+        }
+        (Err(_), _) => tracing::warn!("no runtime: the search index is not kept up to date"),
+        (_, Err(e)) => tracing::error!(error = %e, "the search index is not kept up to date"),
+    }
+    Some(index)
+}
+
 /// The whole site.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -146,6 +187,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::moderation::router())
         .merge(routes::ops::router())
         .merge(routes::account::router())
+        .merge(routes::search::router())
         .fallback(routes::site::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -30,6 +30,11 @@ impl Paths {
             media_dir: media_dir.map_or_else(|| data_dir.join("media"), Path::to_path_buf),
         }
     }
+
+    /// This node's search index: never shared, each node keeps its own.
+    pub fn search_dir(&self) -> PathBuf {
+        self.data_dir.join("search")
+    }
 }
 
 /// Which database a node uses: the SQLite file in the data directory unless told otherwise.
@@ -109,6 +114,7 @@ pub fn web_config(paths: &Paths, page_cache: bool) -> WebConfig {
     WebConfig {
         page_cache,
         outbox_dir: Some(paths.data_dir.join("outbox")),
+        search_dir: Some(paths.search_dir()),
         ..WebConfig::new(paths.media_dir.clone())
     }
 }

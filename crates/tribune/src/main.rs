@@ -72,6 +72,10 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         articles: usize,
     },
+    /// Rebuild this node's search index (DATA_DIR/search) from the database. Run it with the
+    /// node stopped: a running node keeps its index up to date itself (and rebuilds a missing
+    /// or unreadable one at start).
+    Reindex,
     /// Copy a whole site (articles, accounts, comments, polls and the rest, ids kept) to
     /// another database, e.g. from SQLite to PostgreSQL. Sessions and one-time links are not
     /// copied (readers log in again). Photo files are not moved: their paths stay the same.
@@ -336,6 +340,20 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 let made = demo::generate(store.as_ref(), articles, clock.now()).await?;
                 println!("generated {made} more articles");
             }
+        }
+        Command::Reindex => {
+            let store = open_store(&database).await?;
+            let started = std::time::Instant::now();
+            let dir = paths.search_dir();
+            let (index, _) = tribune_search::SearchIndex::open(&dir).map_err(|e| chain(&e))?;
+            let mut indexer = tribune_search::Indexer::new(std::sync::Arc::new(index), store)
+                .map_err(|e| chain(&e))?;
+            let count = indexer.rebuild().await.map_err(|e| chain(&e))?;
+            println!(
+                "search index in {} rebuilt: {count} articles in {:.1} s",
+                dir.display(),
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::User { what } => {
             let store = open_store(&database).await?;

@@ -6,6 +6,7 @@ pub mod moderation;
 pub mod ops;
 pub mod polls;
 pub mod redirects;
+pub mod search;
 pub mod site;
 
 use std::collections::HashMap;
