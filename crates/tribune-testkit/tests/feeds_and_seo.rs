@@ -586,7 +586,8 @@ async fn robots_txt_points_at_the_sitemap_and_keeps_private_parts_out(backend: B
     let robots = fetch(&app, "/robots.txt", "text/plain; charset=utf-8").await;
     let lines: Vec<&str> = robots.lines().collect();
     assert!(lines.contains(&"User-agent: *"));
-    for private in ["/account", "/moderatie", "/api/", "/inloggen"] {
+    // Search results are pages of other pages: kept out of indexes too.
+    for private in ["/account", "/moderatie", "/api/", "/inloggen", "/zoeken"] {
         assert!(
             lines.contains(&format!("Disallow: {private}").as_str()),
             "{private} is kept out:\n{robots}"

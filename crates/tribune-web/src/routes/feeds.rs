@@ -750,6 +750,7 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
                  Disallow: /reacties/*/beantwoorden\n\
                  Disallow: /reacties/*/melden\n\
                  Disallow: /reacties/*/bewerken\n\
+                 Disallow: /zoeken\n\
                  Allow: /\n\
                  \n\
                  Sitemap: {}\n",
