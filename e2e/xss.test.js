@@ -338,7 +338,19 @@ function inspectPage({ commentTags, isArticle }) {
     if (n !== 1) problems.push(`${sel} is there ${n} times, not once`);
   }
   if (isArticle && !document.querySelector('#reacties')) problems.push('#reacties is missing');
+  // An article's structured data: one JSON-LD block in the head, data only (never run).
+  const isOurData = (s) => {
+    if (s.parentElement !== document.head || s.getAttribute('type') !== 'application/ld+json') return false;
+    try {
+      return JSON.parse(s.textContent)['@context'] === 'https://schema.org';
+    } catch {
+      return false;
+    }
+  };
+  const data = document.querySelectorAll('script[type="application/ld+json"]');
+  if (data.length > 1) problems.push(`${data.length} JSON-LD blocks, not at most one`);
   for (const s of document.querySelectorAll('script')) {
+    if (isOurData(s)) continue;
     if (!(s.getAttribute('src') ?? '').startsWith('/assets/site.')) {
       problems.push(`a foreign <script> ${describeEl(s)}: ${s.outerHTML.slice(0, 120)}`);
     }
@@ -346,7 +358,7 @@ function inspectPage({ commentTags, isArticle }) {
   for (const el of document.body.querySelectorAll('iframe, frame, frameset, object, embed, applet, base, meta[http-equiv], portal, link, style')) {
     problems.push(`${describeEl(el)} in the body: ${el.outerHTML.slice(0, 120)}`);
   }
-  for (const el of document.head.querySelectorAll('base, meta[http-equiv], script:not([src^="/assets/site."])')) {
+  for (const el of document.head.querySelectorAll('base, meta[http-equiv], script:not([src^="/assets/site."]):not([type="application/ld+json"])')) {
     problems.push(`${describeEl(el)} in the head: ${el.outerHTML.slice(0, 120)}`);
   }
   const all = document.querySelectorAll('*');
