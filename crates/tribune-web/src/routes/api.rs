@@ -12,14 +12,13 @@ use tribune_core::store::{ArticleQuery, Cursor};
 use tribune_core::time::iso;
 use tribune_core::topic::{TopicRef, topic_path};
 
-use super::{Params, Segment, params, segment};
+use super::{Params, Segment, limit, params, segment};
 use crate::AppError;
 use crate::AppState;
 use crate::cache::{LISTS, Page};
 use crate::error::ApiError;
 
 pub const DEFAULT_LIMIT: u32 = 20;
-pub const MAX_LIMIT: u32 = 100;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -161,16 +160,7 @@ async fn articles(
     q: Params,
 ) -> Result<Response, ApiError> {
     let p = params(q)?;
-    let limit = match p.get("limit") {
-        None => DEFAULT_LIMIT,
-        Some(v) => v
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!("limit must be a number from 1 to {MAX_LIMIT}"))
-            })?,
-    };
+    let limit = limit(&p, DEFAULT_LIMIT)?;
     let after = match p.get("cursor") {
         None => None,
         Some(c) => Some(Cursor::decode(c).ok_or_else(|| {

@@ -48,6 +48,23 @@ pub fn params(p: Params) -> Result<HashMap<String, String>, AppError> {
         .map_err(|e| AppError::BadRequest(format!("De zoekparameters kloppen niet: {e}")))
 }
 
+/// Most items one API answer may hold (`?limit=`).
+pub const MAX_LIMIT: u32 = 100;
+
+/// `?limit=N` of an API list: 1 to [`MAX_LIMIT`], `default` when absent.
+pub fn limit(params: &HashMap<String, String>, default: u32) -> Result<u32, AppError> {
+    match params.get("limit") {
+        None => Ok(default),
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!("limit must be a number from 1 to {MAX_LIMIT}"))
+            }),
+    }
+}
+
 /// Highest page number a list offers; beyond it nobody is reading.
 pub const MAX_PAGE: u32 = 1_000;
 

@@ -20,7 +20,7 @@ use tribune_core::store::StoreError;
 use tribune_core::time::{iso, short_date_time};
 use tribune_search::{Hit, SearchIndex, SearchQuery, SearchResults, SortOrder};
 
-use super::{Params, params};
+use super::{Params, limit, params};
 use crate::cache::{LISTS, Page};
 use crate::error::ApiError;
 use crate::views::{Layout, Pager, url_encode};
@@ -28,7 +28,6 @@ use crate::{AppError, AppState};
 
 /// Results per page on /zoeken, and the API's default.
 pub const PAGE_SIZE: usize = 20;
-pub const MAX_LIMIT: usize = 100;
 /// Searches change as soon as an article does: caches must ask again each time (an unchanged
 /// answer is a 304).
 const CACHE_CONTROL: &str = "public, no-cache";
@@ -405,16 +404,7 @@ async fn api(
     q: Params,
 ) -> Result<Response, ApiError> {
     let p = params(q)?;
-    let limit = match p.get("limit") {
-        None => PAGE_SIZE,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!("limit must be a number from 1 to {MAX_LIMIT}"))
-            })?,
-    };
+    let limit = limit(&p, PAGE_SIZE as u32)? as usize;
     let asked = Asked::read(&p, &API_NAMES, limit)?;
     if asked.is_empty() {
         return Err(AppError::BadRequest(
