@@ -59,6 +59,22 @@ impl Role {
     pub fn can_moderate(self) -> bool {
         matches!(self, Self::Moderator | Self::Editor | Self::Admin)
     }
+
+    /// Journalists, editors and admins write articles in /redactie.
+    pub fn can_write(self) -> bool {
+        matches!(self, Self::Journalist | Self::Editor | Self::Admin)
+    }
+
+    /// Editors and admins publish, schedule and take articles off the site; a journalist
+    /// submits drafts for them.
+    pub fn can_publish(self) -> bool {
+        matches!(self, Self::Editor | Self::Admin)
+    }
+
+    /// Admins manage users, roles and topics.
+    pub fn can_administer(self) -> bool {
+        self == Self::Admin
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -134,6 +150,51 @@ impl std::fmt::Debug for Session {
             .field("expires_at", &self.expires_at)
             .finish_non_exhaustive()
     }
+}
+
+pub type ApiTokenId = i64;
+
+/// A personal API token of a journalist, editor or admin, for scripts and apps. The store
+/// keeps only the SHA-256 of its secret (shown once, at creation), so this type never holds
+/// the secret or its hash and is safe to log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiToken {
+    pub id: ApiTokenId,
+    pub account_id: AccountId,
+    /// What the owner called it ("Liveblog-script", "App op mijn gsm").
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// Stamped at most once a minute, so a busy script does not write on every request.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ApiToken {
+    pub fn is_revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+}
+
+pub const MAX_API_TOKEN_NAME_CHARS: usize = 60;
+
+/// The name of a new API token: plain text, 1 to 60 characters, no control or invisible
+/// formatting characters. The error says what to change, in Dutch.
+pub fn check_api_token_name(name: &str) -> Result<String, String> {
+    let name: String = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(
+            "Geef de sleutel een naam, zodat je later weet waarvoor je hem gebruikt.".into(),
+        );
+    }
+    if name.chars().count() > MAX_API_TOKEN_NAME_CHARS {
+        return Err(format!(
+            "De naam van een sleutel mag hoogstens {MAX_API_TOKEN_NAME_CHARS} tekens lang zijn."
+        ));
+    }
+    if crate::text::has_hidden_characters(&name) || name.chars().any(char::is_control) {
+        return Err("De naam bevat tekens die we niet toelaten.".to_string());
+    }
+    Ok(name)
 }
 
 /// What a one-time mailed link is for.
@@ -248,6 +309,18 @@ mod tests {
         assert!(check_password("aaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "a@b.be", "Jan").is_err());
         assert!(check_password("jan@voorbeeld.be", "jan@voorbeeld.be", "Jan").is_err());
         assert!(check_password(&"x".repeat(300), "a@b.be", "Jan").is_err());
+    }
+
+    #[test]
+    fn api_token_names_are_short_plain_text() {
+        assert_eq!(
+            check_api_token_name("  Liveblog   script ").as_deref(),
+            Ok("Liveblog script")
+        );
+        assert!(check_api_token_name("   ").is_err());
+        assert!(check_api_token_name(&"x".repeat(61)).is_err());
+        assert!(check_api_token_name(&"x".repeat(60)).is_ok());
+        assert!(check_api_token_name("app\u{202e}gsm").is_err());
     }
 
     #[test]

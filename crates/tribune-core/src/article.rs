@@ -69,7 +69,7 @@ pub struct Author {
     pub slug: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Photo {
     /// File name under the media directory.
     pub path: String,

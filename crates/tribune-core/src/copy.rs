@@ -5,7 +5,7 @@
 //!
 //! Sessions and one-time links (activation, password reset) are not described, so they are
 //! not copied: readers log in again on the new database, and links mailed before the move
-//! stop working.
+//! stop working. Personal API tokens are copied: the scripts that use them keep working.
 
 use chrono::{DateTime, Utc};
 
@@ -274,10 +274,47 @@ pub const COMMUNITY: &[CopyTable] = &[
         columns: &[col("comment_id", Int), col("external_key", Text)],
         key: &["comment_id"],
     },
+    // The back office (migrations/0005_newsroom.sql); autosaves stay behind like sessions.
+    CopyTable {
+        name: "article_desk",
+        columns: &[
+            col("article_id", Int),
+            col("owner_id", NullInt),
+            col("submitted_at", NullTime),
+        ],
+        key: &["article_id"],
+    },
+    CopyTable {
+        name: "article_revisions",
+        columns: &[
+            col("article_id", Int),
+            col("number", Int),
+            col("saved_at", Time),
+            col("saved_by", NullInt),
+            col("note", Text),
+            col("content", Text),
+        ],
+        key: &["article_id", "number"],
+    },
+    // Personal API tokens (migrations/0006_api_tokens.sql): credentials that scripts keep
+    // using after the site moves, unlike sessions. Only their hashes are stored.
+    CopyTable {
+        name: "api_tokens",
+        columns: &[
+            col("id", Int),
+            col("account_id", Int),
+            col("name", Text),
+            col("token_hash", Text),
+            col("created_at", Time),
+            col("last_used_at", NullTime),
+            col("revoked_at", NullTime),
+        ],
+        key: &["id"],
+    },
 ];
 
 /// Tables of the community schema that a copy leaves out on purpose.
-pub const NOT_COPIED: &[&str] = &["sessions", "account_tokens"];
+pub const NOT_COPIED: &[&str] = &["sessions", "account_tokens", "article_autosaves"];
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ pub mod article;
 pub mod clock;
 pub mod comment;
 pub mod copy;
+pub mod desk;
 pub mod event;
 pub mod imported;
 pub mod markdown;

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
+use crate::account::{
+    Account, AccountId, ApiToken, ApiTokenId, NewAccount, Role, Session, TokenPurpose,
+};
 use crate::article::{
     Article, ArticleId, ArticleKind, ArticleSummary, Author, AuthorId, NewArticle, Photo,
 };
@@ -13,6 +15,9 @@ use crate::comment::{
     ReportReason, Thread,
 };
 use crate::copy::{CopyTable, Row};
+use crate::desk::{
+    ArticleDraft, Autosave, DeskAction, DeskArticle, DeskQuery, DeskRow, Revision, RevisionInfo,
+};
 use crate::imported::{ImportOutcome, SiteImport};
 use crate::poll::{NewPoll, OptionId, Poll, PollId};
 use crate::topic::{NewTopic, Topic, TopicId};
@@ -185,12 +190,15 @@ pub struct SiteCounts {
     pub poll_votes: i64,
     pub old_paths: i64,
     pub imported_comments: i64,
+    pub article_desk: i64,
+    pub article_revisions: i64,
+    pub api_tokens: i64,
 }
 
 impl SiteCounts {
     /// (table name, rows), in the order a copy fills them. The community tables carry the
     /// names of their [`crate::copy::COMMUNITY`] descriptions.
-    pub fn tables(&self) -> [(&'static str, i64); 18] {
+    pub fn tables(&self) -> [(&'static str, i64); 21] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -210,6 +218,9 @@ impl SiteCounts {
             ("poll_votes", self.poll_votes),
             ("old_paths", self.old_paths),
             ("imported_comments", self.imported_comments),
+            ("article_desk", self.article_desk),
+            ("article_revisions", self.article_revisions),
+            ("api_tokens", self.api_tokens),
         ]
     }
 
@@ -229,7 +240,9 @@ impl SiteCounts {
 
 /// Everything Tribune keeps. "Visible" means published and its time (`now`) has come.
 #[async_trait]
-pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static {
+pub trait Store:
+    AccountStore + CommentStore + PollStore + DeskStore + Send + Sync + 'static
+{
     /// Cheap round trip, for /readyz.
     async fn ping(&self) -> StoreResult<()>;
 
@@ -308,8 +321,28 @@ pub trait Store: AccountStore + CommentStore + PollStore + Send + Sync + 'static
     /// Authors with at least one visible article, by slug, stamped with their newest change.
     async fn author_stamps(&self, now: DateTime<Utc>) -> StoreResult<Vec<ListStamp>>;
 
-    /// Adds a topic or updates the one with the same name.
+    /// Adds a topic or updates the one with the same name (importers, the demo); aliases and
+    /// weak aliases are replaced, while a `None` French name or crest keeps what the topic
+    /// has. No name clash check: see [`Store::create_topic`] for the back office.
     async fn save_topic(&self, topic: &NewTopic) -> StoreResult<Topic>;
+    async fn topic(&self, id: TopicId) -> StoreResult<Option<Topic>>;
+    /// A new topic from the back office, after [`NewTopic::checked`] (Invalid with its
+    /// message otherwise). Conflict when its Dutch name, French name or an alias is a strong
+    /// name of another topic (see [`crate::topic::name_clash`]), or its address is taken.
+    async fn create_topic(&self, topic: &NewTopic) -> StoreResult<Topic>;
+    /// Changes a topic as the back office edits it: names, kind, aliases and weak aliases
+    /// replaced, crest set as given. The slug stays, so the topic's addresses keep working.
+    /// Invalid and Conflict as [`Store::create_topic`], NotFound for an unknown id. The
+    /// topic's articles are appended to the change log in the same transaction: their pages,
+    /// the topic's lists and the search index show topic names, on every node.
+    async fn update_topic(
+        &self,
+        id: TopicId,
+        topic: &NewTopic,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Topic>;
+    /// How many articles (visible or not) each topic has; topics without any are left out.
+    async fn topic_article_counts(&self) -> StoreResult<Vec<(TopicId, i64)>>;
     async fn topics(&self) -> StoreResult<Vec<Topic>>;
     async fn topic_by_slug(&self, slug: &str) -> StoreResult<Option<Topic>>;
     /// By name or alias, with case and diacritics folded.
@@ -398,6 +431,14 @@ pub struct CounterMismatch {
     pub counted: i64,
 }
 
+/// Which accounts [`AccountStore::accounts`] lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFilter {
+    /// Part of the display name or the e-mail address, case folded; empty: everyone.
+    pub text: String,
+    pub role: Option<Role>,
+}
+
 /// Accounts, sessions and mailed one-time links.
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
@@ -409,6 +450,19 @@ pub trait AccountStore: Send + Sync + 'static {
     /// Replaces the password hash and ends every session of the account.
     async fn set_password(&self, id: AccountId, password_hash: &str) -> StoreResult<()>;
     async fn set_role(&self, id: AccountId, role: Role) -> StoreResult<()>;
+    /// An admin changes an account's role and gets the account back; Conflict when that
+    /// would leave no admin (the last admin cannot give up or lose the role). NotFound for
+    /// an unknown id. Check and change are one transaction, so two admins demoting each
+    /// other at once cannot both succeed.
+    async fn change_role(&self, id: AccountId, role: Role) -> StoreResult<Account>;
+    /// Accounts for the back office's user list, by display name (then id), skipping
+    /// `offset`.
+    async fn accounts(
+        &self,
+        filter: &AccountFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Account>>;
     async fn set_verified(&self, id: AccountId) -> StoreResult<()>;
     /// Removes the account with its sessions, links and comment votes (scores follow); its
     /// comments become deleted placeholders (article counts follow) and its poll votes stay
@@ -451,6 +505,33 @@ pub trait AccountStore: Send + Sync + 'static {
         purpose: TokenPurpose,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<AccountId>>;
+
+    /// Stores a new personal API token; `token_hash` is the hex SHA-256 of its secret (the
+    /// secret itself is never stored). NotFound when the account does not exist.
+    async fn create_api_token(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken>;
+    /// The account's API tokens, newest first, revoked ones included (marked so).
+    async fn api_tokens(&self, account_id: AccountId) -> StoreResult<Vec<ApiToken>>;
+    /// Revokes one of the account's tokens (again is fine: the first time stays).
+    /// NotFound when the token is not this account's.
+    async fn revoke_api_token(
+        &self,
+        account_id: AccountId,
+        id: ApiTokenId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken>;
+    /// The token that is not revoked with this hash, and its account as it is now; stamps
+    /// the token's last use (at most once a minute).
+    async fn account_by_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(ApiToken, Account)>>;
 }
 
 /// Comments, votes on them, reports, and the moderators' work. Every write that changes
@@ -555,6 +636,65 @@ pub trait CommentStore: Send + Sync + 'static {
     async fn moderation_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
     /// Counters that disagree with their rows (should be none, ever).
     async fn counter_mismatches(&self) -> StoreResult<Vec<CounterMismatch>>;
+}
+
+/// The back office's articles: drafts, their workflow, revisions and autosaves. Every write
+/// to an article row is recorded in the change log, like [`Store::save_articles`].
+#[async_trait]
+pub trait DeskStore: Send + Sync + 'static {
+    /// Articles in any state, most recently changed first.
+    async fn desk_articles(
+        &self,
+        query: &DeskQuery,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<DeskRow>>;
+    /// An article in any state, as the editor shows it.
+    async fn desk_article(
+        &self,
+        id: ArticleId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<DeskArticle>>;
+    /// Saves what the editor holds, in one transaction: a new article starts as a draft owned
+    /// by `by`; an existing one keeps its status (a published article changes on the site at
+    /// once). Either way a revision is added with `note`, and `by`'s autosave of it (and, for a
+    /// new article, of the new-article form) is dropped. Invalid when the draft breaks
+    /// [`ArticleDraft::check_draft`], or [`ArticleDraft::check_publishable`] for an article
+    /// that is out; topics and related articles must exist.
+    async fn write_article(
+        &self,
+        id: Option<ArticleId>,
+        draft: &ArticleDraft,
+        by: AccountId,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeskArticle>;
+    /// Moves an article through the workflow. Publishing needs a publishable article; an
+    /// article published before keeps its first publish time unless `at` says otherwise.
+    async fn set_desk_status(
+        &self,
+        id: ArticleId,
+        action: DeskAction,
+        now: DateTime<Utc>,
+    ) -> StoreResult<DeskArticle>;
+    /// Every revision of an article, newest first.
+    async fn revisions(&self, id: ArticleId) -> StoreResult<Vec<RevisionInfo>>;
+    async fn revision(&self, id: ArticleId, number: i64) -> StoreResult<Option<Revision>>;
+    /// Keeps the editor's fields as typed for (`by`, the article or `None` for a new one),
+    /// replacing the previous autosave.
+    async fn autosave(
+        &self,
+        by: AccountId,
+        article: Option<ArticleId>,
+        fields: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn autosaved(
+        &self,
+        by: AccountId,
+        article: Option<ArticleId>,
+    ) -> StoreResult<Option<Autosave>>;
+    /// Drops an autosave the writer chose not to keep.
+    async fn discard_autosave(&self, by: AccountId, article: Option<ArticleId>) -> StoreResult<()>;
 }
 
 #[async_trait]

@@ -4,7 +4,8 @@
 //! Duivels" Belgium). Nothing here tags an article: the editor confirms or corrects.
 //!
 //! Build one [`Tagger`] from every topic's [`TagName`]s (its Dutch name, its French name and
-//! its aliases) and call [`Tagger::suggest`] at each pause in typing. The text is cut into
+//! its aliases, strong, and its weak aliases: [`crate::topic::Topic::tag_names`]) and call
+//! [`Tagger::suggest`] at each pause in typing (the back office's `POST /redactie/suggesties`). The text is cut into
 //! words once and each word is looked up in a map from first word to the names starting with
 //! it, so the cost grows with the length of the text, hardly with the number of topics.
 //!

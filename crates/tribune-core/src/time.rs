@@ -84,6 +84,29 @@ pub fn w3c(t: DateTime<Utc>) -> String {
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
+/// "2026-11-22": the Brussels date, as a date field holds it.
+pub fn input_date(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels).format("%Y-%m-%d").to_string()
+}
+
+/// "16:30": the Brussels time, as a time field holds it.
+pub fn input_time(t: DateTime<Utc>) -> String {
+    clock_time(t)
+}
+
+/// The moment a Brussels date and time ("2026-11-22", "16:30") name; `None` when they name
+/// none (a typo, or the hour skipped when summer time starts). The hour that occurs twice
+/// when summer time ends is read as its first occurrence.
+pub fn from_input(date: &str, time: &str) -> Option<DateTime<Utc>> {
+    use chrono::{NaiveDate, NaiveTime, TimeZone};
+    let date = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok()?;
+    let time = NaiveTime::parse_from_str(time.trim(), "%H:%M").ok()?;
+    Brussels
+        .from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +142,22 @@ mod tests {
         assert_eq!(day_heading(late, now), "Vandaag");
         assert_eq!(day_heading(yesterday, now), "Gisteren");
         assert_eq!(day_heading(older, now), "zaterdag 21/11");
+    }
+
+    #[test]
+    fn input_fields_round_trip_in_brussels_time() {
+        let t = from_input("2026-11-22", "16:30").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-22T15:30:00+00:00");
+        assert_eq!(
+            (input_date(t), input_time(t)),
+            ("2026-11-22".into(), "16:30".into())
+        );
+        assert_eq!(
+            from_input("2026-07-01", "16:30").unwrap().to_rfc3339(),
+            "2026-07-01T14:30:00+00:00"
+        );
+        assert_eq!(from_input("2026-03-29", "02:30"), None, "skipped hour");
+        assert_eq!(from_input("22/11/2026", "16:30"), None);
+        assert_eq!(from_input("2026-11-22", "25:00"), None);
     }
 }

@@ -32,8 +32,8 @@ use crate::text::{excerpt, mark};
 /// The analyzer's name in the index's tokenizer list.
 const DUTCH: &str = "nl";
 /// Bumped whenever the schema or the analyzer changes: an index written with another
-/// version is rebuilt at start.
-pub const INDEX_VERSION: u32 = 1;
+/// version is rebuilt at start. 2: topics carry their French name and weak aliases.
+pub const INDEX_VERSION: u32 = 2;
 /// Longest snippet under a result, in characters.
 const SNIPPET_CHARS: usize = 220;
 /// Titles are short; the whole title is one "snippet".

@@ -52,7 +52,7 @@ pub struct Indexer {
 
 /// Names the documents need that the article rows only hold as ids.
 struct Names {
-    /// Topic id -> (slug, name and aliases).
+    /// Topic id -> (slug, names and aliases, weak ones included).
     topics: HashMap<TopicId, (String, String)>,
     authors: HashMap<AuthorId, String>,
 }
@@ -64,8 +64,11 @@ impl Names {
             .await?
             .into_iter()
             .map(|t| {
+                // Weak aliases too: a reader searching "Brugge" means the clubs as well.
                 let words = std::iter::once(t.name.as_str())
+                    .chain(t.name_fr.as_deref())
                     .chain(t.aliases.iter().map(String::as_str))
+                    .chain(t.weak_aliases.iter().map(String::as_str))
                     .collect::<Vec<_>>()
                     .join(" · ");
                 (t.id, (t.slug, words))

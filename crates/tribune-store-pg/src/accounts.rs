@@ -5,12 +5,17 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use tracing::instrument;
-use tribune_core::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
+use tribune_core::account::{
+    Account, AccountId, ApiToken, ApiTokenId, NewAccount, Role, Session, TokenPurpose,
+};
 use tribune_core::article::ArticleId;
-use tribune_core::store::{AccountExport, AccountStore, StoreError, StoreResult};
+use tribune_core::store::{AccountExport, AccountFilter, AccountStore, StoreError, StoreResult};
 
 use crate::comments::{comment_of, report_of};
-use crate::{PgStore, db, has_nul, is_retryable, is_unique_violation, ms, record_changes, settle};
+use crate::{
+    LOCK_WRITE, PgStore, db, has_nul, is_retryable, is_unique_violation, lock, ms, record_changes,
+    settle,
+};
 
 /// The columns [`account_of`] reads, in its order, from `accounts` as `acc`.
 macro_rules! account_columns {
@@ -19,6 +24,36 @@ macro_rules! account_columns {
          acc.suspended_until, acc.banned, acc.shadow_banned, acc.approved_comments"
     };
 }
+
+/// The columns [`api_token_at`] reads, from `api_tokens` as `t`.
+macro_rules! api_token_columns {
+    () => {
+        "t.id, t.account_id, t.name, t.created_at, t.last_used_at, t.revoked_at"
+    };
+}
+
+/// The same columns as a RETURNING clause names them.
+macro_rules! api_token_returning {
+    () => {
+        " RETURNING id, account_id, name, created_at, last_used_at, revoked_at"
+    };
+}
+
+/// An API token from six columns of `r` starting at `at`, in [`api_token_columns`] order.
+fn api_token_at(r: &PgRow, at: usize) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: r.try_get(at).map_err(db)?,
+        account_id: r.try_get(at + 1).map_err(db)?,
+        name: r.try_get(at + 2).map_err(db)?,
+        created_at: r.try_get(at + 3).map_err(db)?,
+        last_used_at: r.try_get(at + 4).map_err(db)?,
+        revoked_at: r.try_get(at + 5).map_err(db)?,
+    })
+}
+
+/// How stale a token's last-use stamp may get before a request writes it anew: one write
+/// a minute per token, not one per request.
+const LAST_USED_GRAIN: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
 pub(crate) fn role_of(s: &str) -> StoreResult<Role> {
     Role::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown role {s}")))
@@ -372,6 +407,69 @@ impl AccountStore for PgStore {
         Ok(())
     }
 
+    #[instrument(skip_all)]
+    async fn change_role(&self, id: AccountId, role: Role) -> StoreResult<Account> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            // Role changes take turns, so two admins demoting each other cannot both pass
+            // the count below.
+            lock(&mut tx, LOCK_WRITE).await?;
+            let account = account_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            if account.role == Role::Admin && role != Role::Admin {
+                let admins: i64 = sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .try_get(0)
+                    .map_err(db)?;
+                if admins <= 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "{} is de laatste beheerder: maak eerst iemand anders beheerder.",
+                        account.display_name
+                    )));
+                }
+            }
+            sqlx::query("UPDATE accounts SET role = $1 WHERE id = $2")
+                .bind(role.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            Ok(Account { role, ..account })
+        }
+        .await;
+        settle(tx, done).await
+    }
+
+    async fn accounts(
+        &self,
+        filter: &AccountFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Account>> {
+        let text = filter.text.trim().to_lowercase();
+        if has_nul(&text) {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts acc
+             WHERE ($1 = '' OR strpos(lower(acc.display_name), $1) > 0
+                    OR strpos(acc.email, $1) > 0)
+               AND ($2::text IS NULL OR acc.role = $2)
+             ORDER BY lower(acc.display_name), acc.id LIMIT $3 OFFSET $4"
+        ))
+        .bind(&text)
+        .bind(filter.role.map(Role::as_str))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        rows.iter().map(account_of).collect()
+    }
+
     async fn set_verified(&self, id: AccountId) -> StoreResult<()> {
         let changed = sqlx::query("UPDATE accounts SET verified = true WHERE id = $1")
             .bind(id)
@@ -544,6 +642,122 @@ impl AccountStore for PgStore {
         .map(|r| r.try_get(0))
         .transpose()
         .map_err(db)
+    }
+
+    #[instrument(skip_all)]
+    async fn create_api_token(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken> {
+        if has_nul(name) || has_nul(token_hash) {
+            return Err(nul_refused());
+        }
+        let row = sqlx::query(concat!(
+            "INSERT INTO api_tokens (account_id, name, token_hash, created_at)
+             VALUES ($1, $2, $3, $4)",
+            api_token_returning!()
+        ))
+        .bind(account_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db);
+        match row {
+            Ok(r) => api_token_at(&r, 0),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict("token exists already".to_string()))
+            }
+            Err(e) if sqlstate_is(&e, "23503") => Err(StoreError::NotFound),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn api_tokens(&self, account_id: AccountId) -> StoreResult<Vec<ApiToken>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            api_token_columns!(),
+            " FROM api_tokens t WHERE t.account_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| api_token_at(r, 0))
+        .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn revoke_api_token(
+        &self,
+        account_id: AccountId,
+        id: ApiTokenId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken> {
+        let row = sqlx::query(concat!(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1)
+             WHERE id = $2 AND account_id = $3",
+            api_token_returning!()
+        ))
+        .bind(ms(now))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(r) => api_token_at(&r, 0),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn account_by_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(ApiToken, Account)>> {
+        if has_nul(token_hash) {
+            return Ok(None);
+        }
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            ", ",
+            api_token_columns!(),
+            " FROM api_tokens t JOIN accounts acc ON acc.id = t.account_id
+              WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        let account = account_of(&r)?;
+        let mut token = api_token_at(&r, 10)?;
+        let now = ms(now);
+        let stale = token
+            .last_used_at
+            .is_none_or(|t| now - t >= LAST_USED_GRAIN);
+        if stale {
+            // Conditional, so requests racing each other stamp it once.
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = $1
+                 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
+            )
+            .bind(now)
+            .bind(token.id)
+            .bind(now - LAST_USED_GRAIN)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+            token.last_used_at = Some(now);
+        }
+        Ok(Some((token, account)))
     }
 }
 

@@ -67,7 +67,7 @@ async fn write(
         let slug = slugify(name);
         let found = sqlx::query(
             "SELECT id FROM topics WHERE name_key = $1
-             UNION ALL SELECT topic_id FROM topic_aliases WHERE alias_key = $1
+             UNION ALL SELECT topic_id FROM topic_aliases WHERE alias_key = $1 AND NOT weak
              UNION ALL SELECT id FROM topics WHERE slug = $2 LIMIT 1",
         )
         .bind(&key)

@@ -18,9 +18,11 @@
 mod accounts;
 mod comments;
 mod copy_rows;
+mod desk;
 mod group_commit;
 mod imports;
 mod polls;
+mod topics;
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -39,7 +41,7 @@ use tribune_core::store::{
     ArticleQuery, ArticleRecord, ArticleStamp, ListStamp, PhotoRecord, RelatedLinks, SaveOutcome,
     SiteCounts, Store, StoreError, StoreResult, Woke,
 };
-use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
+use tribune_core::topic::{NewTopic, Topic, TopicId, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
 /// Schema steps in order; a database records the highest it has applied.
@@ -48,10 +50,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_comments.sql")),
     (3, include_str!("../migrations/0003_comment_lookback.sql")),
     (4, include_str!("../migrations/0004_imports.sql")),
+    (5, include_str!("../migrations/0005_newsroom.sql")),
+    (6, include_str!("../migrations/0006_api_tokens.sql")),
+    (7, include_str!("../migrations/0007_topic_names.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The channel every article write notifies, with the article id as payload.
 pub const CHANNEL: &str = "tribune_changes";
@@ -62,7 +67,7 @@ const CHANGES_KEPT: i64 = 10_000;
 /// Advisory-lock classes (the first key of the two-key form); the second key is the hashed
 /// schema name, so stores in different schemas of one database do not wait for each other.
 const LOCK_MIGRATE: i32 = 0x5472_6200; // "Trb\0"
-const LOCK_WRITE: i32 = 0x5472_6201;
+pub(crate) const LOCK_WRITE: i32 = 0x5472_6201;
 /// Shared by every transaction appending to the change log (from its append until commit),
 /// exclusive for a reader of the log: see the crate documentation.
 const LOCK_CHANGES: i32 = 0x5472_6202;
@@ -130,7 +135,7 @@ pub(crate) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
         .unwrap_or(t)
 }
 
-fn kind_of(s: &str) -> StoreResult<ArticleKind> {
+pub(crate) fn kind_of(s: &str) -> StoreResult<ArticleKind> {
     ArticleKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown article kind {s}")))
 }
 
@@ -220,7 +225,12 @@ fn check_people_storable(
         }
     }
     for t in topics {
-        if has_nul(&t.name) || has_nul(&t.slug) || t.aliases.iter().any(|a| has_nul(a)) {
+        if has_nul(&t.name)
+            || has_nul(&t.slug)
+            || t.name_fr.as_deref().is_some_and(has_nul)
+            || t.crest.as_deref().is_some_and(has_nul)
+            || t.aliases.iter().chain(&t.weak_aliases).any(|a| has_nul(a))
+        {
             return nul(format!("topic {}", t.id));
         }
     }
@@ -248,7 +258,7 @@ fn valid_schema(schema: &str) -> bool {
 }
 
 /// Takes a transaction-scoped advisory lock of `class` for the current schema.
-async fn lock(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
+pub(crate) async fn lock(tx: &mut PgConnection, class: i32) -> StoreResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext(COALESCE(current_schema(), '')))")
         .bind(class)
         .execute(&mut *tx)
@@ -647,6 +657,33 @@ impl PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<SaveOutcome> {
         a.check().map_err(StoreError::Invalid)?;
+        let existing: Option<i64> = match &a.external_key {
+            Some(key) => sqlx::query("SELECT id FROM articles WHERE external_key = $1")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(db)?,
+            None => None,
+        };
+        let id = Self::write_article_row(tx, existing, a, now).await?;
+        Ok(SaveOutcome {
+            id,
+            created: existing.is_none(),
+        })
+    }
+
+    /// Writes an article's row (a new one when `existing` is `None`, status "published"
+    /// unless the caller changes it), its topics and related links. The caller checked the
+    /// article against the rules that apply to it, and records the change.
+    pub(crate) async fn write_article_row(
+        tx: &mut PgConnection,
+        existing: Option<ArticleId>,
+        a: &NewArticle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ArticleId> {
         check_storable(a)?;
         let body_html = markdown::render(&a.body_markdown);
         let author_id = Self::author_id(tx, &a.author_name).await?;
@@ -664,17 +701,6 @@ impl PgStore {
                 return Err(StoreError::Invalid(format!("topic {topic} does not exist")));
             }
         }
-        let existing: Option<i64> = match &a.external_key {
-            Some(key) => sqlx::query("SELECT id FROM articles WHERE external_key = $1")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .map(|r| r.try_get(0))
-                .transpose()
-                .map_err(db)?,
-            None => None,
-        };
         for related in &a.related {
             let found = sqlx::query("SELECT 1 FROM articles WHERE id = $1")
                 .bind(related)
@@ -778,10 +804,7 @@ impl PgStore {
             .await
             .map_err(db)?;
         }
-        Ok(SaveOutcome {
-            id,
-            created: existing.is_none(),
-        })
+        Ok(id)
     }
 
     /// Authors, topics with aliases and photos with their ids, inside the caller's
@@ -810,36 +833,23 @@ impl PgStore {
         }
         for t in topics {
             sqlx::query(
-                "INSERT INTO topics (id, name, name_key, slug, kind) OVERRIDING SYSTEM VALUE
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO topics (id, name, name_key, slug, kind, name_fr, crest)
+                 OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name,
-                    name_key = excluded.name_key, slug = excluded.slug, kind = excluded.kind",
+                    name_key = excluded.name_key, slug = excluded.slug, kind = excluded.kind,
+                    name_fr = excluded.name_fr, crest = excluded.crest",
             )
             .bind(t.id)
             .bind(&t.name)
             .bind(fold_name(&t.name))
             .bind(&t.slug)
             .bind(t.kind.as_str())
+            .bind(t.name_fr.as_deref())
+            .bind(t.crest.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            sqlx::query("DELETE FROM topic_aliases WHERE topic_id = $1")
-                .bind(t.id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            for alias in &t.aliases {
-                sqlx::query(
-                    "INSERT INTO topic_aliases (topic_id, alias, alias_key) VALUES ($1, $2, $3)
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(t.id)
-                .bind(alias)
-                .bind(fold_name(alias))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
+            Self::set_aliases(tx, t.id, &t.aliases, &t.weak_aliases).await?;
         }
         for p in photos {
             sqlx::query(
@@ -1522,109 +1532,38 @@ impl Store for PgStore {
 
     #[instrument(skip_all)]
     async fn save_topic(&self, t: &NewTopic) -> StoreResult<Topic> {
-        let name = t.name.trim();
-        if name.is_empty() {
-            return Err(StoreError::Invalid("topic name is empty".into()));
-        }
-        if has_nul(name) || t.aliases.iter().any(|a| has_nul(a)) {
-            return Err(StoreError::Invalid(
-                "text contains a NUL character".to_string(),
-            ));
-        }
-        let slug = slugify(name);
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        // Writers take turns, as on SQLite: the clash check below then holds until commit.
-        lock(&mut tx, LOCK_WRITE).await?;
-        let clash = sqlx::query("SELECT name FROM topics WHERE slug = $1 AND name_key <> $2")
-            .bind(&slug)
-            .bind(fold_name(name))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if let Some(other) = clash {
-            let other: String = other.try_get(0).map_err(db)?;
-            tx.rollback().await.map_err(db)?;
-            return Err(StoreError::Invalid(format!(
-                "topic {name} would share its address with {other}"
-            )));
-        }
-        let id: i64 = sqlx::query(
-            "INSERT INTO topics (name, name_key, slug, kind) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, kind = excluded.kind
-             RETURNING id",
-        )
-        .bind(name)
-        .bind(fold_name(name))
-        .bind(&slug)
-        .bind(t.kind.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get(0)
-        .map_err(db)?;
-        sqlx::query("DELETE FROM topic_aliases WHERE topic_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut aliases = Vec::new();
-        for alias in t.aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-            let done = sqlx::query(
-                "INSERT INTO topic_aliases (topic_id, alias, alias_key) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(id)
-            .bind(alias)
-            .bind(fold_name(alias))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            if done.rows_affected() > 0 {
-                aliases.push(alias.to_string());
-            }
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(Topic {
-            id,
-            slug,
-            name: name.to_string(),
-            kind: t.kind,
-            aliases,
-        })
+        self.save_topic_impl(t).await
     }
 
     async fn topics(&self) -> StoreResult<Vec<Topic>> {
-        let rows = sqlx::query("SELECT id, slug, name, kind FROM topics ORDER BY kind, name")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        let aliases = sqlx::query("SELECT topic_id, alias FROM topic_aliases ORDER BY alias")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-        let mut topics = rows
-            .iter()
-            .map(|r| {
-                Ok(Topic {
-                    id: r.try_get(0).map_err(db)?,
-                    slug: r.try_get(1).map_err(db)?,
-                    name: r.try_get(2).map_err(db)?,
-                    kind: topic_kind_of(r.try_get(3).map_err(db)?)?,
-                    aliases: Vec::new(),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        for a in &aliases {
-            let topic_id: i64 = a.try_get(0).map_err(db)?;
-            if let Some(t) = topics.iter_mut().find(|t| t.id == topic_id) {
-                t.aliases.push(a.try_get(1).map_err(db)?);
-            }
-        }
-        Ok(topics)
+        self.topics_impl().await
+    }
+
+    async fn topic(&self, id: TopicId) -> StoreResult<Option<Topic>> {
+        self.topic_impl(id).await
     }
 
     async fn topic_by_slug(&self, slug: &str) -> StoreResult<Option<Topic>> {
         Ok(self.topics().await?.into_iter().find(|t| t.slug == slug))
+    }
+
+    #[instrument(skip_all)]
+    async fn create_topic(&self, t: &NewTopic) -> StoreResult<Topic> {
+        self.create_topic_impl(t).await
+    }
+
+    #[instrument(skip_all)]
+    async fn update_topic(
+        &self,
+        id: TopicId,
+        t: &NewTopic,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Topic> {
+        self.update_topic_impl(id, t, now).await
+    }
+
+    async fn topic_article_counts(&self) -> StoreResult<Vec<(TopicId, i64)>> {
+        self.topic_article_counts_impl().await
     }
 
     async fn find_topic(&self, name_or_alias: &str) -> StoreResult<Option<Topic>> {
@@ -1635,7 +1574,7 @@ impl Store for PgStore {
         // A name beats an alias; among aliases the lowest topic id wins.
         let row = sqlx::query(
             "SELECT id, 0 AS rank FROM topics WHERE name_key = $1
-             UNION ALL SELECT topic_id, 1 FROM topic_aliases WHERE alias_key = $1
+             UNION ALL SELECT topic_id, 1 FROM topic_aliases WHERE alias_key = $1 AND NOT weak
              ORDER BY rank, id LIMIT 1",
         )
         .bind(&key)
@@ -1817,7 +1756,9 @@ impl Store for PgStore {
                     (SELECT COUNT(*) FROM comment_votes), (SELECT COUNT(*) FROM comment_reports),
                     (SELECT COUNT(*) FROM moderation_log), (SELECT COUNT(*) FROM polls),
                     (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes),
-                    (SELECT COUNT(*) FROM old_paths), (SELECT COUNT(*) FROM imported_comments)",
+                    (SELECT COUNT(*) FROM old_paths), (SELECT COUNT(*) FROM imported_comments),
+                    (SELECT COUNT(*) FROM article_desk), (SELECT COUNT(*) FROM article_revisions),
+                    (SELECT COUNT(*) FROM api_tokens)",
         )
         .fetch_one(&self.pool)
         .await
@@ -1841,6 +1782,9 @@ impl Store for PgStore {
             poll_votes: r.try_get(15).map_err(db)?,
             old_paths: r.try_get(16).map_err(db)?,
             imported_comments: r.try_get(17).map_err(db)?,
+            article_desk: r.try_get(18).map_err(db)?,
+            article_revisions: r.try_get(19).map_err(db)?,
+            api_tokens: r.try_get(20).map_err(db)?,
         })
     }
 }

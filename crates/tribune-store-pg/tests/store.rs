@@ -118,9 +118,8 @@ async fn save(store: &PgStore, a: &NewArticle) -> SaveOutcome {
 async fn topic(store: &PgStore, name: &str, kind: TopicKind, aliases: &[&str]) -> Topic {
     store
         .save_topic(&NewTopic {
-            name: name.into(),
-            kind,
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            ..NewTopic::named(name, kind)
         })
         .await
         .unwrap()
@@ -583,11 +582,7 @@ async fn topics_upsert_by_folded_name_and_are_found_by_alias() {
         assert_eq!(again.kind, TopicKind::Club);
         // Another name with the same address is refused.
         let clash = store
-            .save_topic(&NewTopic {
-                name: "Standard-Luik".into(),
-                kind: TopicKind::Club,
-                aliases: vec![],
-            })
+            .save_topic(&NewTopic::named("Standard-Luik", TopicKind::Club))
             .await;
         match clash {
             Err(StoreError::Invalid(m)) => assert_eq!(
@@ -597,11 +592,7 @@ async fn topics_upsert_by_folded_name_and_are_found_by_alias() {
             other => panic!("{other:?}"),
         }
         let empty = store
-            .save_topic(&NewTopic {
-                name: "  ".into(),
-                kind: TopicKind::Club,
-                aliases: vec![],
-            })
+            .save_topic(&NewTopic::named("  ", TopicKind::Club))
             .await;
         assert!(matches!(empty, Err(StoreError::Invalid(m)) if m == "topic name is empty"));
 

@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use tracing::instrument;
-use tribune_core::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
+use tribune_core::account::{
+    Account, AccountId, ApiToken, ApiTokenId, NewAccount, Role, Session, TokenPurpose,
+};
 use tribune_core::article::ArticleId;
 use tribune_core::comment::{CommentId, ReportReason};
 use tribune_core::poll::PollId;
-use tribune_core::store::{AccountExport, AccountStore, StoreError, StoreResult};
+use tribune_core::store::{AccountExport, AccountFilter, AccountStore, StoreError, StoreResult};
 
 use crate::comments::{blank, comment_from_row, report_from_row, settle};
 use crate::{SqliteStore, db, finish, from_ms, ms};
@@ -41,6 +43,42 @@ pub(crate) fn account_from_row(r: &SqliteRow) -> StoreResult<Account> {
         approved_comments: r.try_get(9).map_err(db)?,
     })
 }
+
+/// The columns [`api_token_from_row`] reads, from `api_tokens` as `t`.
+macro_rules! api_token_columns {
+    () => {
+        "t.id, t.account_id, t.name, t.created_at, t.last_used_at, t.revoked_at"
+    };
+}
+
+/// The same columns as a RETURNING clause names them.
+macro_rules! api_token_returning {
+    () => {
+        " RETURNING id, account_id, name, created_at, last_used_at, revoked_at"
+    };
+}
+
+/// An API token from six columns of `r` starting at `at`, in [`api_token_columns`] order.
+fn api_token_from_row(r: &SqliteRow, at: usize) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: r.try_get(at).map_err(db)?,
+        account_id: r.try_get(at + 1).map_err(db)?,
+        name: r.try_get(at + 2).map_err(db)?,
+        created_at: from_ms(r.try_get(at + 3).map_err(db)?),
+        last_used_at: r
+            .try_get::<Option<i64>, _>(at + 4)
+            .map_err(db)?
+            .map(from_ms),
+        revoked_at: r
+            .try_get::<Option<i64>, _>(at + 5)
+            .map_err(db)?
+            .map(from_ms),
+    })
+}
+
+/// How stale a token's last-use stamp may get before a request writes it anew: one write
+/// a minute per token, not one per request.
+const LAST_USED_GRAIN_MS: i64 = 60_000;
 
 /// Emails are kept trimmed and lowercased; lookups fold the same way.
 fn email_key(email: &str) -> String {
@@ -305,6 +343,64 @@ impl AccountStore for SqliteStore {
         Ok(())
     }
 
+    #[instrument(skip_all)]
+    async fn change_role(&self, id: AccountId, role: Role) -> StoreResult<Account> {
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = async {
+            let account = Self::account_in(&mut tx, id)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if account.role == Role::Admin && role != Role::Admin {
+                let admins: i64 = sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .try_get(0)
+                    .map_err(db)?;
+                if admins <= 1 {
+                    return Err(StoreError::Conflict(format!(
+                        "{} is de laatste beheerder: maak eerst iemand anders beheerder.",
+                        account.display_name
+                    )));
+                }
+            }
+            sqlx::query("UPDATE accounts SET role = ? WHERE id = ?")
+                .bind(role.as_str())
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            Ok(Account { role, ..account })
+        }
+        .await;
+        finish(tx, done).await
+    }
+
+    async fn accounts(
+        &self,
+        filter: &AccountFilter,
+        limit: u32,
+        offset: u32,
+    ) -> StoreResult<Vec<Account>> {
+        let text = filter.text.trim().to_lowercase();
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            " FROM accounts ac
+             WHERE (?1 = '' OR instr(lower(ac.display_name), ?1) > 0 OR instr(ac.email, ?1) > 0)
+               AND (?2 IS NULL OR ac.role = ?2)
+             ORDER BY lower(ac.display_name), ac.id LIMIT ?3 OFFSET ?4"
+        ))
+        .bind(&text)
+        .bind(filter.role.map(Role::as_str))
+        .bind(i64::from(limit))
+        .bind(i64::from(offset))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter().map(account_from_row).collect()
+    }
+
     async fn set_verified(&self, id: AccountId) -> StoreResult<()> {
         let done = sqlx::query("UPDATE accounts SET verified = 1 WHERE id = ?")
             .bind(id)
@@ -432,5 +528,115 @@ impl AccountStore for SqliteStore {
         .await
         .map_err(db)?;
         row.map(|r| r.try_get(0).map_err(db)).transpose()
+    }
+
+    #[instrument(skip_all)]
+    async fn create_api_token(
+        &self,
+        account_id: AccountId,
+        name: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken> {
+        let row = sqlx::query(concat!(
+            "INSERT INTO api_tokens (account_id, name, token_hash, created_at)
+             VALUES (?, ?, ?, ?)",
+            api_token_returning!()
+        ))
+        .bind(account_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(ms(now))
+        .fetch_one(&self.write)
+        .await;
+        match row {
+            Ok(r) => api_token_from_row(&r, 0),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict("token exists already".to_string()))
+            }
+            Err(sqlx::Error::Database(d)) if d.is_foreign_key_violation() => {
+                Err(StoreError::NotFound)
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn api_tokens(&self, account_id: AccountId) -> StoreResult<Vec<ApiToken>> {
+        sqlx::query(concat!(
+            "SELECT ",
+            api_token_columns!(),
+            " FROM api_tokens t WHERE t.account_id = ? ORDER BY t.created_at DESC, t.id DESC"
+        ))
+        .bind(account_id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| api_token_from_row(r, 0))
+        .collect()
+    }
+
+    #[instrument(skip_all)]
+    async fn revoke_api_token(
+        &self,
+        account_id: AccountId,
+        id: ApiTokenId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ApiToken> {
+        let row = sqlx::query(concat!(
+            "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, ?)
+             WHERE id = ? AND account_id = ?",
+            api_token_returning!()
+        ))
+        .bind(ms(now))
+        .bind(id)
+        .bind(account_id)
+        .fetch_optional(&self.write)
+        .await
+        .map_err(db)?;
+        match row {
+            Some(r) => api_token_from_row(&r, 0),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    async fn account_by_api_token(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<(ApiToken, Account)>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            account_columns!(),
+            ", ",
+            api_token_columns!(),
+            " FROM api_tokens t JOIN accounts ac ON ac.id = t.account_id
+              WHERE t.token_hash = ? AND t.revoked_at IS NULL"
+        ))
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        let account = account_from_row(&r)?;
+        let mut token = api_token_from_row(&r, 10)?;
+        let stale = token
+            .last_used_at
+            .is_none_or(|t| ms(now) - ms(t) >= LAST_USED_GRAIN_MS);
+        if stale {
+            // Conditional, so requests racing each other stamp it once.
+            sqlx::query(
+                "UPDATE api_tokens SET last_used_at = ?1
+                 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at <= ?1 - ?3)",
+            )
+            .bind(ms(now))
+            .bind(token.id)
+            .bind(LAST_USED_GRAIN_MS)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+            token.last_used_at = Some(now);
+        }
+        Ok(Some((token, account)))
     }
 }

@@ -23,15 +23,17 @@ use tribune_core::store::{
     ArticleQuery, ArticleRecord, ArticleStamp, ListStamp, PhotoRecord, RelatedLinks, SaveOutcome,
     SiteCounts, Store, StoreError, StoreResult, Woke,
 };
-use tribune_core::topic::{NewTopic, Topic, TopicKind, TopicRef, fold_name};
+use tribune_core::topic::{NewTopic, Topic, TopicId, TopicKind, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
 mod accounts;
 mod comments;
 mod copy_rows;
+mod desk;
 mod group_commit;
 mod imports;
 mod polls;
+mod topics;
 
 use group_commit::CommentWriter;
 
@@ -41,10 +43,13 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_comments.sql")),
     (3, include_str!("../migrations/0003_comment_lookback.sql")),
     (4, include_str!("../migrations/0004_imports.sql")),
+    (5, include_str!("../migrations/0005_newsroom.sql")),
+    (6, include_str!("../migrations/0006_api_tokens.sql")),
+    (7, include_str!("../migrations/0007_topic_names.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// Change-log rows kept; older ones are pruned as new ones arrive.
 const CHANGES_KEPT: i64 = 10_000;
@@ -100,7 +105,7 @@ fn list_stamp(r: &sqlx::sqlite::SqliteRow) -> StoreResult<ListStamp> {
     })
 }
 
-fn kind_of(s: &str) -> StoreResult<ArticleKind> {
+pub(crate) fn kind_of(s: &str) -> StoreResult<ArticleKind> {
     ArticleKind::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown article kind {s}")))
 }
 
@@ -293,35 +298,6 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Replaces a topic's aliases; returns the ones kept (trimmed, without duplicates).
-    async fn set_aliases(
-        tx: &mut SqliteConnection,
-        id: i64,
-        aliases: &[String],
-    ) -> StoreResult<Vec<String>> {
-        sqlx::query("DELETE FROM topic_aliases WHERE topic_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut kept = Vec::new();
-        for alias in aliases.iter().map(|a| a.trim()).filter(|a| !a.is_empty()) {
-            let done = sqlx::query(
-                "INSERT OR IGNORE INTO topic_aliases (topic_id, alias, alias_key) VALUES (?, ?, ?)",
-            )
-            .bind(id)
-            .bind(alias)
-            .bind(fold_name(alias))
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-            if done.rows_affected() > 0 {
-                kept.push(alias.to_string());
-            }
-        }
-        Ok(kept)
-    }
-
     /// Replaces an article's topic links (each carrying its publish time for topic pages).
     async fn set_topics(
         tx: &mut SqliteConnection,
@@ -382,6 +358,33 @@ impl SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<SaveOutcome> {
         a.check().map_err(StoreError::Invalid)?;
+        let existing: Option<i64> = match &a.external_key {
+            Some(key) => sqlx::query("SELECT id FROM articles WHERE external_key = ?")
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(db)?,
+            None => None,
+        };
+        let id = Self::write_article_row(tx, existing, a, now).await?;
+        Ok(SaveOutcome {
+            id,
+            created: existing.is_none(),
+        })
+    }
+
+    /// Writes an article's row (a new one when `existing` is `None`, status "published"
+    /// unless the caller changes it), its topics and related links, and the change log.
+    /// The caller checked the article against the rules that apply to it.
+    pub(crate) async fn write_article_row(
+        tx: &mut SqliteConnection,
+        existing: Option<ArticleId>,
+        a: &NewArticle,
+        now: DateTime<Utc>,
+    ) -> StoreResult<ArticleId> {
         let body_html = markdown::render(&a.body_markdown);
         let author_id = Self::author_id(tx, &a.author_name).await?;
         let photo_id = match &a.photo {
@@ -398,17 +401,6 @@ impl SqliteStore {
                 return Err(StoreError::Invalid(format!("topic {topic} does not exist")));
             }
         }
-        let existing: Option<i64> = match &a.external_key {
-            Some(key) => sqlx::query("SELECT id FROM articles WHERE external_key = ?")
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .map(|r| r.try_get(0))
-                .transpose()
-                .map_err(db)?,
-            None => None,
-        };
         for related in &a.related {
             let found = sqlx::query("SELECT 1 FROM articles WHERE id = ?")
                 .bind(related)
@@ -479,10 +471,7 @@ impl SqliteStore {
         Self::set_topics(tx, id, &a.topics, a.published_at).await?;
         Self::set_related(tx, id, &a.related).await?;
         Self::record_change(tx, id, now).await?;
-        Ok(SaveOutcome {
-            id,
-            created: existing.is_none(),
-        })
+        Ok(id)
     }
 
     async fn article_topics(&self, id: ArticleId) -> StoreResult<Vec<TopicRef>> {
@@ -530,19 +519,23 @@ impl SqliteStore {
         }
         for t in topics {
             sqlx::query(
-                "INSERT INTO topics (id, name, name_key, slug, kind) VALUES (?, ?, ?, ?, ?)
+                "INSERT INTO topics (id, name, name_key, slug, kind, name_fr, crest)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name,
-                    name_key = excluded.name_key, slug = excluded.slug, kind = excluded.kind",
+                    name_key = excluded.name_key, slug = excluded.slug, kind = excluded.kind,
+                    name_fr = excluded.name_fr, crest = excluded.crest",
             )
             .bind(t.id)
             .bind(&t.name)
             .bind(fold_name(&t.name))
             .bind(&t.slug)
             .bind(t.kind.as_str())
+            .bind(t.name_fr.as_deref())
+            .bind(t.crest.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            Self::set_aliases(tx, t.id, &t.aliases).await?;
+            Self::set_aliases(tx, t.id, &t.aliases, &t.weak_aliases).await?;
         }
         for p in photos {
             sqlx::query(
@@ -1035,88 +1028,46 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all)]
     async fn save_topic(&self, t: &NewTopic) -> StoreResult<Topic> {
-        let name = t.name.trim();
-        if name.is_empty() {
-            return Err(StoreError::Invalid("topic name is empty".into()));
-        }
-        let slug = slugify(name);
-        let mut tx = self.write.begin().await.map_err(db)?;
-        let clash = sqlx::query("SELECT name FROM topics WHERE slug = ? AND name_key <> ?")
-            .bind(&slug)
-            .bind(fold_name(name))
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if let Some(other) = clash {
-            let other: String = other.try_get(0).map_err(db)?;
-            return Err(StoreError::Invalid(format!(
-                "topic {name} would share its address with {other}"
-            )));
-        }
-        let id: i64 = sqlx::query(
-            "INSERT INTO topics (name, name_key, slug, kind) VALUES (?, ?, ?, ?)
-             ON CONFLICT (name_key) DO UPDATE SET name = excluded.name, kind = excluded.kind
-             RETURNING id",
-        )
-        .bind(name)
-        .bind(fold_name(name))
-        .bind(&slug)
-        .bind(t.kind.as_str())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?
-        .try_get(0)
-        .map_err(db)?;
-        let aliases = Self::set_aliases(&mut tx, id, &t.aliases).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Topic {
-            id,
-            slug,
-            name: name.to_string(),
-            kind: t.kind,
-            aliases,
-        })
+        self.save_topic_impl(t).await
     }
 
     async fn topics(&self) -> StoreResult<Vec<Topic>> {
-        let rows = sqlx::query("SELECT id, slug, name, kind FROM topics ORDER BY kind, name")
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-        let aliases = sqlx::query("SELECT topic_id, alias FROM topic_aliases ORDER BY alias")
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-        let mut topics = rows
-            .iter()
-            .map(|r| {
-                Ok(Topic {
-                    id: r.try_get(0).map_err(db)?,
-                    slug: r.try_get(1).map_err(db)?,
-                    name: r.try_get(2).map_err(db)?,
-                    kind: topic_kind_of(r.try_get(3).map_err(db)?)?,
-                    aliases: Vec::new(),
-                })
-            })
-            .collect::<StoreResult<Vec<_>>>()?;
-        for a in &aliases {
-            let topic_id: i64 = a.try_get(0).map_err(db)?;
-            if let Some(t) = topics.iter_mut().find(|t| t.id == topic_id) {
-                t.aliases.push(a.try_get(1).map_err(db)?);
-            }
-        }
-        Ok(topics)
+        self.topics_impl().await
+    }
+
+    async fn topic(&self, id: TopicId) -> StoreResult<Option<Topic>> {
+        self.topic_impl(id).await
     }
 
     async fn topic_by_slug(&self, slug: &str) -> StoreResult<Option<Topic>> {
         Ok(self.topics().await?.into_iter().find(|t| t.slug == slug))
     }
 
+    #[instrument(skip_all)]
+    async fn create_topic(&self, t: &NewTopic) -> StoreResult<Topic> {
+        self.create_topic_impl(t).await
+    }
+
+    #[instrument(skip_all)]
+    async fn update_topic(
+        &self,
+        id: TopicId,
+        t: &NewTopic,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Topic> {
+        self.update_topic_impl(id, t, now).await
+    }
+
+    async fn topic_article_counts(&self) -> StoreResult<Vec<(TopicId, i64)>> {
+        self.topic_article_counts_impl().await
+    }
+
     async fn find_topic(&self, name_or_alias: &str) -> StoreResult<Option<Topic>> {
         let key = fold_name(name_or_alias);
         let row = sqlx::query(
             "SELECT id FROM topics WHERE name_key = ?1
-             UNION ALL SELECT topic_id FROM topic_aliases WHERE alias_key = ?1 LIMIT 1",
+             UNION ALL SELECT topic_id FROM topic_aliases WHERE alias_key = ?1 AND weak = 0
+             LIMIT 1",
         )
         .bind(&key)
         .fetch_optional(&self.read)
@@ -1298,7 +1249,9 @@ impl Store for SqliteStore {
                     (SELECT COUNT(*) FROM comment_votes), (SELECT COUNT(*) FROM comment_reports),
                     (SELECT COUNT(*) FROM moderation_log), (SELECT COUNT(*) FROM polls),
                     (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes),
-                    (SELECT COUNT(*) FROM old_paths), (SELECT COUNT(*) FROM imported_comments)",
+                    (SELECT COUNT(*) FROM old_paths), (SELECT COUNT(*) FROM imported_comments),
+                    (SELECT COUNT(*) FROM article_desk), (SELECT COUNT(*) FROM article_revisions),
+                    (SELECT COUNT(*) FROM api_tokens)",
         )
         .fetch_one(&self.read)
         .await
@@ -1322,6 +1275,9 @@ impl Store for SqliteStore {
             poll_votes: r.try_get(15).map_err(db)?,
             old_paths: r.try_get(16).map_err(db)?,
             imported_comments: r.try_get(17).map_err(db)?,
+            article_desk: r.try_get(18).map_err(db)?,
+            article_revisions: r.try_get(19).map_err(db)?,
+            api_tokens: r.try_get(20).map_err(db)?,
         })
     }
 }

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tribune_core::NewArticle;
-use tribune_core::account::{Account, AccountId, NewAccount, Role, Session, TokenPurpose};
+use tribune_core::account::{
+    Account, AccountId, ApiToken, ApiTokenId, NewAccount, Role, Session, TokenPurpose,
+};
 use tribune_core::article::{Article, ArticleId, ArticleSummary, Author};
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
@@ -13,11 +15,11 @@ use tribune_core::comment::{
 use tribune_core::copy::{CopyTable, Row};
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::store::{
-    AccountExport, AccountStore, ArticleQuery, ArticleRecord, ArticleStamp, CommentStore,
-    CounterMismatch, ListStamp, PhotoRecord, PollStore, RelatedLinks, SaveOutcome, SiteCounts,
-    Store, StoreError, StoreResult,
+    AccountExport, AccountFilter, AccountStore, ArticleQuery, ArticleRecord, ArticleStamp,
+    CommentStore, CounterMismatch, ListStamp, PhotoRecord, PollStore, RelatedLinks, SaveOutcome,
+    SiteCounts, Store, StoreError, StoreResult,
 };
-use tribune_core::topic::{NewTopic, Topic};
+use tribune_core::topic::{NewTopic, Topic, TopicId};
 
 pub struct BrokenStore;
 
@@ -95,6 +97,18 @@ impl Store for BrokenStore {
     async fn topics(&self) -> StoreResult<Vec<Topic>> {
         gone()
     }
+    async fn topic(&self, _: TopicId) -> StoreResult<Option<Topic>> {
+        gone()
+    }
+    async fn create_topic(&self, _: &NewTopic) -> StoreResult<Topic> {
+        gone()
+    }
+    async fn update_topic(&self, _: TopicId, _: &NewTopic, _: DateTime<Utc>) -> StoreResult<Topic> {
+        gone()
+    }
+    async fn topic_article_counts(&self) -> StoreResult<Vec<(TopicId, i64)>> {
+        gone()
+    }
     async fn topic_by_slug(&self, _: &str) -> StoreResult<Option<Topic>> {
         gone()
     }
@@ -167,6 +181,12 @@ impl AccountStore for BrokenStore {
     async fn set_role(&self, _: AccountId, _: Role) -> StoreResult<()> {
         gone()
     }
+    async fn change_role(&self, _: AccountId, _: Role) -> StoreResult<Account> {
+        gone()
+    }
+    async fn accounts(&self, _: &AccountFilter, _: u32, _: u32) -> StoreResult<Vec<Account>> {
+        gone()
+    }
     async fn set_verified(&self, _: AccountId) -> StoreResult<()> {
         gone()
     }
@@ -200,6 +220,33 @@ impl AccountStore for BrokenStore {
         _: TokenPurpose,
         _: DateTime<Utc>,
     ) -> StoreResult<Option<AccountId>> {
+        gone()
+    }
+    async fn create_api_token(
+        &self,
+        _: AccountId,
+        _: &str,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<ApiToken> {
+        gone()
+    }
+    async fn api_tokens(&self, _: AccountId) -> StoreResult<Vec<ApiToken>> {
+        gone()
+    }
+    async fn revoke_api_token(
+        &self,
+        _: AccountId,
+        _: ApiTokenId,
+        _: DateTime<Utc>,
+    ) -> StoreResult<ApiToken> {
+        gone()
+    }
+    async fn account_by_api_token(
+        &self,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Option<(ApiToken, Account)>> {
         gone()
     }
 }
@@ -326,6 +373,71 @@ impl PollStore for BrokenStore {
         gone()
     }
     async fn poll_vote_of(&self, _: PollId, _: AccountId) -> StoreResult<Option<OptionId>> {
+        gone()
+    }
+}
+
+#[async_trait]
+impl tribune_core::store::DeskStore for BrokenStore {
+    async fn desk_articles(
+        &self,
+        _: &tribune_core::desk::DeskQuery,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Vec<tribune_core::desk::DeskRow>> {
+        gone()
+    }
+    async fn desk_article(
+        &self,
+        _: ArticleId,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Option<tribune_core::desk::DeskArticle>> {
+        gone()
+    }
+    async fn write_article(
+        &self,
+        _: Option<ArticleId>,
+        _: &tribune_core::desk::ArticleDraft,
+        _: AccountId,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::desk::DeskArticle> {
+        gone()
+    }
+    async fn set_desk_status(
+        &self,
+        _: ArticleId,
+        _: tribune_core::desk::DeskAction,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::desk::DeskArticle> {
+        gone()
+    }
+    async fn revisions(&self, _: ArticleId) -> StoreResult<Vec<tribune_core::desk::RevisionInfo>> {
+        gone()
+    }
+    async fn revision(
+        &self,
+        _: ArticleId,
+        _: i64,
+    ) -> StoreResult<Option<tribune_core::desk::Revision>> {
+        gone()
+    }
+    async fn autosave(
+        &self,
+        _: AccountId,
+        _: Option<ArticleId>,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        gone()
+    }
+    async fn autosaved(
+        &self,
+        _: AccountId,
+        _: Option<ArticleId>,
+    ) -> StoreResult<Option<tribune_core::desk::Autosave>> {
+        gone()
+    }
+    async fn discard_autosave(&self, _: AccountId, _: Option<ArticleId>) -> StoreResult<()> {
         gone()
     }
 }

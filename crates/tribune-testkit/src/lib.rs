@@ -312,9 +312,8 @@ impl TestApp {
     pub async fn topic(&self, name: &str, kind: TopicKind, aliases: &[&str]) -> Topic {
         self.store
             .save_topic(&NewTopic {
-                name: name.into(),
-                kind,
                 aliases: aliases.iter().map(|a| a.to_string()).collect(),
+                ..NewTopic::named(name, kind)
             })
             .await
             .unwrap()
@@ -589,6 +588,19 @@ impl Visitor {
             .await
     }
 
+    /// A multipart form (file uploads) as the site's own script posts it: `Origin` set, and
+    /// JSON asked for (errors come as problem+json). See [`multipart`] for other headers.
+    pub async fn post_multipart(&self, path: &str, parts: &[Part<'_>]) -> reqwest::Response {
+        let (content_type, body) = multipart(parts);
+        self.send(
+            self.as_the_site(reqwest::Method::POST, path)
+                .header("content-type", content_type)
+                .header("accept", "application/json")
+                .body(body),
+        )
+        .await
+    }
+
     /// Logs in through the login form; must succeed (303).
     pub async fn log_in(&self, email: &str, password: &str) {
         let r = self
@@ -612,6 +624,52 @@ impl Visitor {
             .expect("a logged-in browser has a csrf token")
             .to_string()
     }
+}
+
+/// One field of a multipart form.
+pub enum Part<'a> {
+    Text(&'a str, &'a str),
+    File {
+        name: &'a str,
+        file_name: &'a str,
+        content_type: &'a str,
+        bytes: &'a [u8],
+    },
+}
+
+/// The Content-Type and body of a multipart/form-data form, as a browser sends it.
+pub fn multipart(parts: &[Part<'_>]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "----TribuneTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                );
+                body.extend_from_slice(value.as_bytes());
+            }
+            Part::File {
+                name,
+                file_name,
+                content_type,
+                bytes,
+            } => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
+                         Content-Type: {content_type}\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(bytes);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
 }
 
 fn form_encode(s: &str) -> String {

@@ -17,8 +17,8 @@ use tribune_testkit::{Backend, TestApp, article};
 /// The demo newsroom (with its readers, comments, votes, poll and reports), with one
 /// article taken off the site, one scheduled for later, and what the demo lacks for every
 /// community table to hold rows: an edited comment, moderators' work, a suspended reader and
-/// a deleted one (whose poll vote stays without a name), and a WordPress import (old
-/// addresses, imported comments).
+/// a deleted one (whose poll vote stays without a name), a WordPress import (old
+/// addresses, imported comments) and a journalist's API tokens (one in use, one revoked).
 async fn demo_site() -> TestApp {
     let app = TestApp::start(Backend::Sqlite).await;
     tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
@@ -136,8 +136,27 @@ async fn demo_site() -> TestApp {
         .delete_account(leaver.id, app.now())
         .await
         .unwrap();
+
+    let (scripter, _) = app.account(Role::Journalist, "Scriptende Stijn").await;
+    let hash = tribune_web::auth::sha256_hex(API_TOKEN);
+    app.store
+        .create_api_token(scripter.id, "Liveblog-script", &hash, app.now())
+        .await
+        .unwrap();
+    let old = app
+        .store
+        .create_api_token(scripter.id, "Oude laptop", &"0".repeat(64), app.now())
+        .await
+        .unwrap();
+    app.store
+        .revoke_api_token(scripter.id, old.id, app.now())
+        .await
+        .unwrap();
     app
 }
+
+/// The journalist's token in [`demo_site`]: scripts keep using it after the move.
+const API_TOKEN: &str = "trb_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 /// Every community table of both stores, row for row.
 async fn community_rows(app: &TestApp) -> Vec<(&'static str, Vec<Row>)> {
@@ -163,6 +182,16 @@ async fn assert_community_copied(to: &TestApp, counts: &SiteCounts) {
     let me = visitor.me().await;
     assert_eq!(me["account"]["role"], "moderator", "{me}");
     assert_eq!(me["account"]["can_moderate"], true, "{me}");
+    let r = to
+        .http
+        .get(to.url("/api/v1/me"))
+        .bearer_auth(API_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the API token works on the copy");
+    let me: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(me["account"]["display_name"], "Scriptende Stijn", "{me}");
 }
 
 async fn all_articles(app: &TestApp) -> Vec<ArticleRecord> {

@@ -38,6 +38,15 @@ pub static SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+pub static DESK_SCRIPT: LazyLock<Asset> = LazyLock::new(|| {
+    fingerprinted(
+        "desk",
+        "js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/desk.js"),
+    )
+});
+
 pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
     fingerprinted(
         "icon",
@@ -48,7 +57,7 @@ pub static ICON: LazyLock<Asset> = LazyLock::new(|| {
 });
 
 pub fn find(path: &str) -> Option<&'static Asset> {
-    [&*STYLESHEET, &*SCRIPT, &*ICON]
+    [&*STYLESHEET, &*SCRIPT, &*DESK_SCRIPT, &*ICON]
         .into_iter()
         .find(|a| a.path == path)
 }

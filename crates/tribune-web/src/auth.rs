@@ -15,6 +15,17 @@
 //! - Personal pages (account settings) are never cached, so their forms also carry the
 //!   session's own token in a hidden `csrf` field, checked by [`Viewer::check_form_token`].
 //!
+//! # Personal API tokens
+//!
+//! Scripts and apps of journalists, editors and admins send `Authorization: Bearer trb_...`.
+//! Such a request is its token's account (with the role it has at that moment) and nothing
+//! else: a wrong, revoked or malformed token is a 401 problem+json, never a login page and
+//! never the cookie instead. It has no session, so no form token: its forms pass
+//! [`Viewer::check_form_token`] with the field left empty, as a browser cannot attach the
+//! header to a forged cross-site request (that needs a CORS preflight, which we never
+//! answer). For the same reason [`csrf_guard`] lets a request through that carries a bearer
+//! token and no session cookie; with a cookie too, it is checked as any other.
+//!
 //! Forms on the public pages cannot carry a per-session token: those pages are the same bytes
 //! for everyone and sit in the page cache and in CDNs (DESIGN §5). They rely on the origin
 //! check above; when JavaScript runs, the page script fills their `csrf` field from
@@ -33,7 +44,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
-use tribune_core::account::{Account, AccountId, MAX_PASSWORD_BYTES, Role, Session};
+use tribune_core::account::{Account, AccountId, ApiTokenId, MAX_PASSWORD_BYTES, Role, Session};
 
 use crate::error::ApiError;
 use crate::throttle::RateLimiter;
@@ -68,6 +79,64 @@ pub fn random_token() -> Result<String, AppError> {
 /// What the database keeps of a token: its SHA-256, in hex.
 pub fn sha256_hex(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))
+}
+
+/// What every personal API token starts with, so that one pasted in the wrong place is
+/// recognised for what it is (by people and by secret scanners).
+pub const API_TOKEN_PREFIX: &str = "trb_";
+
+/// A new personal API token: the prefix and 256 random bits as 64 hex characters.
+pub fn new_api_token() -> Result<String, AppError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| AppError::Internal(format!("no randomness from the system: {e}")))?;
+    Ok(format!("{API_TOKEN_PREFIX}{}", hex(&bytes)))
+}
+
+fn looks_like_api_token(s: &str) -> bool {
+    s.strip_prefix(API_TOKEN_PREFIX).is_some_and(|secret| {
+        secret.len() == 64
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// What a request's `Authorization` header says about a bearer token. Other schemes (a
+/// proxy's Basic login in front of a test site) are none of our business.
+#[derive(Debug, PartialEq, Eq)]
+enum Bearer<'h> {
+    Absent,
+    /// Says Bearer, but not one well-formed token of ours.
+    Malformed,
+    Token(&'h str),
+}
+
+fn bearer(headers: &HeaderMap) -> Bearer<'_> {
+    let says_bearer = |v: &&HeaderValue| {
+        let bytes = v.as_bytes();
+        let scheme_end = bytes
+            .iter()
+            .position(|b| b.is_ascii_whitespace())
+            .unwrap_or(bytes.len());
+        bytes[..scheme_end].eq_ignore_ascii_case(b"bearer")
+    };
+    let mut values = headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .filter(says_bearer);
+    match (values.next(), values.next()) {
+        (None, _) => Bearer::Absent,
+        // Two tokens: which account would it be? Neither.
+        (Some(_), Some(_)) => Bearer::Malformed,
+        (Some(value), None) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.get("bearer".len()..))
+            .map(str::trim)
+            .filter(|t| looks_like_api_token(t))
+            .map_or(Bearer::Malformed, Bearer::Token),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -237,12 +306,25 @@ pub fn session_token<'h>(headers: &'h HeaderMap, config: &WebConfig) -> Option<&
 ///
 /// As an extractor it answers "log in first" (a redirect to the login page, back to where the
 /// reader was) when there is no valid session; `Option<Viewer>` is `None` then instead.
+/// A request with a personal API token is that token's account; its `session` is a stand-in
+/// without a form token (see the module docs), and a bad token is a 401 either way.
 #[derive(Clone)]
 pub struct Viewer {
     pub account: Account,
     pub session: Session,
+    credential: Credential,
+}
+
+/// What the request proved itself with.
+#[derive(Clone)]
+enum Credential {
     /// Kept to end exactly this session (logging out); never shown.
-    token_hash: String,
+    Session {
+        token_hash: String,
+    },
+    ApiToken {
+        id: ApiTokenId,
+    },
 }
 
 impl std::fmt::Debug for Viewer {
@@ -251,11 +333,32 @@ impl std::fmt::Debug for Viewer {
             .field("account", &self.account.id)
             .field("role", &self.account.role)
             .field("session", &self.session)
+            .field("api_token", &self.api_token())
             .finish_non_exhaustive()
     }
 }
 
 impl Viewer {
+    /// The personal API token the request came with, when it came with one instead of a
+    /// session cookie.
+    pub fn api_token(&self) -> Option<ApiTokenId> {
+        match self.credential {
+            Credential::ApiToken { id } => Some(id),
+            Credential::Session { .. } => None,
+        }
+    }
+
+    /// 403 for a request made with an API token: for what only a person logged in with a
+    /// browser may do, such as making new tokens (a leaked token must not breed more).
+    pub fn require_session(&self) -> Result<(), AppError> {
+        match self.credential {
+            Credential::Session { .. } => Ok(()),
+            Credential::ApiToken { .. } => Err(AppError::Forbidden(
+                "Dit kan niet met een API-sleutel: log in op de site en doe het daar.".to_string(),
+            )),
+        }
+    }
+
     /// 403 unless the account's role passes `allowed`, e.g. `viewer.require(Role::can_moderate)`.
     pub fn require(&self, allowed: impl Fn(Role) -> bool) -> Result<(), AppError> {
         if allowed(self.account.role) {
@@ -296,9 +399,12 @@ impl Viewer {
         }
     }
 
-    /// Ends this session (logging out); the caller clears the cookie.
+    /// Ends this session (logging out); the caller clears the cookie. An API token has no
+    /// session to end (it is revoked in the back office instead).
     pub async fn log_out(&self, state: &AppState) -> Result<(), AppError> {
-        state.store.delete_session(&self.token_hash).await?;
+        if let Credential::Session { token_hash } = &self.credential {
+            state.store.delete_session(token_hash).await?;
+        }
         Ok(())
     }
 }
@@ -312,23 +418,69 @@ async fn look_up(parts: &mut Parts, state: &AppState) -> Result<Option<Viewer>, 
     if let Some(Looked(v)) = parts.extensions.get::<Looked>() {
         return Ok(v.clone());
     }
-    let viewer = match session_token(&parts.headers, &state.config) {
-        None => None,
-        Some(token) => {
-            let token_hash = sha256_hex(token);
-            state
-                .store
-                .session(&token_hash, state.clock.now())
-                .await?
-                .map(|(session, account)| Viewer {
-                    account,
-                    session,
-                    token_hash,
-                })
+    let viewer = match bearer(&parts.headers) {
+        Bearer::Token(token) => Some(api_token_viewer(state, token).await?),
+        Bearer::Malformed => {
+            return Err(AppError::BadApiToken(
+                "Stuur een API-sleutel als \"Authorization: Bearer trb_...\", precies zoals je hem \
+                 kreeg."
+                    .to_string(),
+            ));
         }
+        Bearer::Absent => match session_token(&parts.headers, &state.config) {
+            None => None,
+            Some(token) => {
+                let token_hash = sha256_hex(token);
+                state
+                    .store
+                    .session(&token_hash, state.clock.now())
+                    .await?
+                    .map(|(session, account)| Viewer {
+                        account,
+                        session,
+                        credential: Credential::Session { token_hash },
+                    })
+            }
+        },
     };
     parts.extensions.insert(Looked(viewer.clone()));
     Ok(viewer)
+}
+
+/// The account of a personal API token, as it is now: refused when the token is unknown or
+/// revoked, when the account is banned, or when its role no longer writes (tokens are for
+/// the newsroom's staff).
+async fn api_token_viewer(state: &AppState, token: &str) -> Result<Viewer, AppError> {
+    let now = state.clock.now();
+    let Some((token, account)) = state
+        .store
+        .account_by_api_token(&sha256_hex(token), now)
+        .await?
+    else {
+        return Err(AppError::BadApiToken(
+            "Deze API-sleutel bestaat niet of is ingetrokken.".to_string(),
+        ));
+    };
+    if account.banned {
+        return Err(AppError::BadApiToken(
+            "Het account van deze API-sleutel is geblokkeerd.".to_string(),
+        ));
+    }
+    if !account.role.can_write() {
+        return Err(AppError::BadApiToken(
+            "Het account van deze API-sleutel mag geen API-sleutels meer gebruiken.".to_string(),
+        ));
+    }
+    Ok(Viewer {
+        session: Session {
+            account_id: account.id,
+            // No form token: forms sent with a bearer token leave the field empty.
+            csrf_token: String::new(),
+            expires_at: DateTime::<Utc>::MAX_UTC,
+        },
+        account,
+        credential: Credential::ApiToken { id: token.id },
+    })
 }
 
 /// Where to come back to after logging in: the page asked for, or for a form sent without a
@@ -591,6 +743,11 @@ fn origin_of(url: &str) -> Option<String> {
 
 /// Whether a state-changing request may go on (see the module docs for why these rules).
 fn same_site_request(headers: &HeaderMap, config: &WebConfig) -> bool {
+    let cookie = session_token(headers, config).is_some();
+    if !cookie && bearer(headers) != Bearer::Absent {
+        // A script with its token: nothing a browser could have sent for someone else.
+        return true;
+    }
     if let Some(site) = headers.get("sec-fetch-site") {
         return matches!(site.to_str(), Ok("same-origin" | "none"));
     }
@@ -601,7 +758,7 @@ fn same_site_request(headers: &HeaderMap, config: &WebConfig) -> bool {
         let origin = origin.trim().to_ascii_lowercase();
         return own_origins(headers, config).contains(&origin);
     }
-    session_token(headers, config).is_none()
+    !cookie
 }
 
 /// Middleware: refuses state-changing requests that a browser says came from another site.
@@ -728,6 +885,78 @@ mod tests {
         // No word on where it came from: fine without a session, refused with one.
         assert!(same_site_request(&headers(&[host]), &c));
         assert!(!same_site_request(&headers(&[host, cookie]), &c));
+    }
+
+    #[test]
+    fn api_tokens_are_prefixed_256_bit_hex_and_read_from_the_bearer_header() {
+        let t = new_api_token().unwrap();
+        assert!(t.starts_with("trb_") && t.len() == 68, "{t}");
+        assert!(looks_like_api_token(&t));
+        assert_ne!(t, new_api_token().unwrap());
+        assert_eq!(
+            bearer(&headers(&[("authorization", &format!("Bearer {t}"))])),
+            Bearer::Token(&t)
+        );
+        assert_eq!(
+            bearer(&headers(&[("authorization", &format!("bearer   {t} "))])),
+            Bearer::Token(&t)
+        );
+        assert_eq!(bearer(&headers(&[])), Bearer::Absent);
+        // Someone else's scheme (a proxy's login) is not ours to judge.
+        assert_eq!(
+            bearer(&headers(&[("authorization", "Basic cmVkYWN0aWU6Z2VoZWlt")])),
+            Bearer::Absent
+        );
+        for bad in [
+            "Bearer".to_string(),
+            "Bearer ".to_string(),
+            "Bearer 0123456789abcdef0123456789abcdef".to_string(),
+            format!("Bearer {}", t.to_uppercase()),
+            format!("Bearer {}x", t),
+            format!("Bearer {t} {t}"),
+        ] {
+            assert_eq!(
+                bearer(&headers(&[("authorization", &bad)])),
+                Bearer::Malformed,
+                "{bad}"
+            );
+        }
+        let two = headers(&[
+            ("authorization", &format!("Bearer {t}")),
+            ("authorization", &format!("Bearer {t}")),
+        ]);
+        assert_eq!(bearer(&two), Bearer::Malformed);
+    }
+
+    #[test]
+    fn a_bearer_token_without_a_cookie_passes_the_guard_but_not_with_one() {
+        let c = config(false);
+        let host = ("host", "127.0.0.1:8080");
+        let cookie = ("cookie", "tribune_sessie=0123456789abcdef0123456789abcdef");
+        let token = new_api_token().unwrap();
+        let auth = format!("Bearer {token}");
+        let auth = ("authorization", auth.as_str());
+        assert!(same_site_request(&headers(&[host, auth]), &c));
+        assert!(same_site_request(
+            &headers(&[host, auth, ("sec-fetch-site", "cross-site")]),
+            &c
+        ));
+        // With a session cookie as well, the browser rules hold as before.
+        assert!(!same_site_request(&headers(&[host, auth, cookie]), &c));
+        assert!(!same_site_request(
+            &headers(&[host, auth, cookie, ("sec-fetch-site", "cross-site")]),
+            &c
+        ));
+        assert!(same_site_request(
+            &headers(&[host, auth, cookie, ("sec-fetch-site", "same-origin")]),
+            &c
+        ));
+        // A Basic login is no reason to wave anything through.
+        let basic = ("authorization", "Basic cmVkYWN0aWU6Z2VoZWlt");
+        assert!(!same_site_request(
+            &headers(&[host, basic, ("sec-fetch-site", "cross-site")]),
+            &c
+        ));
     }
 
     #[test]

@@ -25,9 +25,18 @@ pub enum AppError {
     /// to `return_to` afterwards; the API answers 401.
     #[error("login required")]
     LoginRequired { return_to: String },
+    /// The request's personal API token is malformed, unknown, revoked or of an account that
+    /// may not use it; the message says which. Always 401 problem+json with
+    /// `WWW-Authenticate: Bearer`, never a login page: a script is asking.
+    #[error("{0}")]
+    BadApiToken(String),
     /// Logged in, but this account may not do this; the message says why.
     #[error("{0}")]
     Forbidden(String),
+    /// The request body is larger than this route takes (a photo over 20 MB); the message
+    /// says what the limit is.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Too fast (login attempts, comments); try again after `retry_after_seconds`.
     #[error("{message}")]
     TooManyRequests {
@@ -42,8 +51,9 @@ impl AppError {
             Self::NotFound | Self::Store(StoreError::NotFound) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
             Self::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            Self::LoginRequired { .. } => StatusCode::UNAUTHORIZED,
+            Self::LoginRequired { .. } | Self::BadApiToken(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
@@ -51,7 +61,7 @@ impl AppError {
     }
 
     /// What the reader is told; never internals.
-    fn public_detail(&self) -> String {
+    pub fn public_detail(&self) -> String {
         match self {
             Self::NotFound | Self::Store(StoreError::NotFound) => {
                 "Deze pagina bestaat niet (meer).".to_string()
@@ -59,7 +69,7 @@ impl AppError {
             Self::BadRequest(m) => m.clone(),
             Self::Store(StoreError::Invalid(m)) | Self::Store(StoreError::Conflict(m)) => m.clone(),
             Self::LoginRequired { .. } => "Log in om dit te doen.".to_string(),
-            Self::Forbidden(m) => m.clone(),
+            Self::Forbidden(m) | Self::BadApiToken(m) | Self::PayloadTooLarge(m) => m.clone(),
             Self::TooManyRequests { message, .. } => message.clone(),
             Self::Store(StoreError::Unavailable(_)) => {
                 "Tribune is even niet bereikbaar. Probeer het over enkele seconden opnieuw."
@@ -90,6 +100,9 @@ impl IntoResponse for AppError {
         self.log();
         if let Self::LoginRequired { return_to } = &self {
             return login_redirect(return_to);
+        }
+        if let Self::BadApiToken(_) = &self {
+            return ApiError(self).into_response();
         }
         let status = self.status();
         let title = if status == StatusCode::NOT_FOUND {
@@ -154,6 +167,18 @@ impl IntoResponse for ApiError {
             header::HeaderValue::from_static("no-store"),
         );
         self.0.retry_after(&mut response);
+        // RFC 9110 wants a challenge with every 401; ours is a bearer token (RFC 6750).
+        let challenge = match self.0 {
+            AppError::BadApiToken(_) => Some(r#"Bearer realm="tribune", error="invalid_token""#),
+            AppError::LoginRequired { .. } => Some(r#"Bearer realm="tribune""#),
+            _ => None,
+        };
+        if let Some(challenge) = challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static(challenge),
+            );
+        }
         response
     }
 }

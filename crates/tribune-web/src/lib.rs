@@ -185,9 +185,13 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::comments::router())
         .merge(routes::polls::router())
         .merge(routes::moderation::router())
+        .merge(routes::newsroom::router())
         .merge(routes::ops::router())
         .merge(routes::account::router())
         .merge(routes::search::router())
+        .merge(routes::tokens::router())
+        .merge(routes::topics_desk::router())
+        .merge(routes::photos::router())
         .fallback(routes::site::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

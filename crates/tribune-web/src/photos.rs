@@ -110,7 +110,9 @@ impl PhotoError {
 
 impl From<PhotoError> for AppError {
     fn from(e: PhotoError) -> Self {
-        if e.is_refusal() {
+        if matches!(e, PhotoError::TooManyBytes { .. }) {
+            AppError::PayloadTooLarge(e.to_string())
+        } else if e.is_refusal() {
             AppError::BadRequest(e.to_string())
         } else {
             AppError::Internal(e.to_string())
@@ -215,6 +217,20 @@ pub fn srcset_for_master(master_file_name: &str, url_prefix: &str) -> Option<Str
     Some(out)
 }
 
+/// The `src` of a stored photo from its master's file name alone, for browsers without
+/// srcset: the largest variant no wider than 1024 px (as [`ProcessedPhoto::src`]). None for a
+/// name this module did not write.
+pub fn src_for_master(master_file_name: &str, url_prefix: &str) -> Option<String> {
+    let (key, width, kind) = parse_file_name(master_file_name)?;
+    let widths = variant_widths(width);
+    let w = widths
+        .iter()
+        .rev()
+        .find(|&&w| w <= 1024)
+        .or(widths.first())?;
+    Some(format!("{url_prefix}{}", file_name(key, *w, kind)))
+}
+
 /// Key, width and kind of a name this module writes; None for any other name.
 fn parse_file_name(file_name: &str) -> Option<(&str, u32, OutputKind)> {
     let (stem, ext) = file_name.rsplit_once('.')?;
@@ -278,14 +294,27 @@ pub fn check_caption(caption: &str) -> Result<Option<String>, String> {
     Ok(Some(caption.to_string()))
 }
 
-/// [`process`] on the blocking pool, for handlers.
+/// Photos processed at once on a node: a 40 megapixel photo takes a few hundred MB while it
+/// is decoded and scaled, so a burst of uploads waits its turn rather than exhausting memory.
+pub const PROCESSED_AT_ONCE: usize = 2;
+static PROCESSING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(PROCESSED_AT_ONCE);
+
+/// [`process`] on the blocking pool, for handlers, at most [`PROCESSED_AT_ONCE`] at a time.
 pub async fn process_in_background(
     bytes: bytes::Bytes,
     media_dir: PathBuf,
 ) -> Result<ProcessedPhoto, PhotoError> {
-    tokio::task::spawn_blocking(move || process(&bytes, &media_dir))
+    let turn = PROCESSING
+        .acquire()
         .await
-        .map_err(|e| PhotoError::Interrupted(e.to_string()))?
+        .map_err(|e| PhotoError::Interrupted(e.to_string()))?;
+    // The turn travels with the work: a request given up halfway does not free it early.
+    tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        process(&bytes, &media_dir)
+    })
+    .await
+    .map_err(|e| PhotoError::Interrupted(e.to_string()))?
 }
 
 /// Judges an upload, and stores the photo in it as a clean master and its smaller variants
@@ -966,6 +995,10 @@ mod tests {
         );
         assert_eq!(photo.src("/media/"), format!("/media/{k}-1024.jpg"));
         assert_eq!(
+            src_for_master(&photo.master().unwrap().file_name, "/media/"),
+            Some(photo.src("/media/"))
+        );
+        assert_eq!(
             srcset_for_master(&photo.master().unwrap().file_name, "/media/"),
             Some(photo.srcset("/media/")),
             "an article that keeps only the master's name gets the same srcset"
@@ -980,6 +1013,11 @@ mod tests {
         assert_eq!(photo.content_type, "image/png");
         let sizes: Vec<(u32, u32)> = photo.variants.iter().map(|v| (v.width, v.height)).collect();
         assert_eq!(sizes, [(320, 160), (640, 320), (700, 350)]);
+        assert_eq!(
+            src_for_master(&photo.master().unwrap().file_name, "/media/"),
+            Some(format!("/media/{}-700.png", photo.key)),
+            "a photo no wider than 1024 px is its own src"
+        );
         for v in &photo.variants {
             assert!(v.file_name.ends_with(".png"), "{}", v.file_name);
             let stored = std::fs::read(dir.path().join(&v.file_name)).unwrap();
@@ -1260,6 +1298,7 @@ mod tests {
                 None,
                 "{name:?} got a srcset"
             );
+            assert_eq!(src_for_master(name, "/media/"), None, "{name:?} got a src");
         }
     }
 

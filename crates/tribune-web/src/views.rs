@@ -9,7 +9,8 @@ use tribune_core::poll::Poll;
 use tribune_core::time::{clock_time, day_heading, iso, long_date_time, short_date_time, w3c};
 use tribune_core::topic::{Topic, TopicKind};
 
-use crate::assets::{ICON, SCRIPT, STYLESHEET};
+use crate::assets::{DESK_SCRIPT, ICON, SCRIPT, STYLESHEET};
+use crate::photos;
 use crate::routes::feeds;
 
 pub struct Layout {
@@ -25,6 +26,8 @@ pub struct Layout {
     pub json_ld: Option<String>,
     pub stylesheet: &'static str,
     pub script: &'static str,
+    /// The back office's editor script, on /redactie pages that need it.
+    pub desk_script: Option<&'static str>,
     pub icon: &'static str,
 }
 
@@ -39,8 +42,15 @@ impl Layout {
             json_ld: None,
             stylesheet: &STYLESHEET.path,
             script: &SCRIPT.path,
+            desk_script: None,
             icon: &ICON.path,
         }
+    }
+
+    /// Adds the editor's script (autosave, preview, suggestions, uploads).
+    pub fn with_desk_script(mut self) -> Self {
+        self.desk_script = Some(&DESK_SCRIPT.path);
+        self
     }
 
     /// A public page at `path`: its absolute canonical address, a link preview (OpenGraph,
@@ -235,6 +245,8 @@ pub struct HomePage {
 
 pub struct PhotoView {
     pub src: String,
+    /// Uploaded photos have smaller variants: `srcset` lists them all.
+    pub srcset: Option<String>,
     pub width: u32,
     pub height: u32,
     pub alt: String,
@@ -286,7 +298,9 @@ impl ArticlePage {
             published: long_date_time(a.published_at),
             datetime: iso(a.published_at),
             photo: a.photo.as_ref().map(|p| PhotoView {
-                src: format!("/media/{}", p.path),
+                src: photos::src_for_master(&p.path, "/media/")
+                    .unwrap_or_else(|| format!("/media/{}", p.path)),
+                srcset: photos::srcset_for_master(&p.path, "/media/"),
                 width: p.width,
                 height: p.height,
                 alt: p.caption.clone().unwrap_or_else(|| a.title.clone()),

@@ -13,6 +13,8 @@ use tribune_core::{ArticleId, Store, StoreError};
 pub const PASSWORD: &str = "tribune-demo-2026";
 pub const MODERATOR: &str = "moderator@demo.tribune.invalid";
 pub const EDITOR: &str = "redactie@demo.tribune.invalid";
+pub const JOURNALIST: &str = "journalist@demo.tribune.invalid";
+pub const ADMIN: &str = "beheer@demo.tribune.invalid";
 
 const READERS: &[&str] = &[
     "Blauwzwart Bart",
@@ -119,6 +121,63 @@ async fn account(
     }
 }
 
+/// The back office is not empty: the journalist has a draft in progress and a piece handed
+/// in, waiting for the editor (written last, so they top the desk's list).
+async fn desk_work(
+    store: &dyn Store,
+    journalist: tribune_core::account::AccountId,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    use tribune_core::ArticleKind;
+    use tribune_core::desk::{ArticleDraft, DeskAction};
+    let draft = |title: &str, lead: &str, body: &str| ArticleDraft {
+        title: title.to_string(),
+        kind: ArticleKind::News,
+        source: None,
+        byline: "Journalist Jonas".to_string(),
+        lead: lead.to_string(),
+        body_markdown: body.to_string(),
+        photo: None,
+        topics: Vec::new(),
+        related: Vec::new(),
+        publish_at: None,
+    };
+    let e = |e: StoreError| format!("demo desk: {e}");
+    store
+        .write_article(
+            None,
+            &draft(
+                "Jeugdopleiding van blauw-zwart krijgt nieuw trainingscentrum",
+                "",
+                "Nog aan te vullen: reactie van de jeugdcoördinator en de bouwplanning.",
+            ),
+            journalist,
+            "opgeslagen",
+            now,
+        )
+        .await
+        .map_err(e)?;
+    let handed_in = store
+        .write_article(
+            None,
+            &draft(
+                "Paars-Wit twijfelt over nieuwe doelman",
+                "De sportieve staf van Anderlecht is nog niet overtuigd van de doelman die in de zomer kwam.",
+                "De keeper maakte in de laatste drie wedstrijden twee dure fouten.\n\n## Alternatieven\n\nDe club kijkt intern en naar vrije spelers.",
+            ),
+            journalist,
+            "opgeslagen",
+            now,
+        )
+        .await
+        .map_err(e)?;
+    store
+        .set_desk_status(handed_in.id, DeskAction::Submit, now)
+        .await
+        .map_err(e)?;
+    Ok(())
+}
+
 fn email_of(name: &str) -> String {
     format!("{}@demo.tribune.invalid", tribune_core::slugify(name))
 }
@@ -159,6 +218,25 @@ pub async fn load(
         joined,
     )
     .await?;
+    let journalist = account(
+        store,
+        JOURNALIST,
+        "Journalist Jonas",
+        Role::Journalist,
+        password_hash,
+        joined,
+    )
+    .await?;
+    account(
+        store,
+        ADMIN,
+        "Beheerder Bea",
+        Role::Admin,
+        password_hash,
+        joined,
+    )
+    .await?;
+    desk_work(store, journalist.id, now).await?;
     let mut readers = Vec::new();
     for name in READERS {
         readers.push(
@@ -173,7 +251,7 @@ pub async fn load(
             .await?,
         );
     }
-    loaded.accounts = readers.len() + 2;
+    loaded.accounts = readers.len() + 4;
 
     let mut said = 0usize;
     for (n, (article_id, published_at, wanted)) in articles.iter().enumerate() {

@@ -18,101 +18,186 @@ const ARTICLES: [&str; 2] = [
     include_str!("../demo/articles-b.json"),
 ];
 
-const TOPICS: &[(&str, TopicKind, &[&str])] = &[
-    (
+/// One demo topic: Dutch name, French name, kind, aliases (nicknames included), and weak
+/// aliases (bare city names that may mean another club too: tagging suggests them with lower
+/// confidence).
+struct DemoTopic {
+    name: &'static str,
+    name_fr: Option<&'static str>,
+    kind: TopicKind,
+    aliases: &'static [&'static str],
+    weak: &'static [&'static str],
+}
+
+const fn topic(
+    name: &'static str,
+    name_fr: Option<&'static str>,
+    kind: TopicKind,
+    aliases: &'static [&'static str],
+    weak: &'static [&'static str],
+) -> DemoTopic {
+    DemoTopic {
+        name,
+        name_fr,
+        kind,
+        aliases,
+        weak,
+    }
+}
+
+const TOPICS: &[DemoTopic] = &[
+    topic(
         "Jupiler Pro League",
+        None,
         TopicKind::Competition,
         &["JPL", "Pro League", "eerste klasse"],
+        &[],
     ),
-    (
+    topic(
         "Challenger Pro League",
+        None,
         TopicKind::Competition,
         &["CPL", "tweede klasse"],
+        &[],
     ),
-    (
+    topic(
         "Croky Cup",
+        Some("Coupe de Belgique"),
         TopicKind::Competition,
         &["Beker van België", "bekertoernooi"],
+        &[],
     ),
-    (
+    topic(
         "Champions League",
+        Some("Ligue des champions"),
         TopicKind::Competition,
         &["CL", "kampioenenbal"],
+        &[],
     ),
-    ("Europa League", TopicKind::Competition, &[]),
-    ("Conference League", TopicKind::Competition, &["Conference"]),
-    (
+    topic("Europa League", None, TopicKind::Competition, &[], &[]),
+    topic(
+        "Conference League",
+        None,
+        TopicKind::Competition,
+        &["Conference"],
+        &[],
+    ),
+    topic(
         "Club Brugge",
+        Some("Club Bruges"),
         TopicKind::Club,
-        &["blauw-zwart", "Club", "Bruges", "FC Brugge"],
+        &["blauw-zwart", "Club", "FC Brugge"],
+        &["Brugge", "Bruges"],
     ),
-    (
+    topic(
         "RSC Anderlecht",
+        None,
         TopicKind::Club,
         &["Anderlecht", "Paars-Wit", "RSCA", "Sporting Anderlecht"],
+        &[],
     ),
-    (
+    topic(
         "Royal Antwerp FC",
+        None,
         TopicKind::Club,
         &["Antwerp", "The Great Old", "RAFC"],
+        &["Antwerpen"],
     ),
-    (
+    topic(
         "KRC Genk",
+        None,
         TopicKind::Club,
-        &["Racing Genk", "Genk", "de Limburgers"],
+        &["Racing Genk", "de Limburgers"],
+        &["Genk"],
     ),
-    (
+    topic(
         "KAA Gent",
+        Some("La Gantoise"),
         TopicKind::Club,
         &["AA Gent", "De Buffalo's", "Buffalo's"],
+        &["Gent"],
     ),
-    (
+    topic(
         "Standard Luik",
+        Some("Standard de Liège"),
         TopicKind::Club,
-        &["Standard", "Les Rouches", "Standard de Liège"],
+        &["Standard", "Les Rouches"],
+        &["Luik", "Liège"],
     ),
-    (
+    topic(
         "Union Saint-Gilloise",
+        Some("Royale Union Saint-Gilloise"),
         TopicKind::Club,
         &["Union", "Union SG", "USG"],
+        &["Sint-Gillis"],
     ),
-    (
+    topic(
         "Cercle Brugge",
+        Some("Cercle Bruges"),
         TopicKind::Club,
         &["Cercle", "groen-zwart", "De Vereniging"],
+        &["Brugge", "Bruges"],
     ),
-    ("KV Mechelen", TopicKind::Club, &["Malinwa", "KV"]),
-    (
+    topic(
+        "KV Mechelen",
+        Some("KV Malines"),
+        TopicKind::Club,
+        &["Malinwa", "KV"],
+        &["Mechelen"],
+    ),
+    topic(
         "OH Leuven",
+        Some("OH Louvain"),
         TopicKind::Club,
         &["OHL", "Oud-Heverlee Leuven"],
+        &["Leuven"],
     ),
-    (
+    topic(
         "Rode Duivels",
+        Some("Diables Rouges"),
         TopicKind::NationalTeam,
-        &["België", "Belgische nationale ploeg", "Belgium"],
+        &["Belgische nationale ploeg", "Belgium"],
+        &["België", "Belgique"],
     ),
-    (
+    topic(
         "Red Flames",
+        None,
         TopicKind::NationalTeam,
         &["Belgische vrouwenploeg"],
+        &[],
     ),
-    (
+    topic(
         "Transfers",
+        None,
         TopicKind::Theme,
         &["transfer", "transfernieuws", "mercato"],
+        &[],
     ),
-    (
+    topic(
         "VAR en scheidsrechters",
+        Some("VAR et arbitres"),
         TopicKind::Theme,
         &["VAR", "scheidsrechter", "arbitrage"],
+        &[],
     ),
-    ("Tibo Verstraete", TopicKind::Person, &["Verstraete"]),
-    ("Nordin Azzouzi", TopicKind::Person, &["Azzouzi"]),
-    ("Sven Willaert", TopicKind::Person, &["Willaert"]),
-    ("Jonas Lambrecht", TopicKind::Person, &["Lambrecht"]),
-    ("Mateo Ordóñez", TopicKind::Person, &["Ordóñez"]),
-    ("Rik Vandamme", TopicKind::Person, &["Vandamme"]),
+    topic(
+        "Tibo Verstraete",
+        None,
+        TopicKind::Person,
+        &["Verstraete"],
+        &[],
+    ),
+    topic("Nordin Azzouzi", None, TopicKind::Person, &["Azzouzi"], &[]),
+    topic("Sven Willaert", None, TopicKind::Person, &["Willaert"], &[]),
+    topic(
+        "Jonas Lambrecht",
+        None,
+        TopicKind::Person,
+        &["Lambrecht"],
+        &[],
+    ),
+    topic("Mateo Ordóñez", None, TopicKind::Person, &["Ordóñez"], &[]),
+    topic("Rik Vandamme", None, TopicKind::Person, &["Vandamme"], &[]),
 ];
 
 type Rgb = [u8; 3];
@@ -318,16 +403,19 @@ pub async fn load(
 ) -> Result<Loaded, String> {
     let mut loaded = Loaded::default();
     let mut topic_ids = HashMap::new();
-    for (name, kind, aliases) in TOPICS {
+    for topic in TOPICS {
         let t = store
             .save_topic(&NewTopic {
-                name: name.to_string(),
-                kind: *kind,
-                aliases: aliases.iter().map(|a| a.to_string()).collect(),
+                name: topic.name.to_string(),
+                name_fr: topic.name_fr.map(str::to_string),
+                kind: topic.kind,
+                aliases: topic.aliases.iter().map(|a| a.to_string()).collect(),
+                weak_aliases: topic.weak.iter().map(|a| a.to_string()).collect(),
+                crest: None,
             })
             .await
-            .map_err(|e| format!("topic {name}: {e}"))?;
-        topic_ids.insert(*name, t.id);
+            .map_err(|e| format!("topic {}: {e}", topic.name))?;
+        topic_ids.insert(topic.name, t.id);
         loaded.topics += 1;
     }
     let mut photos = HashMap::new();

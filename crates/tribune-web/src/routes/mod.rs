@@ -3,11 +3,15 @@ pub mod api;
 pub mod comments;
 pub mod feeds;
 pub mod moderation;
+pub mod newsroom;
 pub mod ops;
+pub mod photos;
 pub mod polls;
 pub mod redirects;
 pub mod search;
 pub mod site;
+pub mod tokens;
+pub mod topics_desk;
 
 use std::collections::HashMap;
 

@@ -242,9 +242,18 @@ async fn api_create(
         options: body.options.iter().map(|o| o.trim().to_string()).collect(),
         closes_at: body.closes_at,
     };
+    let p = attach(&state, new).await?;
+    Ok(private_json(
+        StatusCode::CREATED,
+        poll_json(&p, None, state.clock.now()),
+    ))
+}
+
+/// Attaches a checked poll to its article (the caller checked who may), and refreshes the
+/// article's page.
+pub async fn attach(state: &AppState, new: NewPoll) -> Result<Poll, AppError> {
     new.check().map_err(AppError::BadRequest)?;
-    let now = state.clock.now();
-    let p = state.store.create_poll(&new, now).await?;
-    state.publish(Event::ArticleChanged { id: article_id });
-    Ok(private_json(StatusCode::CREATED, poll_json(&p, None, now)))
+    let p = state.store.create_poll(&new, state.clock.now()).await?;
+    state.publish(Event::ArticleChanged { id: new.article_id });
+    Ok(p)
 }

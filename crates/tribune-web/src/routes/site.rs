@@ -18,7 +18,7 @@ use crate::views::{
     ArticlePage, CommentSection, Headline, HomePage, Layout, ListPage, Pager, PollView, TopicsPage,
     page_link, ticker,
 };
-use crate::{AppError, AppState, assets};
+use crate::{AppError, AppState, assets, photos};
 use tribune_core::comment;
 
 /// Headlines per page of "Meest recent", topic and author pages.
@@ -297,11 +297,20 @@ async fn list_page(
 }
 
 /// Photos: content-addressed file names, so they never change and are cached forever. Only
-/// image types are ever served, with nosniff, whatever a file contains.
+/// the three photo types are ever served, judged by the name (which only we choose), with
+/// nosniff, whatever a file contains: nothing in the media directory runs in a browser.
 async fn media(State(state): State<AppState>, file: Segment) -> Result<Response, AppError> {
     let file = segment(file)?;
     let content_type = media_type(&file).ok_or(AppError::NotFound)?;
-    let bytes = match tokio::fs::read(state.config.media_dir.join(&file)).await {
+    let path = state.config.media_dir.join(&file);
+    // A directory (or anything else) that happens to carry a photo's name is not a photo.
+    match tokio::fs::metadata(&path).await {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => return Err(AppError::NotFound),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
+        Err(e) => return Err(AppError::Internal(format!("reading media {file}: {e}"))),
+    }
+    let bytes = match tokio::fs::read(&path).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AppError::NotFound),
         Err(e) => return Err(AppError::Internal(format!("reading media {file}: {e}"))),
@@ -311,7 +320,15 @@ async fn media(State(state): State<AppState>, file: Segment) -> Result<Response,
             (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
+                HeaderValue::from_static(photos::CACHE_CONTROL),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("inline"),
             ),
         ],
         bytes,
@@ -320,7 +337,8 @@ async fn media(State(state): State<AppState>, file: Segment) -> Result<Response,
 }
 
 /// The type a photo file is served as; `None` for a name we never serve (hidden files,
-/// odd characters, anything but the three photo formats).
+/// odd characters, anything but the three photo formats). Uploads are named
+/// `<key>-<width>.jpg|png` (`photos`), imported photos `<key>.jpg|png|webp` (the importer).
 pub fn media_type(file: &str) -> Option<&'static str> {
     let valid_name = !file.is_empty()
         && !file.starts_with('.')
