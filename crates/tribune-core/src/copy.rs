@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use Kind::{Bool, Int, NullInt, NullTime, Text, Time};
+use Kind::{Bool, Int, NullInt, NullText, NullTime, Text, Time};
 
 /// How a column is stored. PostgreSQL keeps integers as BIGINT (INTEGER is widened when
 /// read), booleans as boolean and times as timestamptz; SQLite keeps booleans as 0/1 and
@@ -308,6 +308,77 @@ pub const COMMUNITY: &[CopyTable] = &[
             col("created_at", Time),
             col("last_used_at", NullTime),
             col("revoked_at", NullTime),
+        ],
+        key: &["id"],
+    },
+    // Competitions, teams and matches (migrations/0008_matches.sql). Teams point at topics,
+    // which a copy moves first; a VAR decision points at an event with a lower id.
+    CopyTable {
+        name: "competitions",
+        columns: &[col("id", Int), col("slug", Text), col("name", Text)],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "teams",
+        columns: &[
+            col("id", Int),
+            col("slug", Text),
+            col("name", Text),
+            col("name_fr", NullText),
+            col("short_name", Text),
+            col("topic_id", NullInt),
+        ],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "team_aliases",
+        columns: &[
+            col("id", Int),
+            col("alias_key", Text),
+            col("team_id", Int),
+            col("alias", Text),
+        ],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "matches",
+        columns: &[
+            col("id", Int),
+            col("competition_id", Int),
+            col("external_key", Text),
+            col("round", Text),
+            col("home_id", Int),
+            col("away_id", Int),
+            col("kickoff_at", Time),
+            col("time_known", Bool),
+            col("status", Text),
+            col("minute", NullInt),
+            col("added_minute", NullInt),
+            col("home_score", NullInt),
+            col("away_score", NullInt),
+            col("ht_home", NullInt),
+            col("ht_away", NullInt),
+            col("pen_home", NullInt),
+            col("pen_away", NullInt),
+            col("updated_at", Time),
+        ],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "match_events",
+        columns: &[
+            col("id", Int),
+            col("match_id", Int),
+            col("kind", Text),
+            col("side", Text),
+            col("minute", Int),
+            col("added_minute", NullInt),
+            col("player", Text),
+            col("other_player", Text),
+            col("reverses", NullInt),
+            col("cancelled", Bool),
+            col("imported", Bool),
+            col("created_at", Time),
         ],
         key: &["id"],
     },

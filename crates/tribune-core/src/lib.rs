@@ -8,6 +8,7 @@ pub mod comment;
 pub mod copy;
 pub mod desk;
 pub mod event;
+pub mod football;
 pub mod imported;
 pub mod markdown;
 pub mod moderation;

@@ -18,6 +18,10 @@ use crate::copy::{CopyTable, Row};
 use crate::desk::{
     ArticleDraft, Autosave, DeskAction, DeskArticle, DeskQuery, DeskRow, Revision, RevisionInfo,
 };
+use crate::football::{
+    FixturesReport, ImportedMatch, Match, MatchEvent, MatchEventId, MatchId, MatchStatus, Minute,
+    NewMatchEvent, Team,
+};
 use crate::imported::{ImportOutcome, SiteImport};
 use crate::poll::{NewPoll, OptionId, Poll, PollId};
 use crate::topic::{NewTopic, Topic, TopicId};
@@ -193,12 +197,17 @@ pub struct SiteCounts {
     pub article_desk: i64,
     pub article_revisions: i64,
     pub api_tokens: i64,
+    pub competitions: i64,
+    pub teams: i64,
+    pub team_aliases: i64,
+    pub matches: i64,
+    pub match_events: i64,
 }
 
 impl SiteCounts {
     /// (table name, rows), in the order a copy fills them. The community tables carry the
     /// names of their [`crate::copy::COMMUNITY`] descriptions.
-    pub fn tables(&self) -> [(&'static str, i64); 21] {
+    pub fn tables(&self) -> [(&'static str, i64); 26] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -221,6 +230,11 @@ impl SiteCounts {
             ("article_desk", self.article_desk),
             ("article_revisions", self.article_revisions),
             ("api_tokens", self.api_tokens),
+            ("competitions", self.competitions),
+            ("teams", self.teams),
+            ("team_aliases", self.team_aliases),
+            ("matches", self.matches),
+            ("match_events", self.match_events),
         ]
     }
 
@@ -241,7 +255,7 @@ impl SiteCounts {
 /// Everything Tribune keeps. "Visible" means published and its time (`now`) has come.
 #[async_trait]
 pub trait Store:
-    AccountStore + CommentStore + PollStore + DeskStore + Send + Sync + 'static
+    AccountStore + CommentStore + PollStore + DeskStore + MatchStore + Send + Sync + 'static
 {
     /// Cheap round trip, for /readyz.
     async fn ping(&self) -> StoreResult<()>;
@@ -636,6 +650,60 @@ pub trait CommentStore: Send + Sync + 'static {
     async fn moderation_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>>;
     /// Counters that disagree with their rows (should be none, ever).
     async fn counter_mismatches(&self) -> StoreResult<Vec<CounterMismatch>>;
+}
+
+/// Competitions, teams and matches: what `tribune import fixtures` writes and the live
+/// console plays.
+#[async_trait]
+pub trait MatchStore: Send + Sync + 'static {
+    /// Writes an import in one transaction: the competition found by name or created, each
+    /// team found through its aliases (case and accents folded) or created, each match found
+    /// by its key and updated, or created. Given goals replace the match's imported events
+    /// (never the live console's). Nothing is written when anything fails.
+    async fn import_fixtures(
+        &self,
+        competition: &str,
+        matches: &[ImportedMatch],
+        now: DateTime<Utc>,
+    ) -> StoreResult<FixturesReport>;
+    /// Every team with its aliases, by name.
+    async fn teams(&self) -> StoreResult<Vec<Team>>;
+    async fn match_by_id(&self, id: MatchId) -> StoreResult<Option<Match>>;
+    /// Matches kicking off in [from, to), earliest first, at most `limit`.
+    async fn matches_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Match>>;
+    /// Matches being played now (a break included), earliest kick-off first.
+    async fn live_matches(&self) -> StoreResult<Vec<Match>>;
+    /// A match's events in the order they were added.
+    async fn match_events(&self, id: MatchId) -> StoreResult<Vec<MatchEvent>>;
+    /// Sets status and minute. A match that gets a score for the first time (kick-off)
+    /// starts at 0-0.
+    async fn set_match_status(
+        &self,
+        id: MatchId,
+        status: MatchStatus,
+        minute: Option<Minute>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Match>;
+    /// Adds an event; a VAR decision that reverses a goal or card cancels it (checked by
+    /// [`crate::football::check_reversal`]). A goal or a reversal sets the score to what the
+    /// events add up to. One transaction.
+    async fn add_match_event(
+        &self,
+        id: MatchId,
+        event: &NewMatchEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Match, MatchEvent)>;
+    /// The event with this id, if it belongs to the match.
+    async fn match_event(
+        &self,
+        id: MatchId,
+        event: MatchEventId,
+    ) -> StoreResult<Option<MatchEvent>>;
 }
 
 /// The back office's articles: drafts, their workflow, revisions and autosaves. Every write

@@ -32,6 +32,7 @@ mod copy_rows;
 mod desk;
 mod group_commit;
 mod imports;
+mod matches;
 mod polls;
 mod topics;
 
@@ -46,10 +47,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_newsroom.sql")),
     (6, include_str!("../migrations/0006_api_tokens.sql")),
     (7, include_str!("../migrations/0007_topic_names.sql")),
+    (8, include_str!("../migrations/0008_matches.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// Change-log rows kept; older ones are pruned as new ones arrive.
 const CHANGES_KEPT: i64 = 10_000;
@@ -1251,7 +1253,9 @@ impl Store for SqliteStore {
                     (SELECT COUNT(*) FROM poll_options), (SELECT COUNT(*) FROM poll_votes),
                     (SELECT COUNT(*) FROM old_paths), (SELECT COUNT(*) FROM imported_comments),
                     (SELECT COUNT(*) FROM article_desk), (SELECT COUNT(*) FROM article_revisions),
-                    (SELECT COUNT(*) FROM api_tokens)",
+                    (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM competitions),
+                    (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM team_aliases),
+                    (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events)",
         )
         .fetch_one(&self.read)
         .await
@@ -1278,6 +1282,11 @@ impl Store for SqliteStore {
             article_desk: r.try_get(18).map_err(db)?,
             article_revisions: r.try_get(19).map_err(db)?,
             api_tokens: r.try_get(20).map_err(db)?,
+            competitions: r.try_get(21).map_err(db)?,
+            teams: r.try_get(22).map_err(db)?,
+            team_aliases: r.try_get(23).map_err(db)?,
+            matches: r.try_get(24).map_err(db)?,
+            match_events: r.try_get(25).map_err(db)?,
         })
     }
 }

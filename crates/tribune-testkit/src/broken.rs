@@ -13,6 +13,10 @@ use tribune_core::comment::{
     ReportReason, Thread,
 };
 use tribune_core::copy::{CopyTable, Row};
+use tribune_core::football::{
+    FixturesReport, ImportedMatch, Match, MatchEvent, MatchEventId, MatchId, MatchStatus, Minute,
+    NewMatchEvent, Team,
+};
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::store::{
     AccountExport, AccountFilter, AccountStore, ArticleQuery, ArticleRecord, ArticleStamp,
@@ -438,6 +442,58 @@ impl tribune_core::store::DeskStore for BrokenStore {
         gone()
     }
     async fn discard_autosave(&self, _: AccountId, _: Option<ArticleId>) -> StoreResult<()> {
+        gone()
+    }
+}
+
+#[async_trait]
+impl tribune_core::store::MatchStore for BrokenStore {
+    async fn import_fixtures(
+        &self,
+        _: &str,
+        _: &[ImportedMatch],
+        _: DateTime<Utc>,
+    ) -> StoreResult<FixturesReport> {
+        gone()
+    }
+    async fn teams(&self) -> StoreResult<Vec<Team>> {
+        gone()
+    }
+    async fn match_by_id(&self, _: MatchId) -> StoreResult<Option<Match>> {
+        gone()
+    }
+    async fn matches_between(
+        &self,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+        _: u32,
+    ) -> StoreResult<Vec<Match>> {
+        gone()
+    }
+    async fn live_matches(&self) -> StoreResult<Vec<Match>> {
+        gone()
+    }
+    async fn match_events(&self, _: MatchId) -> StoreResult<Vec<MatchEvent>> {
+        gone()
+    }
+    async fn set_match_status(
+        &self,
+        _: MatchId,
+        _: MatchStatus,
+        _: Option<Minute>,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Match> {
+        gone()
+    }
+    async fn add_match_event(
+        &self,
+        _: MatchId,
+        _: &NewMatchEvent,
+        _: DateTime<Utc>,
+    ) -> StoreResult<(Match, MatchEvent)> {
+        gone()
+    }
+    async fn match_event(&self, _: MatchId, _: MatchEventId) -> StoreResult<Option<MatchEvent>> {
         gone()
     }
 }

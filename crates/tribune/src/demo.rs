@@ -376,6 +376,8 @@ pub struct Loaded {
     pub comments: usize,
     /// Comments waiting in the moderation queue.
     pub queued: usize,
+    /// Matches of the demo round written or moved to the new time.
+    pub matches: usize,
 }
 
 /// Whether `--demo` may (re)load the demo: an empty database, or one the demo filled before.
@@ -513,6 +515,7 @@ pub async fn load(
     loaded.accounts = community.accounts;
     loaded.comments = community.comments;
     loaded.queued = community.queued;
+    loaded.matches = crate::matchday::load(store, now).await?;
     Ok(loaded)
 }
 

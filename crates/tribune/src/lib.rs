@@ -3,7 +3,9 @@
 pub mod community;
 pub mod copy;
 pub mod demo;
+pub mod fixtures;
 pub mod import;
+pub mod matchday;
 pub mod media;
 pub mod user;
 pub mod wxr;

@@ -164,6 +164,10 @@ enum ImportWhat {
         #[arg(long)]
         fetch_media: bool,
     },
+    /// Competitions, teams and matches: an openfootball football.json file or a
+    /// football-data.org v4 match list. All of the file or nothing; running it again
+    /// updates the same matches.
+    Fixtures { file: PathBuf },
 }
 
 /// glibc's allocator kept the 19 MiB blocks of every password check in per-thread arenas for
@@ -227,6 +231,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                         accounts = loaded.accounts,
                         comments = loaded.comments,
                         waiting_for_moderation = loaded.queued,
+                        matches = loaded.matches,
                         "demo newsroom loaded; log in as {} or {} with password {}",
                         tribune::community::MODERATOR,
                         tribune::community::EDITOR,
@@ -322,6 +327,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             })
             .await?;
             println!("{report}");
+        }
+        Command::Import {
+            what: ImportWhat::Fixtures { file },
+        } => {
+            let store = open_store(&database).await?;
+            let (report, skipped) =
+                tribune::fixtures::import_file(store.as_ref(), &file, clock.now()).await?;
+            println!("{report}");
+            if skipped > 0 {
+                println!("{skipped} matches skipped: their teams are not known yet");
+            }
         }
         Command::Demo { articles } => {
             let store = open_store(&database).await?;

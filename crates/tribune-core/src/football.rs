@@ -1,0 +1,593 @@
+//! Competitions, teams and matches: the fixtures an import brings in, a match's status and
+//! score, and its events (goals, cards, substitutions, VAR) with the rule that a VAR
+//! reversal cancels what it reverses and the score follows.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::topic::TopicId;
+
+pub type CompetitionId = i64;
+pub type TeamId = i64;
+pub type MatchId = i64;
+pub type MatchEventId = i64;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Competition {
+    pub id: CompetitionId,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Team {
+    pub id: TeamId,
+    pub slug: String,
+    /// The Dutch name, as the site writes it ("Club Brugge").
+    pub name: String,
+    /// The French name ("Standard de Liège"), when it differs.
+    pub name_fr: Option<String>,
+    /// For score chips and narrow tables ("Club", "Anderlecht").
+    pub short_name: String,
+    /// Every name an import may use for this team ("Club Brugge KV"): found case and
+    /// accents folded.
+    pub aliases: Vec<String>,
+    /// The club's topic, whose headlines carry this team's live score.
+    pub topic_id: Option<TopicId>,
+}
+
+/// Where a match stands. The order is the order of play; the last five end or interrupt it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchStatus {
+    Scheduled,
+    FirstHalf,
+    HalfTime,
+    SecondHalf,
+    ExtraTime,
+    Penalties,
+    Finished,
+    Postponed,
+    Suspended,
+    Cancelled,
+    Awarded,
+}
+
+impl MatchStatus {
+    pub const ALL: [MatchStatus; 11] = [
+        Self::Scheduled,
+        Self::FirstHalf,
+        Self::HalfTime,
+        Self::SecondHalf,
+        Self::ExtraTime,
+        Self::Penalties,
+        Self::Finished,
+        Self::Postponed,
+        Self::Suspended,
+        Self::Cancelled,
+        Self::Awarded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::FirstHalf => "first_half",
+            Self::HalfTime => "half_time",
+            Self::SecondHalf => "second_half",
+            Self::ExtraTime => "extra_time",
+            Self::Penalties => "penalties",
+            Self::Finished => "finished",
+            Self::Postponed => "postponed",
+            Self::Suspended => "suspended",
+            Self::Cancelled => "cancelled",
+            Self::Awarded => "awarded",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// What the match page and the score chip say.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Scheduled => "Nog te spelen",
+            Self::FirstHalf => "Eerste helft",
+            Self::HalfTime => "Rust",
+            Self::SecondHalf => "Tweede helft",
+            Self::ExtraTime => "Verlengingen",
+            Self::Penalties => "Strafschoppen",
+            Self::Finished => "Einde",
+            Self::Postponed => "Uitgesteld",
+            Self::Suspended => "Stilgelegd",
+            Self::Cancelled => "Afgelast",
+            Self::Awarded => "Reglementaire uitslag",
+        }
+    }
+
+    /// Being played right now (a break included): readers follow it live.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            Self::FirstHalf | Self::HalfTime | Self::SecondHalf | Self::ExtraTime | Self::Penalties
+        )
+    }
+
+    /// Whether a score belongs with this status: not before kick-off, not for a match that
+    /// was never played.
+    pub fn has_score(self) -> bool {
+        !matches!(self, Self::Scheduled | Self::Postponed | Self::Cancelled)
+    }
+}
+
+/// Home or away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Home,
+    Away,
+}
+
+impl Side {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Home => "home",
+            Self::Away => "away",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "home" => Some(Self::Home),
+            "away" => Some(Self::Away),
+            _ => None,
+        }
+    }
+    pub fn other(self) -> Self {
+        match self {
+            Self::Home => Self::Away,
+            Self::Away => Self::Home,
+        }
+    }
+}
+
+/// Goals for home and away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Score {
+    pub home: i32,
+    pub away: i32,
+}
+
+impl Score {
+    pub fn new(home: i32, away: i32) -> Self {
+        Self { home, away }
+    }
+    fn add(&mut self, side: Side) {
+        match side {
+            Side::Home => self.home += 1,
+            Side::Away => self.away += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Score {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.home, self.away)
+    }
+}
+
+/// The minute as the match page writes it: 45+2' for added time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Minute {
+    pub minute: i32,
+    /// Minutes of added time, after the half's last regular minute.
+    pub added: Option<i32>,
+}
+
+impl Minute {
+    pub fn new(minute: i32, added: Option<i32>) -> Self {
+        Self {
+            minute,
+            added: added.filter(|a| *a > 0),
+        }
+    }
+
+    /// A minute a match can have: 1 to 130 (extra time included), added time up to 30.
+    pub fn is_plausible(&self) -> bool {
+        (0..=130).contains(&self.minute) && self.added.is_none_or(|a| (1..=30).contains(&a))
+    }
+}
+
+impl std::fmt::Display for Minute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.added {
+            Some(a) => write!(f, "{}+{a}'", self.minute),
+            None => write!(f, "{}'", self.minute),
+        }
+    }
+}
+
+/// A team as a match shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchTeam {
+    pub id: TeamId,
+    pub slug: String,
+    pub name: String,
+    pub short_name: String,
+    pub topic_id: Option<TopicId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Match {
+    pub id: MatchId,
+    pub competition: Competition,
+    /// "Speeldag 3", or the import's own name for the round.
+    pub round: String,
+    pub home: MatchTeam,
+    pub away: MatchTeam,
+    pub kickoff_at: DateTime<Utc>,
+    /// False when the source gave only the date: the page says the day, not 00:00.
+    pub time_known: bool,
+    pub status: MatchStatus,
+    /// The minute being played, while the match is live.
+    pub minute: Option<Minute>,
+    /// The score after regular and extra time; none before kick-off.
+    pub score: Option<Score>,
+    pub half_time: Option<Score>,
+    /// The shoot-out, when there was one.
+    pub penalties: Option<Score>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Match {
+    /// "Club Brugge - Anderlecht".
+    pub fn title(&self) -> String {
+        format!("{} - {}", self.home.name, self.away.name)
+    }
+
+    /// Address of the match page: id first, the slug only for the reader.
+    pub fn path(&self) -> String {
+        format!(
+            "/wedstrijden/{}-{}-{}",
+            self.id, self.home.slug, self.away.slug
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Goal,
+    OwnGoal,
+    PenaltyScored,
+    PenaltyMissed,
+    Yellow,
+    SecondYellow,
+    Red,
+    Substitution,
+    /// The referee looks at the screen: nothing changes yet.
+    VarCheck,
+    /// The outcome of a check; with `reverses` it cancels that goal or card.
+    VarDecision,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 10] = [
+        Self::Goal,
+        Self::OwnGoal,
+        Self::PenaltyScored,
+        Self::PenaltyMissed,
+        Self::Yellow,
+        Self::SecondYellow,
+        Self::Red,
+        Self::Substitution,
+        Self::VarCheck,
+        Self::VarDecision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Goal => "goal",
+            Self::OwnGoal => "own_goal",
+            Self::PenaltyScored => "penalty_scored",
+            Self::PenaltyMissed => "penalty_missed",
+            Self::Yellow => "yellow",
+            Self::SecondYellow => "second_yellow",
+            Self::Red => "red",
+            Self::Substitution => "substitution",
+            Self::VarCheck => "var_check",
+            Self::VarDecision => "var_decision",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Goal => "Doelpunt",
+            Self::OwnGoal => "Eigen doelpunt",
+            Self::PenaltyScored => "Strafschop benut",
+            Self::PenaltyMissed => "Strafschop gemist",
+            Self::Yellow => "Gele kaart",
+            Self::SecondYellow => "Tweede gele kaart",
+            Self::Red => "Rode kaart",
+            Self::Substitution => "Wissel",
+            Self::VarCheck => "VAR-check",
+            Self::VarDecision => "VAR-beslissing",
+        }
+    }
+
+    /// The side this event scores for, if it is a goal: an own goal counts for the other
+    /// team than the player's.
+    pub fn scores_for(self, side: Side) -> Option<Side> {
+        match self {
+            Self::Goal | Self::PenaltyScored => Some(side),
+            Self::OwnGoal => Some(side.other()),
+            _ => None,
+        }
+    }
+
+    /// What a VAR decision may take back.
+    pub fn can_be_reversed(self) -> bool {
+        matches!(
+            self,
+            Self::Goal
+                | Self::OwnGoal
+                | Self::PenaltyScored
+                | Self::Yellow
+                | Self::SecondYellow
+                | Self::Red
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MatchEvent {
+    pub id: MatchEventId,
+    pub match_id: MatchId,
+    pub kind: EventKind,
+    /// The player's team (for an own goal: the team of the player who put it in).
+    pub side: Side,
+    pub minute: Minute,
+    pub player: String,
+    /// The assist, or for a substitution the player who comes off.
+    pub other_player: String,
+    /// For a VAR decision: the event it cancels.
+    pub reverses: Option<MatchEventId>,
+    /// Cancelled by a VAR decision.
+    pub cancelled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A new event as the live console or an import gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMatchEvent {
+    pub kind: EventKind,
+    pub side: Side,
+    pub minute: Minute,
+    pub player: String,
+    pub other_player: String,
+    pub reverses: Option<MatchEventId>,
+}
+
+impl NewMatchEvent {
+    /// Refuses what cannot be: a minute outside a match, a name of more than 80
+    /// characters, a reversal without its target, or a target on a non-decision.
+    pub fn check(&self) -> Result<(), String> {
+        if !self.minute.is_plausible() {
+            return Err(format!("{} is not a minute of a match", self.minute));
+        }
+        for name in [&self.player, &self.other_player] {
+            if name.chars().count() > 80 {
+                return Err("a player's name has at most 80 characters".into());
+            }
+        }
+        match (self.kind, self.reverses) {
+            (EventKind::VarDecision, _) | (_, None) => Ok(()),
+            (_, Some(_)) => Err("only a VAR decision can reverse an event".into()),
+        }
+    }
+}
+
+/// The score the events add up to: goals that were not cancelled.
+pub fn score_of(events: &[MatchEvent]) -> Score {
+    let mut score = Score::default();
+    for e in events.iter().filter(|e| !e.cancelled) {
+        if let Some(side) = e.kind.scores_for(e.side) {
+            score.add(side);
+        }
+    }
+    score
+}
+
+/// Checks that `target` may be reversed by a VAR decision: a goal or card that is not
+/// cancelled already. The store calls this inside the transaction that cancels it.
+pub fn check_reversal(target: &MatchEvent) -> Result<(), String> {
+    if !target.kind.can_be_reversed() {
+        return Err(format!(
+            "a VAR decision cannot take back a {}",
+            target.kind.label().to_lowercase()
+        ));
+    }
+    if target.cancelled {
+        return Err("that event was already cancelled".into());
+    }
+    Ok(())
+}
+
+/// A team as an import names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedTeam {
+    pub name: String,
+    pub short_name: Option<String>,
+    /// The club topic the importer found for this name, used when the team is new.
+    pub topic_id: Option<TopicId>,
+    /// The topic's Dutch and French names, which a new team takes as its own.
+    pub topic_name: Option<String>,
+    pub topic_name_fr: Option<String>,
+}
+
+/// A goal as an import gives it (openfootball's goals1/goals2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedGoal {
+    /// The team it counts for.
+    pub for_side: Side,
+    pub minute: Minute,
+    pub player: String,
+    pub penalty: bool,
+    pub own_goal: bool,
+}
+
+impl ImportedGoal {
+    /// As a match event: an own goal is the other team's player's.
+    pub fn as_event(&self) -> NewMatchEvent {
+        let (kind, side) = match (self.own_goal, self.penalty) {
+            (true, _) => (EventKind::OwnGoal, self.for_side.other()),
+            (false, true) => (EventKind::PenaltyScored, self.for_side),
+            (false, false) => (EventKind::Goal, self.for_side),
+        };
+        NewMatchEvent {
+            kind,
+            side,
+            minute: self.minute,
+            player: self.player.clone(),
+            other_player: String::new(),
+            reverses: None,
+        }
+    }
+}
+
+/// A match as an import gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedMatch {
+    /// Identity at the source, so that importing again updates this match.
+    pub key: String,
+    pub round: String,
+    pub home: ImportedTeam,
+    pub away: ImportedTeam,
+    pub kickoff_at: DateTime<Utc>,
+    pub time_known: bool,
+    pub status: MatchStatus,
+    pub score: Option<Score>,
+    pub half_time: Option<Score>,
+    pub penalties: Option<Score>,
+    /// Empty when the source gives none; given, they replace the imported ones.
+    pub goals: Vec<ImportedGoal>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FixturesReport {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub teams_created: usize,
+}
+
+impl std::fmt::Display for FixturesReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} new, {} updated, {} unchanged matches; {} new teams",
+            self.created, self.updated, self.unchanged, self.teams_created
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: i64, kind: EventKind, side: Side) -> MatchEvent {
+        MatchEvent {
+            id,
+            match_id: 1,
+            kind,
+            side,
+            minute: Minute::new(10, None),
+            player: String::new(),
+            other_player: String::new(),
+            reverses: None,
+            cancelled: false,
+            created_at: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn goals_add_up_own_goals_count_for_the_other_side_and_cancelled_ones_do_not() {
+        let mut events = vec![
+            event(1, EventKind::Goal, Side::Home),
+            event(2, EventKind::OwnGoal, Side::Home),
+            event(3, EventKind::PenaltyScored, Side::Away),
+            event(4, EventKind::PenaltyMissed, Side::Home),
+            event(5, EventKind::Yellow, Side::Away),
+        ];
+        assert_eq!(score_of(&events), Score::new(1, 2));
+        events[0].cancelled = true;
+        assert_eq!(score_of(&events), Score::new(0, 2));
+    }
+
+    #[test]
+    fn only_goals_and_cards_not_yet_cancelled_can_be_reversed() {
+        let mut goal = event(1, EventKind::Goal, Side::Home);
+        assert!(check_reversal(&goal).is_ok());
+        goal.cancelled = true;
+        assert!(check_reversal(&goal).is_err());
+        assert!(check_reversal(&event(2, EventKind::Substitution, Side::Home)).is_err());
+        assert!(check_reversal(&event(3, EventKind::Red, Side::Away)).is_ok());
+    }
+
+    #[test]
+    fn minutes_read_as_the_page_writes_them() {
+        assert_eq!(Minute::new(45, Some(2)).to_string(), "45+2'");
+        assert_eq!(Minute::new(12, Some(0)).to_string(), "12'");
+        assert!(!Minute::new(200, None).is_plausible());
+        assert!(!Minute::new(90, Some(45)).is_plausible());
+    }
+
+    #[test]
+    fn a_new_event_is_checked() {
+        let mut e = NewMatchEvent {
+            kind: EventKind::Goal,
+            side: Side::Home,
+            minute: Minute::new(33, None),
+            player: "Speler".into(),
+            other_player: String::new(),
+            reverses: Some(4),
+        };
+        assert!(e.check().is_err(), "a goal cannot reverse anything");
+        e.kind = EventKind::VarDecision;
+        assert!(e.check().is_ok());
+        e.minute = Minute::new(-1, None);
+        assert!(e.check().is_err());
+    }
+
+    #[test]
+    fn an_imported_own_goal_is_the_other_teams_player() {
+        let g = ImportedGoal {
+            for_side: Side::Home,
+            minute: Minute::new(60, None),
+            player: "Verdediger".into(),
+            penalty: false,
+            own_goal: true,
+        };
+        let e = g.as_event();
+        assert_eq!((e.kind, e.side), (EventKind::OwnGoal, Side::Away));
+        assert_eq!(
+            EventKind::OwnGoal.scores_for(e.side),
+            Some(Side::Home),
+            "it still counts for the home side"
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_and_know_when_a_match_is_live() {
+        for s in MatchStatus::ALL {
+            assert_eq!(MatchStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(MatchStatus::HalfTime.is_live());
+        assert!(!MatchStatus::Finished.is_live());
+        assert!(!MatchStatus::Postponed.has_score());
+    }
+}

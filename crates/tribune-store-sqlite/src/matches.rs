@@ -1,0 +1,665 @@
+//! Competitions, teams and matches: the fixtures import, and a match's status, score and
+//! events as the live console plays them.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+use tribune_core::football::{
+    Competition, EventKind, FixturesReport, ImportedMatch, ImportedTeam, Match, MatchEvent,
+    MatchEventId, MatchId, MatchStatus, MatchTeam, Minute, NewMatchEvent, Score, Side, Team,
+    TeamId, check_reversal, score_of,
+};
+use tribune_core::slugify;
+use tribune_core::store::{MatchStore, StoreError, StoreResult};
+use tribune_core::topic::fold_name;
+
+use crate::{SqliteStore, db, finish, from_ms, ms};
+
+const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
+        h.id, h.slug, h.name, h.short_name, h.topic_id,
+        a.id, a.slug, a.name, a.short_name, a.topic_id,
+        m.kickoff_at, m.time_known, m.status, m.minute, m.added_minute,
+        m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away, m.updated_at
+     FROM matches m JOIN competitions c ON c.id = m.competition_id
+     JOIN teams h ON h.id = m.home_id JOIN teams a ON a.id = m.away_id";
+
+const EVENT: &str = "SELECT id, match_id, kind, side, minute, added_minute, player,
+        other_player, reverses, cancelled, created_at FROM match_events";
+
+fn pair(r: &SqliteRow, i: usize) -> StoreResult<Option<Score>> {
+    let home: Option<i32> = r.try_get(i).map_err(db)?;
+    let away: Option<i32> = r.try_get(i + 1).map_err(db)?;
+    Ok(home.zip(away).map(|(h, a)| Score::new(h, a)))
+}
+
+fn team_at(r: &SqliteRow, i: usize) -> StoreResult<MatchTeam> {
+    Ok(MatchTeam {
+        id: r.try_get(i).map_err(db)?,
+        slug: r.try_get(i + 1).map_err(db)?,
+        name: r.try_get(i + 2).map_err(db)?,
+        short_name: r.try_get(i + 3).map_err(db)?,
+        topic_id: r.try_get(i + 4).map_err(db)?,
+    })
+}
+
+fn match_of(r: &SqliteRow) -> StoreResult<Match> {
+    let status: String = r.try_get(17).map_err(db)?;
+    let minute: Option<i32> = r.try_get(18).map_err(db)?;
+    Ok(Match {
+        id: r.try_get(0).map_err(db)?,
+        competition: Competition {
+            id: r.try_get(1).map_err(db)?,
+            slug: r.try_get(2).map_err(db)?,
+            name: r.try_get(3).map_err(db)?,
+        },
+        round: r.try_get(4).map_err(db)?,
+        home: team_at(r, 5)?,
+        away: team_at(r, 10)?,
+        kickoff_at: from_ms(r.try_get(15).map_err(db)?),
+        time_known: r.try_get(16).map_err(db)?,
+        status: MatchStatus::parse(&status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown match status {status}")))?,
+        minute: minute.map(|m| Minute::new(m, r.try_get(19).ok().flatten())),
+        score: pair(r, 20)?,
+        half_time: pair(r, 22)?,
+        penalties: pair(r, 24)?,
+        updated_at: from_ms(r.try_get(26).map_err(db)?),
+    })
+}
+
+fn event_of(r: &SqliteRow) -> StoreResult<MatchEvent> {
+    let kind: String = r.try_get(2).map_err(db)?;
+    let side: String = r.try_get(3).map_err(db)?;
+    Ok(MatchEvent {
+        id: r.try_get(0).map_err(db)?,
+        match_id: r.try_get(1).map_err(db)?,
+        kind: EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown event kind {kind}")))?,
+        side: Side::parse(&side)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown side {side}")))?,
+        minute: Minute::new(r.try_get(4).map_err(db)?, r.try_get(5).map_err(db)?),
+        player: r.try_get(6).map_err(db)?,
+        other_player: r.try_get(7).map_err(db)?,
+        reverses: r.try_get(8).map_err(db)?,
+        cancelled: r.try_get(9).map_err(db)?,
+        created_at: from_ms(r.try_get(10).map_err(db)?),
+    })
+}
+
+async fn match_in(conn: &mut SqliteConnection, id: MatchId) -> StoreResult<Option<Match>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!("{MATCH} WHERE m.id = ?")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(match_of)
+        .transpose()
+}
+
+async fn events_in(conn: &mut SqliteConnection, id: MatchId) -> StoreResult<Vec<MatchEvent>> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{EVENT} WHERE match_id = ? ORDER BY id"
+    )))
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(event_of)
+    .collect()
+}
+
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    id: MatchId,
+    e: &NewMatchEvent,
+    imported: bool,
+    now: DateTime<Utc>,
+) -> StoreResult<MatchEventId> {
+    let row = sqlx::query(
+        "INSERT INTO match_events (match_id, kind, side, minute, added_minute, player,
+            other_player, reverses, imported, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(id)
+    .bind(e.kind.as_str())
+    .bind(e.side.as_str())
+    .bind(e.minute.minute)
+    .bind(e.minute.added)
+    .bind(e.player.trim())
+    .bind(e.other_player.trim())
+    .bind(e.reverses)
+    .bind(imported)
+    .bind(ms(now))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db)?;
+    row.try_get(0).map_err(db)
+}
+
+/// Adds `name` as an alias of `team` unless some team has it already.
+async fn add_alias(conn: &mut SqliteConnection, team: TeamId, name: &str) -> StoreResult<()> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("INSERT OR IGNORE INTO team_aliases (alias_key, team_id, alias) VALUES (?, ?, ?)")
+        .bind(fold_name(name))
+        .bind(team)
+        .bind(name)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// The team an import means: found by one of its names, else by its club topic, else new.
+async fn team_for(
+    conn: &mut SqliteConnection,
+    t: &ImportedTeam,
+    report: &mut FixturesReport,
+) -> StoreResult<TeamId> {
+    let names: Vec<&str> = [Some(t.name.as_str()), t.short_name.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut found: Option<TeamId> = None;
+    for name in &names {
+        found = sqlx::query("SELECT team_id FROM team_aliases WHERE alias_key = ?")
+            .bind(fold_name(name))
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(db)?;
+        if found.is_some() {
+            break;
+        }
+    }
+    if found.is_none()
+        && let Some(topic) = t.topic_id
+    {
+        found = sqlx::query("SELECT id FROM teams WHERE topic_id = ? ORDER BY id LIMIT 1")
+            .bind(topic)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(db)?;
+    }
+    let id = match found {
+        Some(id) => id,
+        None => {
+            let name = t.topic_name.as_deref().unwrap_or(&t.name).trim();
+            let short = t.short_name.as_deref().unwrap_or(name).trim();
+            let base = slugify(name);
+            let mut slug = base.clone();
+            let mut n = 1;
+            while sqlx::query("SELECT 1 FROM teams WHERE slug = ?")
+                .bind(&slug)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db)?
+                .is_some()
+            {
+                n += 1;
+                slug = format!("{base}-{n}");
+            }
+            report.teams_created += 1;
+            sqlx::query(
+                "INSERT INTO teams (slug, name, name_fr, short_name, topic_id)
+                 VALUES (?, ?, ?, ?, ?) RETURNING id",
+            )
+            .bind(&slug)
+            .bind(name)
+            .bind(t.topic_name_fr.as_deref())
+            .bind(short)
+            .bind(t.topic_id)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?
+        }
+    };
+    for name in names.iter().copied().chain(t.topic_name.as_deref()) {
+        add_alias(conn, id, name).await?;
+    }
+    Ok(id)
+}
+
+/// What a match row holds that an import sets, to tell an update from no change.
+type Stored = (
+    i64,
+    String,
+    TeamId,
+    TeamId,
+    i64,
+    bool,
+    String,
+    [Option<i32>; 6],
+);
+
+async fn import_one(
+    conn: &mut SqliteConnection,
+    competition: i64,
+    m: &ImportedMatch,
+    teams: &mut HashMap<String, TeamId>,
+    report: &mut FixturesReport,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let mut ids = [0; 2];
+    for (slot, team) in ids.iter_mut().zip([&m.home, &m.away]) {
+        let key = fold_name(&team.name);
+        *slot = match teams.get(&key) {
+            Some(id) => *id,
+            None => {
+                let id = team_for(conn, team, report).await?;
+                teams.insert(key, id);
+                id
+            }
+        };
+    }
+    let [home, away] = ids;
+    if home == away {
+        return Err(StoreError::Invalid(format!(
+            "{}: {} and {} are the same team",
+            m.key, m.home.name, m.away.name
+        )));
+    }
+    let scores = [
+        m.score.map(|s| s.home),
+        m.score.map(|s| s.away),
+        m.half_time.map(|s| s.home),
+        m.half_time.map(|s| s.away),
+        m.penalties.map(|s| s.home),
+        m.penalties.map(|s| s.away),
+    ];
+    let wanted: Stored = (
+        competition,
+        m.round.clone(),
+        home,
+        away,
+        ms(m.kickoff_at),
+        m.time_known,
+        m.status.as_str().to_string(),
+        scores,
+    );
+    let existing = sqlx::query(
+        "SELECT id, competition_id, round, home_id, away_id, kickoff_at, time_known, status,
+            home_score, away_score, ht_home, ht_away, pen_home, pen_away
+         FROM matches WHERE external_key = ?",
+    )
+    .bind(&m.key)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?;
+    let was_new = existing.is_none();
+    let mut changed = true;
+    let id: MatchId = match existing {
+        Some(r) => {
+            let mut s = [None; 6];
+            for (i, slot) in s.iter_mut().enumerate() {
+                *slot = r.try_get(8 + i).map_err(db)?;
+            }
+            let stored: Stored = (
+                r.try_get(1).map_err(db)?,
+                r.try_get(2).map_err(db)?,
+                r.try_get(3).map_err(db)?,
+                r.try_get(4).map_err(db)?,
+                r.try_get(5).map_err(db)?,
+                r.try_get(6).map_err(db)?,
+                r.try_get(7).map_err(db)?,
+                s,
+            );
+            let id = r.try_get(0).map_err(db)?;
+            if stored == wanted {
+                changed = false;
+            } else {
+                sqlx::query(
+                    "UPDATE matches SET competition_id = ?, round = ?, home_id = ?, away_id = ?,
+                        kickoff_at = ?, time_known = ?, status = ?, home_score = ?,
+                        away_score = ?, ht_home = ?, ht_away = ?, pen_home = ?, pen_away = ?,
+                        updated_at = ?
+                     WHERE id = ?",
+                )
+                .bind(competition)
+                .bind(&m.round)
+                .bind(home)
+                .bind(away)
+                .bind(ms(m.kickoff_at))
+                .bind(m.time_known)
+                .bind(m.status.as_str())
+                .bind(scores[0])
+                .bind(scores[1])
+                .bind(scores[2])
+                .bind(scores[3])
+                .bind(scores[4])
+                .bind(scores[5])
+                .bind(ms(now))
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+            }
+            id
+        }
+        None => sqlx::query(
+            "INSERT INTO matches (competition_id, external_key, round, home_id, away_id,
+                    kickoff_at, time_known, status, home_score, away_score, ht_home, ht_away,
+                    pen_home, pen_away, updated_at)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(competition)
+        .bind(&m.key)
+        .bind(&m.round)
+        .bind(home)
+        .bind(away)
+        .bind(ms(m.kickoff_at))
+        .bind(m.time_known)
+        .bind(m.status.as_str())
+        .bind(scores[0])
+        .bind(scores[1])
+        .bind(scores[2])
+        .bind(scores[3])
+        .bind(scores[4])
+        .bind(scores[5])
+        .bind(ms(now))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?,
+    };
+    if !m.goals.is_empty() {
+        let events: Vec<NewMatchEvent> = m.goals.iter().map(|g| g.as_event()).collect();
+        let stored: Vec<NewMatchEvent> = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT} WHERE match_id = ? AND imported = 1 ORDER BY id"
+        )))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            let e = event_of(r)?;
+            Ok(NewMatchEvent {
+                kind: e.kind,
+                side: e.side,
+                minute: e.minute,
+                player: e.player,
+                other_player: e.other_player,
+                reverses: e.reverses,
+            })
+        })
+        .collect::<StoreResult<_>>()?;
+        if stored != events {
+            changed = true;
+            sqlx::query("DELETE FROM match_events WHERE match_id = ? AND imported = 1")
+                .bind(id)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+            for e in &events {
+                insert_event(conn, id, e, true, now).await?;
+            }
+        }
+    }
+    if was_new {
+        report.created += 1;
+    } else if changed {
+        report.updated += 1;
+    } else {
+        report.unchanged += 1;
+    }
+    Ok(())
+}
+
+/// Writes the score the events add up to, when the match has a score at all.
+async fn settle_score(
+    conn: &mut SqliteConnection,
+    id: MatchId,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    let score = score_of(&events_in(conn, id).await?);
+    sqlx::query("UPDATE matches SET home_score = ?, away_score = ?, updated_at = ? WHERE id = ?")
+        .bind(score.home)
+        .bind(score.away)
+        .bind(ms(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+#[async_trait]
+impl MatchStore for SqliteStore {
+    async fn import_fixtures(
+        &self,
+        competition: &str,
+        matches: &[ImportedMatch],
+        now: DateTime<Utc>,
+    ) -> StoreResult<FixturesReport> {
+        let name = competition.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("the competition has no name".into()));
+        }
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = async {
+            let competition: i64 = sqlx::query(
+                "INSERT INTO competitions (slug, name) VALUES (?, ?)
+                 ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
+            )
+            .bind(slugify(name))
+            .bind(name)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+            let mut report = FixturesReport::default();
+            let mut teams = HashMap::new();
+            for m in matches {
+                import_one(&mut tx, competition, m, &mut teams, &mut report, now).await?;
+            }
+            Ok(report)
+        }
+        .await;
+        finish(tx, done).await
+    }
+
+    async fn teams(&self) -> StoreResult<Vec<Team>> {
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        let rows = sqlx::query(
+            "SELECT id, slug, name, name_fr, short_name, topic_id FROM teams ORDER BY name",
+        )
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        let mut aliases: HashMap<TeamId, Vec<String>> = HashMap::new();
+        for r in sqlx::query("SELECT team_id, alias FROM team_aliases ORDER BY alias")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?
+        {
+            aliases
+                .entry(r.try_get(0).map_err(db)?)
+                .or_default()
+                .push(r.try_get(1).map_err(db)?);
+        }
+        rows.iter()
+            .map(|r| {
+                let id: TeamId = r.try_get(0).map_err(db)?;
+                Ok(Team {
+                    id,
+                    slug: r.try_get(1).map_err(db)?,
+                    name: r.try_get(2).map_err(db)?,
+                    name_fr: r.try_get(3).map_err(db)?,
+                    short_name: r.try_get(4).map_err(db)?,
+                    topic_id: r.try_get(5).map_err(db)?,
+                    aliases: aliases.remove(&id).unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+
+    async fn match_by_id(&self, id: MatchId) -> StoreResult<Option<Match>> {
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        match_in(&mut conn, id).await
+    }
+
+    async fn matches_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<Match>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MATCH} WHERE m.kickoff_at >= ? AND m.kickoff_at < ? ORDER BY m.kickoff_at, m.id
+             LIMIT ?"
+        )))
+        .bind(ms(from))
+        .bind(ms(to))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(match_of)
+        .collect()
+    }
+
+    async fn live_matches(&self) -> StoreResult<Vec<Match>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{MATCH} WHERE m.status IN ('first_half', 'half_time', 'second_half', 'extra_time',
+                'penalties') ORDER BY m.kickoff_at, m.id"
+        )))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(match_of)
+        .collect()
+    }
+
+    async fn match_events(&self, id: MatchId) -> StoreResult<Vec<MatchEvent>> {
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        events_in(&mut conn, id).await
+    }
+
+    async fn set_match_status(
+        &self,
+        id: MatchId,
+        status: MatchStatus,
+        minute: Option<Minute>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Match> {
+        if let Some(m) = minute
+            && !m.is_plausible()
+        {
+            return Err(StoreError::Invalid(format!(
+                "{m} is not a minute of a match"
+            )));
+        }
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = async {
+            let done = sqlx::query(
+                "UPDATE matches SET status = ?, minute = ?, added_minute = ?, updated_at = ?,
+                    home_score = CASE WHEN ? THEN COALESCE(home_score, 0) ELSE home_score END,
+                    away_score = CASE WHEN ? THEN COALESCE(away_score, 0) ELSE away_score END
+                 WHERE id = ?",
+            )
+            .bind(status.as_str())
+            .bind(minute.map(|m| m.minute))
+            .bind(minute.and_then(|m| m.added))
+            .bind(ms(now))
+            .bind(status.has_score())
+            .bind(status.has_score())
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)
+        }
+        .await;
+        finish(tx, done).await
+    }
+
+    async fn add_match_event(
+        &self,
+        id: MatchId,
+        event: &NewMatchEvent,
+        now: DateTime<Utc>,
+    ) -> StoreResult<(Match, MatchEvent)> {
+        event.check().map_err(StoreError::Invalid)?;
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = async {
+            if match_in(&mut tx, id).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(target) = event.reverses {
+                let target = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "{EVENT} WHERE id = ? AND match_id = ?"
+                )))
+                .bind(target)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .as_ref()
+                .map(event_of)
+                .transpose()?
+                .ok_or_else(|| {
+                    StoreError::Invalid("the event to reverse is not one of this match".into())
+                })?;
+                check_reversal(&target).map_err(StoreError::Invalid)?;
+                sqlx::query("UPDATE match_events SET cancelled = 1 WHERE id = ?")
+                    .bind(target.id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            }
+            let event_id = insert_event(&mut tx, id, event, false, now).await?;
+            if event.reverses.is_some() || event.kind.scores_for(event.side).is_some() {
+                settle_score(&mut tx, id, now).await?;
+            }
+            let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            let e = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT} WHERE id = ?")))
+                .bind(event_id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+            Ok((m, event_of(&e)?))
+        }
+        .await;
+        finish(tx, done).await
+    }
+
+    async fn match_event(
+        &self,
+        id: MatchId,
+        event: MatchEventId,
+    ) -> StoreResult<Option<MatchEvent>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{EVENT} WHERE id = ? AND match_id = ?"
+        )))
+        .bind(event)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(event_of)
+        .transpose()
+    }
+}

@@ -1,0 +1,187 @@
+//! The demo's matchday: a round of the Jupiler Pro League around the moment the demo is
+//! loaded, with yesterday's results, tomorrow's fixtures and one match being played now
+//! (a goal, a card, and a goal that VAR took back). The clubs are the demo's club topics.
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use tribune_core::Store;
+use tribune_core::football::{
+    EventKind, ImportedGoal, ImportedMatch, ImportedTeam, MatchStatus, Minute, NewMatchEvent,
+    Score, Side,
+};
+
+const COMPETITION: &str = "Jupiler Pro League";
+
+/// (home, away, hours from now to kick-off, the final score with its scorers (home goals
+/// first) for a match that was played)
+type Fixture = (
+    &'static str,
+    &'static str,
+    i64,
+    Option<&'static [(Side, i32, &'static str)]>,
+);
+
+const FIXTURES: &[Fixture] = &[
+    (
+        "Club Brugge",
+        "RSC Anderlecht",
+        -26,
+        Some(&[
+            (Side::Home, 17, "Tibo Verstraete"),
+            (Side::Away, 58, "Mateo Ordóñez"),
+            (Side::Home, 84, "Jonas Lambrecht"),
+        ]),
+    ),
+    ("KAA Gent", "Standard Luik", -23, Some(&[])),
+    ("KRC Genk", "Royal Antwerp FC", 0, None),
+    ("Union Saint-Gilloise", "Cercle Brugge", 22, None),
+    ("KV Mechelen", "OH Leuven", 25, None),
+];
+
+/// The match the demo plays live: kicked off half an hour before the demo was loaded.
+pub const LIVE_HOME: &str = "KRC Genk";
+
+fn team(name: &str) -> ImportedTeam {
+    ImportedTeam {
+        name: name.to_string(),
+        short_name: None,
+        topic_id: None,
+        topic_name: None,
+        topic_name_fr: None,
+    }
+}
+
+/// Loads the round (again: the same matches move to the new `now`), then plays the live
+/// match's first half hour unless it was played before.
+pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+    let hour = now
+        .duration_trunc(Duration::hours(1))
+        .map_err(|e| e.to_string())?;
+    let mut matches: Vec<ImportedMatch> = FIXTURES
+        .iter()
+        .map(|(home, away, hours, played)| {
+            let kickoff_at = if *hours == 0 {
+                now - Duration::minutes(30)
+            } else {
+                hour + Duration::hours(*hours)
+            };
+            let goals: Vec<ImportedGoal> = played
+                .unwrap_or_default()
+                .iter()
+                .map(|(side, minute, player)| ImportedGoal {
+                    for_side: *side,
+                    minute: Minute::new(*minute, None),
+                    player: player.to_string(),
+                    penalty: false,
+                    own_goal: false,
+                })
+                .collect();
+            let score = played.map(|_| {
+                let home_goals = goals.iter().filter(|g| g.for_side == Side::Home).count();
+                Score::new(home_goals as i32, (goals.len() - home_goals) as i32)
+            });
+            ImportedMatch {
+                key: format!(
+                    "demo:{}-{}",
+                    tribune_core::slugify(home),
+                    tribune_core::slugify(away)
+                ),
+                round: "Speeldag 17".to_string(),
+                home: team(home),
+                away: team(away),
+                kickoff_at,
+                time_known: true,
+                status: if played.is_some() {
+                    MatchStatus::Finished
+                } else {
+                    MatchStatus::Scheduled
+                },
+                score,
+                half_time: None,
+                penalties: None,
+                goals,
+            }
+        })
+        .collect();
+    crate::fixtures::link_topics(store, &mut matches)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The live match keeps what it was doing on a reload.
+    let live_key = matches
+        .iter()
+        .find(|m| m.home.name == LIVE_HOME)
+        .map(|m| m.key.clone());
+    let existing = store.live_matches().await.map_err(|e| e.to_string())?;
+    let report = store
+        .import_fixtures(COMPETITION, &matches, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    if existing.iter().any(|m| m.home.name == LIVE_HOME) || live_key.is_none() {
+        return Ok(report.created + report.updated);
+    }
+    let day = store
+        .matches_between(now - Duration::hours(1), now, 10)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(live) = day.into_iter().find(|m| m.home.name == LIVE_HOME) else {
+        return Err("the demo's live match was not written".into());
+    };
+    store
+        .set_match_status(
+            live.id,
+            MatchStatus::FirstHalf,
+            Some(Minute::new(30, None)),
+            now,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let event = |kind, side, minute, player: &str, reverses| NewMatchEvent {
+        kind,
+        side,
+        minute: Minute::new(minute, None),
+        player: player.to_string(),
+        other_player: String::new(),
+        reverses,
+    };
+    let live_id = live.id;
+    let add = |e: NewMatchEvent| async move {
+        store
+            .add_match_event(live_id, &e, now)
+            .await
+            .map(|(_, e)| e.id)
+            .map_err(|e| e.to_string())
+    };
+    add(event(
+        EventKind::Goal,
+        Side::Home,
+        12,
+        "Nordin Azzouzi",
+        None,
+    ))
+    .await?;
+    add(event(
+        EventKind::Yellow,
+        Side::Away,
+        20,
+        "Rik Vandamme",
+        None,
+    ))
+    .await?;
+    let disallowed = add(event(
+        EventKind::Goal,
+        Side::Away,
+        24,
+        "Sven Willaert",
+        None,
+    ))
+    .await?;
+    add(event(EventKind::VarCheck, Side::Away, 25, "", None)).await?;
+    add(event(
+        EventKind::VarDecision,
+        Side::Away,
+        26,
+        "",
+        Some(disallowed),
+    ))
+    .await?;
+    Ok(report.created + report.updated)
+}
