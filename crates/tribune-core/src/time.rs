@@ -67,6 +67,11 @@ pub fn day_heading(t: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// "22/11": the Brussels day and month, as "live vanaf 16:30 (22/11)" writes it.
+pub fn day_month(t: DateTime<Utc>) -> String {
+    t.with_timezone(&Brussels).format("%d/%m").to_string()
+}
+
 /// RFC 3339 in Brussels time, for `<time datetime>` and JSON.
 pub fn iso(t: DateTime<Utc>) -> String {
     t.with_timezone(&Brussels).to_rfc3339()

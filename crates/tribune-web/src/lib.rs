@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(routes::site::router())
         .merge(routes::feeds::router())
+        .merge(routes::matches::router())
         .merge(routes::api::router())
         .merge(routes::comments::router())
         .merge(routes::polls::router())

@@ -2,21 +2,22 @@
 //! loaded, with yesterday's results, tomorrow's fixtures and one match being played now
 //! (a goal, a card, and a goal that VAR took back). The clubs are the demo's club topics.
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Utc};
 use tribune_core::Store;
 use tribune_core::football::{
     EventKind, ImportedGoal, ImportedMatch, ImportedTeam, MatchStatus, Minute, NewMatchEvent,
     Score, Side,
 };
+use tribune_core::time::{from_input, input_date};
 
 const COMPETITION: &str = "Jupiler Pro League";
 
-/// (home, away, hours from now to kick-off, the final score with its scorers (home goals
-/// first) for a match that was played)
+/// (home, away, days from today and the Brussels kick-off time (`None`: live now), the
+/// scorers of a match that was played)
 type Fixture = (
     &'static str,
     &'static str,
-    i64,
+    Option<(i64, &'static str)>,
     Option<&'static [(Side, i32, &'static str)]>,
 );
 
@@ -24,17 +25,22 @@ const FIXTURES: &[Fixture] = &[
     (
         "Club Brugge",
         "RSC Anderlecht",
-        -26,
+        Some((-1, "18:15")),
         Some(&[
             (Side::Home, 17, "Tibo Verstraete"),
             (Side::Away, 58, "Mateo Ordóñez"),
             (Side::Home, 84, "Jonas Lambrecht"),
         ]),
     ),
-    ("KAA Gent", "Standard Luik", -23, Some(&[])),
-    ("KRC Genk", "Royal Antwerp FC", 0, None),
-    ("Union Saint-Gilloise", "Cercle Brugge", 22, None),
-    ("KV Mechelen", "OH Leuven", 25, None),
+    ("KAA Gent", "Standard Luik", Some((-1, "20:45")), Some(&[])),
+    ("KRC Genk", "Royal Antwerp FC", None, None),
+    (
+        "Union Saint-Gilloise",
+        "Cercle Brugge",
+        Some((1, "18:15")),
+        None,
+    ),
+    ("KV Mechelen", "OH Leuven", Some((1, "20:45")), None),
 ];
 
 /// The match the demo plays live: kicked off half an hour before the demo was loaded.
@@ -53,17 +59,15 @@ fn team(name: &str) -> ImportedTeam {
 /// Loads the round (again: the same matches move to the new `now`), then plays the live
 /// match's first half hour unless it was played before.
 pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
-    let hour = now
-        .duration_trunc(Duration::hours(1))
-        .map_err(|e| e.to_string())?;
     let mut matches: Vec<ImportedMatch> = FIXTURES
         .iter()
-        .map(|(home, away, hours, played)| {
-            let kickoff_at = if *hours == 0 {
-                now - Duration::minutes(30)
-            } else {
-                hour + Duration::hours(*hours)
-            };
+        .map(|(home, away, when, played)| {
+            let kickoff_at = when
+                .and_then(|(days, time)| {
+                    let day = input_date(now + Duration::days(days));
+                    from_input(&day, time)
+                })
+                .unwrap_or(now - Duration::minutes(30));
             let goals: Vec<ImportedGoal> = played
                 .unwrap_or_default()
                 .iter()

@@ -1,0 +1,340 @@
+//! Matches for readers: the round around today (/wedstrijden) and a match page with its
+//! score, status and minute, events (a goal VAR took back is shown struck through), the
+//! clubs' latest news, and schema.org LiveBlogPosting data.
+//!
+//! Rendered fresh on every request for now: a match changes by the minute, and its pages
+//! are not yet told of changes the way article pages are (see the live streams to come).
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Duration, Utc};
+use tribune_core::football::{Match, MatchEvent, MatchId, MatchStatus, Side};
+use tribune_core::store::ArticleQuery;
+use tribune_core::time::{clock_time, day_heading, day_month, iso, long_date_time};
+use tribune_core::topic::TopicId;
+
+use super::{Segment, segment};
+use crate::views::{Headline, Layout, absolute, json_for_script};
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/wedstrijden", get(round))
+        .route("/wedstrijden/{id_slug}", get(match_page))
+}
+
+/// Headlines of the clubs' latest news under a match.
+const RELATED: u32 = 6;
+
+/// A match as a list line and the page header show it.
+pub struct MatchLine {
+    pub path: String,
+    pub home: String,
+    pub away: String,
+    pub home_topic: Option<String>,
+    pub away_topic: Option<String>,
+    /// "2-1", or the kick-off time ("20:45") before there is a score.
+    pub score: String,
+    pub has_score: bool,
+    pub status: String,
+    pub status_key: &'static str,
+    pub live: bool,
+    /// "30'" or "45+2'" while it is played.
+    pub minute: Option<String>,
+    pub kickoff: String,
+    pub kickoff_iso: String,
+    pub competition: String,
+    pub round: String,
+    pub half_time: Option<String>,
+    pub penalties: Option<String>,
+}
+
+impl MatchLine {
+    pub fn new(m: &Match) -> Self {
+        let kickoff = if m.time_known {
+            long_date_time(m.kickoff_at)
+        } else {
+            format!("{} (uur nog niet bekend)", day_month(m.kickoff_at))
+        };
+        Self {
+            path: m.path(),
+            home: m.home.name.clone(),
+            away: m.away.name.clone(),
+            home_topic: None,
+            away_topic: None,
+            score: match m.score {
+                Some(s) if m.status.has_score() => s.to_string(),
+                _ if m.time_known => clock_time(m.kickoff_at),
+                _ => "-".to_string(),
+            },
+            has_score: m.score.is_some() && m.status.has_score(),
+            status: m.status.label().to_string(),
+            status_key: m.status.as_str(),
+            live: m.status.is_live(),
+            minute: m
+                .minute
+                .filter(|_| m.status.is_live() && m.status != MatchStatus::HalfTime)
+                .map(|mi| mi.to_string()),
+            kickoff,
+            kickoff_iso: iso(m.kickoff_at),
+            competition: m.competition.name.clone(),
+            round: m.round.clone(),
+            half_time: m.half_time.map(|s| s.to_string()),
+            penalties: m.penalties.map(|s| s.to_string()),
+        }
+    }
+}
+
+/// One event on the match page.
+pub struct EventLine {
+    pub minute: String,
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub side: &'static str,
+    pub team: String,
+    pub player: String,
+    pub other_player: String,
+    pub cancelled: bool,
+    /// For a VAR decision: what it took back ("Doelpunt van Sven Willaert").
+    pub reverses: Option<String>,
+}
+
+fn event_line(m: &Match, e: &MatchEvent, all: &[MatchEvent]) -> EventLine {
+    let team = match e.side {
+        Side::Home => &m.home.name,
+        Side::Away => &m.away.name,
+    };
+    EventLine {
+        minute: e.minute.to_string(),
+        label: e.kind.label(),
+        kind: e.kind.as_str(),
+        side: e.side.as_str(),
+        team: team.clone(),
+        player: e.player.clone(),
+        other_player: e.other_player.clone(),
+        cancelled: e.cancelled,
+        reverses: e
+            .reverses
+            .and_then(|id| all.iter().find(|t| t.id == id))
+            .map(|t| {
+                if t.player.is_empty() {
+                    format!("{} ({})", t.kind.label(), t.minute)
+                } else {
+                    format!("{} van {} ({})", t.kind.label(), t.player, t.minute)
+                }
+            }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "match.html")]
+struct MatchPage {
+    layout: Layout,
+    m: MatchLine,
+    /// Newest first, as a live page reads.
+    events: Vec<EventLine>,
+    related: Vec<Headline>,
+}
+
+#[derive(Template)]
+#[template(path = "matches.html")]
+struct RoundPage {
+    layout: Layout,
+    live: Vec<MatchLine>,
+    /// (day heading, matches), earliest day first.
+    days: Vec<(String, Vec<MatchLine>)>,
+}
+
+fn match_id(id_slug: &str) -> Option<MatchId> {
+    id_slug
+        .split('-')
+        .next()?
+        .parse::<MatchId>()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
+fn fresh(body: String) -> Response {
+    ([(header::CACHE_CONTROL, "no-cache")], Html(body)).into_response()
+}
+
+/// schema.org: a live blog about a sports event, its updates the match's events.
+fn live_blog(m: &Match, events: &[MatchEvent], public_url: &str) -> serde_json::Value {
+    let team = |name: &str| serde_json::json!({ "@type": "SportsTeam", "name": name });
+    let updates: Vec<serde_json::Value> = events
+        .iter()
+        .rev()
+        .map(|e| {
+            let who = if e.player.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", e.player)
+            };
+            let cancelled = if e.cancelled { " (geannuleerd)" } else { "" };
+            serde_json::json!({
+                "@type": "BlogPosting",
+                "headline": format!("{} {}{who}{cancelled}", e.minute, e.kind.label()),
+                "datePublished": iso(e.created_at),
+            })
+        })
+        .collect();
+    let mut data = serde_json::json!({
+        "@context": "https://schema.org",
+        "@type": "LiveBlogPosting",
+        "headline": format!("{} live", m.title()),
+        "url": absolute(public_url, &m.path()),
+        "coverageStartTime": iso(m.kickoff_at - Duration::minutes(30)),
+        "dateModified": iso(m.updated_at),
+        "about": {
+            "@type": "SportsEvent",
+            "name": m.title(),
+            "startDate": iso(m.kickoff_at),
+            "homeTeam": team(&m.home.name),
+            "awayTeam": team(&m.away.name),
+            "eventStatus": match m.status {
+                MatchStatus::Postponed => "https://schema.org/EventPostponed",
+                MatchStatus::Cancelled => "https://schema.org/EventCancelled",
+                _ => "https://schema.org/EventScheduled",
+            },
+        },
+        "liveBlogUpdate": updates,
+    });
+    if !m.status.is_live() && m.status.has_score() {
+        data["coverageEndTime"] = serde_json::Value::String(iso(m.updated_at));
+    }
+    data
+}
+
+async fn match_page(
+    State(state): State<AppState>,
+    id_slug: Segment,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let id = match_id(&segment(id_slug)?).ok_or(AppError::NotFound)?;
+    let m = state
+        .store
+        .match_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if uri.path() != m.path() {
+        return Ok((
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, m.path())],
+        )
+            .into_response());
+    }
+    let events = state.store.match_events(id).await?;
+    let now = state.clock.now();
+    let topics: Vec<TopicId> = [m.home.topic_id, m.away.topic_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    let mut related = Vec::new();
+    for topic in &topics {
+        related.extend(
+            state
+                .store
+                .articles(
+                    &ArticleQuery {
+                        topic: Some(*topic),
+                        limit: RELATED,
+                        ..Default::default()
+                    },
+                    now,
+                )
+                .await?,
+        );
+    }
+    related.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
+    related.dedup_by_key(|a| a.id);
+    related.truncate(RELATED as usize);
+    let all_topics = state.store.topics().await?;
+    let slug_of = |id: Option<TopicId>| {
+        id.and_then(|id| all_topics.iter().find(|t| t.id == id))
+            .map(|t| tribune_core::topic::topic_path(&t.slug))
+    };
+    let mut line = MatchLine::new(&m);
+    line.home_topic = slug_of(m.home.topic_id);
+    line.away_topic = slug_of(m.away.topic_id);
+    let description = match m.score.filter(|_| m.status.has_score()) {
+        Some(s) => format!(
+            "{} {s}: {}. Alle doelpunten, kaarten en wissels.",
+            m.title(),
+            m.status.label().to_lowercase()
+        ),
+        None => format!(
+            "Volg {} live vanaf {} ({}).",
+            m.title(),
+            clock_time(m.kickoff_at),
+            day_month(m.kickoff_at)
+        ),
+    };
+    let mut layout = Layout::new(format!("{} — live — Tribune", m.title()), description)
+        .public(&state.config.public_url, &m.path());
+    layout.json_ld = Some(json_for_script(&live_blog(
+        &m,
+        &events,
+        &state.config.public_url,
+    )));
+    let view = MatchPage {
+        layout,
+        events: events
+            .iter()
+            .rev()
+            .map(|e| event_line(&m, e, &events))
+            .collect(),
+        related: related.iter().map(|a| Headline::dated(a, now)).collect(),
+        m: line,
+    };
+    Ok(fresh(view.render()?))
+}
+
+/// Matches from yesterday morning to a week ahead, the ones being played on top.
+async fn round(State(state): State<AppState>) -> Result<Response, AppError> {
+    let now = state.clock.now();
+    // From the start of yesterday in Brussels, so that "Gisteren" is the whole day.
+    let yesterday = tribune_core::time::input_date(now - Duration::days(1));
+    let from: DateTime<Utc> =
+        tribune_core::time::from_input(&yesterday, "00:00").unwrap_or(now - Duration::days(1));
+    let matches = state
+        .store
+        .matches_between(from, now + Duration::days(7), 200)
+        .await?;
+    let live: Vec<MatchLine> = state
+        .store
+        .live_matches()
+        .await?
+        .iter()
+        .map(MatchLine::new)
+        .collect();
+    let mut days: Vec<(String, Vec<MatchLine>)> = Vec::new();
+    for m in matches.iter().filter(|m| !m.status.is_live()) {
+        let heading = day_heading(m.kickoff_at, now);
+        match days.last_mut() {
+            Some((h, list)) if *h == heading => list.push(MatchLine::new(m)),
+            _ => days.push((heading, vec![MatchLine::new(m)])),
+        }
+    }
+    let layout = Layout::new(
+        "Wedstrijden — Tribune",
+        "Uitslagen, live scores en het programma van de komende week.",
+    )
+    .public(&state.config.public_url, "/wedstrijden");
+    Ok(fresh(RoundPage { layout, live, days }.render()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_ids_come_from_the_front_of_the_path() {
+        assert_eq!(match_id("7-krc-genk-royal-antwerp-fc"), Some(7));
+        assert_eq!(match_id("x-7"), None);
+        assert_eq!(match_id("0"), None);
+    }
+}
