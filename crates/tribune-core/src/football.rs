@@ -382,6 +382,9 @@ impl NewMatchEvent {
             if name.chars().count() > 80 {
                 return Err("a player's name has at most 80 characters".into());
             }
+            if name.chars().any(char::is_control) {
+                return Err("a player's name is one line of text".into());
+            }
         }
         match (self.kind, self.reverses) {
             (EventKind::VarDecision, _) | (_, None) => Ok(()),

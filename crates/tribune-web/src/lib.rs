@@ -182,6 +182,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::site::router())
         .merge(routes::feeds::router())
         .merge(routes::matches::router())
+        .merge(routes::live_console::router())
         .merge(routes::api::router())
         .merge(routes::comments::router())
         .merge(routes::polls::router())

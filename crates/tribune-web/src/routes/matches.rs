@@ -103,7 +103,7 @@ pub struct EventLine {
     pub reverses: Option<String>,
 }
 
-fn event_line(m: &Match, e: &MatchEvent, all: &[MatchEvent]) -> EventLine {
+pub(crate) fn event_line(m: &Match, e: &MatchEvent, all: &[MatchEvent]) -> EventLine {
     let team = match e.side {
         Side::Home => &m.home.name,
         Side::Away => &m.away.name,

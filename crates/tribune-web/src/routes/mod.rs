@@ -2,6 +2,7 @@ pub mod account;
 pub mod api;
 pub mod comments;
 pub mod feeds;
+pub mod live_console;
 pub mod matches;
 pub mod moderation;
 pub mod newsroom;

@@ -380,6 +380,7 @@ pub fn desk_menu(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
     let mut menu = vec![
         ("Artikels", "/redactie"),
         ("Nieuw artikel", "/redactie/artikels/nieuw"),
+        ("Live", "/redactie/wedstrijden"),
     ];
     if role.can_moderate() {
         menu.push(("Moderatie", "/moderatie"));

@@ -1,0 +1,326 @@
+//! The live console: a reporter kicks off a match, adds goals in two taps, takes one back
+//! after VAR, and the match page follows; bad posts are refused and change nothing; only
+//! journalists, editors and admins get in. Over real HTTP, on both backends.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use tribune_core::account::Role;
+use tribune_core::football::{EventKind, Match, MatchStatus, Score};
+use tribune_testkit::{Backend, TestApp, Visitor, on_both_backends};
+
+async fn demo(backend: Backend) -> TestApp {
+    let app = TestApp::start(backend).await;
+    tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
+        .await
+        .unwrap();
+    app
+}
+
+/// Tomorrow's first match of the demo round: not started.
+async fn upcoming(app: &TestApp) -> Match {
+    app.store
+        .matches_between(app.now(), app.now() + chrono::Duration::days(2), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.status == MatchStatus::Scheduled)
+        .unwrap()
+}
+
+async fn post(v: &Visitor, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    let csrf = v.csrf().await;
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", csrf.as_str()));
+    v.post_form(path, &fields).await
+}
+
+async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
+    let app = demo(backend).await;
+    let m = upcoming(&app).await;
+    let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
+    let console = format!("/redactie/wedstrijden/{}", m.id);
+
+    let list = reporter.page("/redactie/wedstrijden").await;
+    assert!(list.contains(&format!("href=\"{console}\"")), "{list}");
+    let r = reporter.get(&console).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "private, no-store");
+
+    let r = post(
+        &reporter,
+        &format!("{console}/status"),
+        &[("status", "first_half"), ("minuut", "1")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], console.as_str());
+    let now = app.store.match_by_id(m.id).await.unwrap().unwrap();
+    assert_eq!(
+        (now.status, now.score),
+        (MatchStatus::FirstHalf, Some(Score::new(0, 0)))
+    );
+
+    // The minute moves on; a goal without a typed minute takes the match's minute.
+    post(
+        &reporter,
+        &format!("{console}/status"),
+        &[("status", "first_half"), ("minuut", "9")],
+    )
+    .await;
+    let r = post(
+        &reporter,
+        &format!("{console}/fase"),
+        &[
+            ("kant", "home"),
+            ("speler", "Thuis Spits"),
+            ("soort", "goal"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &reporter,
+        &format!("{console}/fase"),
+        &[
+            ("kant", "away"),
+            ("speler", "Uit Spits"),
+            ("minuut", "45"),
+            ("extra", "2"),
+            ("soort", "goal"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let events = app.store.match_events(m.id).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].minute.to_string(), "9'");
+    assert_eq!(events[1].minute.to_string(), "45+2'");
+
+    let page = app.page(&m.path()).await;
+    assert!(page.contains("data-score>1-1</span>"), "{page}");
+    assert!(page.contains("Uit Spits"));
+
+    // The console offers the away goal for VAR; taking it back corrects the score.
+    let html = reporter.page(&console).await;
+    assert!(
+        html.contains(&format!("name=\"herroept\" value=\"{}\"", events[1].id)),
+        "{html}"
+    );
+    let r = post(
+        &reporter,
+        &format!("{console}/fase"),
+        &[
+            ("kant", "away"),
+            ("soort", "var_decision"),
+            ("herroept", &events[1].id.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let after = app.store.match_by_id(m.id).await.unwrap().unwrap();
+    assert_eq!(after.score, Some(Score::new(1, 0)));
+    let page = app.page(&m.path()).await;
+    assert!(page.contains("data-score>1-0</span>"), "{page}");
+    assert!(
+        page.contains("class=\"event goal away cancelled\""),
+        "{page}"
+    );
+    let events = app.store.match_events(m.id).await.unwrap();
+    assert_eq!(events[2].kind, EventKind::VarDecision);
+    assert_eq!(events[2].minute.to_string(), "9'", "the match's minute");
+}
+
+/// (what is wrong, where it is posted, the fields, the status it gets)
+type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, u16);
+
+async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
+    let app = demo(backend).await;
+    let m = upcoming(&app).await;
+    let (_, editor) = app.account(Role::Editor, "Eind Redacteur").await;
+    let console = format!("/redactie/wedstrijden/{}", m.id);
+    let fase = format!("{console}/fase");
+    let status = format!("{console}/status");
+    post(
+        &editor,
+        &fase,
+        &[("kant", "home"), ("minuut", "3"), ("soort", "substitution")],
+    )
+    .await;
+    let sub = app.store.match_events(m.id).await.unwrap()[0]
+        .id
+        .to_string();
+    let before = (
+        app.store.match_by_id(m.id).await.unwrap(),
+        app.store.match_events(m.id).await.unwrap(),
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "an unknown kind",
+            &fase,
+            vec![("kant", "home"), ("minuut", "5"), ("soort", "hattrick")],
+            400,
+        ),
+        (
+            "an unknown side",
+            &fase,
+            vec![("kant", "midden"), ("minuut", "5"), ("soort", "goal")],
+            400,
+        ),
+        (
+            "no minute before kick-off",
+            &fase,
+            vec![("kant", "home"), ("soort", "goal")],
+            400,
+        ),
+        (
+            "a minute that is no number",
+            &fase,
+            vec![("kant", "home"), ("minuut", "vijf"), ("soort", "goal")],
+            400,
+        ),
+        (
+            "minute 500",
+            &fase,
+            vec![("kant", "home"), ("minuut", "500"), ("soort", "goal")],
+            400,
+        ),
+        (
+            "a name on two lines",
+            &fase,
+            vec![
+                ("kant", "home"),
+                ("minuut", "5"),
+                ("speler", "a\nb"),
+                ("soort", "goal"),
+            ],
+            400,
+        ),
+        (
+            "VAR on a substitution",
+            &fase,
+            vec![
+                ("kant", "home"),
+                ("minuut", "5"),
+                ("soort", "var_decision"),
+                ("herroept", sub.as_str()),
+            ],
+            400,
+        ),
+        (
+            "VAR on an unknown event",
+            &fase,
+            vec![
+                ("kant", "home"),
+                ("minuut", "5"),
+                ("soort", "var_decision"),
+                ("herroept", "999999"),
+            ],
+            400,
+        ),
+        (
+            "a goal that reverses",
+            &fase,
+            vec![
+                ("kant", "home"),
+                ("minuut", "5"),
+                ("soort", "goal"),
+                ("herroept", sub.as_str()),
+            ],
+            400,
+        ),
+        ("an unknown status", &status, vec![("status", "regen")], 400),
+        ("a missing field", &fase, vec![("minuut", "5")], 400),
+    ];
+    for (what, path, fields, code) in cases {
+        let r = post(&editor, path, &fields).await;
+        assert_eq!(r.status().as_u16(), code, "{what}");
+        assert!(!r.text().await.unwrap().is_empty(), "{what}: says why");
+    }
+    let r = editor
+        .post_form(
+            &fase,
+            &[
+                ("kant", "home"),
+                ("minuut", "5"),
+                ("soort", "goal"),
+                ("csrf", "vals"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 403, "a wrong form token");
+    assert_eq!(
+        post(
+            &editor,
+            "/redactie/wedstrijden/999999/fase",
+            &[("kant", "home"), ("minuut", "5"), ("soort", "goal")]
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        editor.get("/redactie/wedstrijden/999999").await.status(),
+        404
+    );
+    let after = (
+        app.store.match_by_id(m.id).await.unwrap(),
+        app.store.match_events(m.id).await.unwrap(),
+    );
+    assert_eq!(after, before, "nothing changed");
+}
+
+async fn only_the_newsroom_runs_the_console(backend: Backend) {
+    let app = demo(backend).await;
+    let m = upcoming(&app).await;
+    let console = format!("/redactie/wedstrijden/{}", m.id);
+    for role in [Role::Reader, Role::Moderator] {
+        let (_, v) = app
+            .account(role, &format!("Iemand {}", role.as_str()))
+            .await;
+        for path in ["/redactie/wedstrijden", console.as_str()] {
+            assert_eq!(v.get(path).await.status(), 403, "GET {path} as {role:?}");
+        }
+        let status = post(
+            &v,
+            &format!("{console}/status"),
+            &[("status", "first_half")],
+        )
+        .await;
+        assert_eq!(status.status(), 403, "status as {role:?}");
+        let goal = post(
+            &v,
+            &format!("{console}/fase"),
+            &[("kant", "home"), ("minuut", "5"), ("soort", "goal")],
+        )
+        .await;
+        assert_eq!(goal.status(), 403, "event as {role:?}");
+    }
+    let anonymous = app.visitor();
+    let r = anonymous
+        .post_form(
+            &format!("{console}/fase"),
+            &[("kant", "home"), ("minuut", "5"), ("soort", "goal")],
+        )
+        .await;
+    assert!(
+        r.status().is_client_error() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    assert_ne!(anonymous.get(&console).await.status(), 200);
+    let same = app.store.match_by_id(m.id).await.unwrap().unwrap();
+    assert_eq!((same.status, same.score), (MatchStatus::Scheduled, None));
+    assert!(app.store.match_events(m.id).await.unwrap().is_empty());
+    for role in [Role::Journalist, Role::Editor, Role::Admin] {
+        let (_, v) = app
+            .account(role, &format!("Redactie {}", role.as_str()))
+            .await;
+        assert_eq!(v.get(&console).await.status(), 200, "{role:?}");
+    }
+}
+
+on_both_backends!(
+    a_reporter_plays_a_match_and_var_takes_a_goal_back,
+    bad_posts_are_refused_and_change_nothing,
+    only_the_newsroom_runs_the_console,
+);

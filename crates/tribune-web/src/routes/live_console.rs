@@ -1,0 +1,291 @@
+//! The live console in /redactie: the round's matches, and per match the status and minute,
+//! events added in two taps (a name, then the button of what happened), and a VAR button on
+//! every goal or card that can still be taken back. For journalists, editors and admins.
+//! Forms post and come back here (303), so it works on any phone without JavaScript.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Duration;
+use serde::Deserialize;
+use tribune_core::account::Role;
+use tribune_core::football::{
+    EventKind, Match, MatchEventId, MatchId, MatchStatus, Minute, NewMatchEvent, Side,
+};
+
+use super::matches::{EventLine, MatchLine};
+use super::newsroom::desk_menu;
+use crate::auth::Viewer;
+use crate::views::Layout;
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/redactie/wedstrijden", get(list))
+        .route("/redactie/wedstrijden/{id}", get(console))
+        .route("/redactie/wedstrijden/{id}/status", post(set_status))
+        .route("/redactie/wedstrijden/{id}/fase", post(add_event))
+}
+
+/// The buttons of the event forms, in the order a reporter needs them most.
+const EVENT_BUTTONS: [EventKind; 9] = [
+    EventKind::Goal,
+    EventKind::Yellow,
+    EventKind::Substitution,
+    EventKind::PenaltyScored,
+    EventKind::PenaltyMissed,
+    EventKind::OwnGoal,
+    EventKind::SecondYellow,
+    EventKind::Red,
+    EventKind::VarCheck,
+];
+
+/// One-tap status changes: (status, the minute it starts at, button label).
+const STATUS_BUTTONS: [(MatchStatus, i32, &str); 6] = [
+    (MatchStatus::FirstHalf, 1, "Aftrap"),
+    (MatchStatus::HalfTime, 45, "Rust"),
+    (MatchStatus::SecondHalf, 46, "Tweede helft"),
+    (MatchStatus::ExtraTime, 91, "Verlengingen"),
+    (MatchStatus::Penalties, 120, "Strafschoppen"),
+    (MatchStatus::Finished, 90, "Einde"),
+];
+
+fn personal(html: String) -> Response {
+    ([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response()
+}
+
+fn reporter(viewer: &Viewer) -> Result<(), AppError> {
+    viewer.require(Role::can_write)
+}
+
+#[derive(Template)]
+#[template(path = "desk_matches.html")]
+struct ListPage {
+    layout: Layout,
+    menu: Vec<(&'static str, &'static str)>,
+    matches: Vec<(MatchId, MatchLine)>,
+}
+
+struct SideForm {
+    key: &'static str,
+    team: String,
+}
+
+struct Reversible {
+    id: MatchEventId,
+    side: &'static str,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk_match.html")]
+struct ConsolePage {
+    layout: Layout,
+    menu: Vec<(&'static str, &'static str)>,
+    csrf: String,
+    id: MatchId,
+    m: MatchLine,
+    status_key: &'static str,
+    statuses: Vec<(&'static str, &'static str)>,
+    status_buttons: Vec<(&'static str, i32, &'static str)>,
+    event_buttons: Vec<(&'static str, &'static str)>,
+    sides: Vec<SideForm>,
+    minute: String,
+    added: String,
+    events: Vec<EventLine>,
+    reversible: Vec<Reversible>,
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let now = state.clock.now();
+    let mut matches = state.store.live_matches().await?;
+    let around = state
+        .store
+        .matches_between(now - Duration::days(1), now + Duration::days(3), 100)
+        .await?;
+    matches.extend(around.into_iter().filter(|m| !m.status.is_live()));
+    let page = ListPage {
+        layout: Layout::new("Live — Redactie — Tribune", "Wedstrijden live volgen"),
+        menu: desk_menu(&viewer),
+        matches: matches.iter().map(|m| (m.id, MatchLine::new(m))).collect(),
+    };
+    Ok(personal(page.render()?))
+}
+
+async fn load(state: &AppState, id: MatchId) -> Result<Match, AppError> {
+    state.store.match_by_id(id).await?.ok_or(AppError::NotFound)
+}
+
+async fn console(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<MatchId>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let m = load(&state, id).await?;
+    let events = state.store.match_events(id).await?;
+    let team = |side: Side| match side {
+        Side::Home => m.home.name.clone(),
+        Side::Away => m.away.name.clone(),
+    };
+    let page = ConsolePage {
+        layout: Layout::new(format!("Live: {} — Redactie — Tribune", m.title()), ""),
+        menu: desk_menu(&viewer),
+        csrf: viewer.session.csrf_token.clone(),
+        id,
+        m: MatchLine::new(&m),
+        status_key: m.status.as_str(),
+        statuses: MatchStatus::ALL
+            .iter()
+            .map(|s| (s.as_str(), s.label()))
+            .collect(),
+        status_buttons: STATUS_BUTTONS
+            .iter()
+            .map(|(s, minute, label)| (s.as_str(), *minute, *label))
+            .collect(),
+        event_buttons: EVENT_BUTTONS
+            .iter()
+            .map(|k| (k.as_str(), k.label()))
+            .collect(),
+        sides: [Side::Home, Side::Away]
+            .into_iter()
+            .map(|s| SideForm {
+                key: s.as_str(),
+                team: team(s),
+            })
+            .collect(),
+        minute: m.minute.map(|mi| mi.minute.to_string()).unwrap_or_default(),
+        added: m
+            .minute
+            .and_then(|mi| mi.added)
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        events: events
+            .iter()
+            .rev()
+            .map(|e| super::matches::event_line(&m, e, &events))
+            .collect(),
+        reversible: events
+            .iter()
+            .rev()
+            .filter(|e| e.kind.can_be_reversed() && !e.cancelled)
+            .map(|e| Reversible {
+                id: e.id,
+                side: e.side.as_str(),
+                text: format!(
+                    "{} {} {} ({})",
+                    e.minute,
+                    e.kind.label(),
+                    e.player,
+                    team(e.side)
+                ),
+            })
+            .collect(),
+    };
+    Ok(personal(page.render()?))
+}
+
+/// A minute field: empty is none; otherwise a whole number.
+fn number(field: &str, value: &str) -> Result<Option<i32>, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    value
+        .parse::<i32>()
+        .map(Some)
+        .map_err(|_| AppError::BadRequest(format!("{field}: {value:?} is geen getal.")))
+}
+
+fn minute_of(minute: &str, added: &str) -> Result<Option<Minute>, AppError> {
+    let added = number("extra tijd", added)?;
+    Ok(number("minuut", minute)?.map(|m| Minute::new(m, added)))
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    csrf: String,
+    status: String,
+    #[serde(default)]
+    minuut: String,
+    #[serde(default)]
+    extra: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<MatchId>,
+    f: Result<axum::extract::Form<StatusForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let status = MatchStatus::parse(&f.status)
+        .ok_or_else(|| AppError::BadRequest(format!("Onbekende status {:?}.", f.status)))?;
+    let minute = minute_of(&f.minuut, &f.extra)?;
+    state
+        .store
+        .set_match_status(id, status, minute, state.clock.now())
+        .await?;
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct EventForm {
+    #[serde(default)]
+    csrf: String,
+    soort: String,
+    kant: String,
+    #[serde(default)]
+    minuut: String,
+    #[serde(default)]
+    extra: String,
+    #[serde(default)]
+    speler: String,
+    #[serde(default)]
+    andere: String,
+    /// For a VAR decision: the event it takes back.
+    #[serde(default)]
+    herroept: String,
+}
+
+async fn add_event(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<MatchId>,
+    f: Result<axum::extract::Form<EventForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let kind = EventKind::parse(&f.soort)
+        .ok_or_else(|| AppError::BadRequest(format!("Onbekende fase {:?}.", f.soort)))?;
+    let side = Side::parse(&f.kant)
+        .ok_or_else(|| AppError::BadRequest(format!("Onbekende ploeg {:?}.", f.kant)))?;
+    let current = load(&state, id).await?.minute;
+    // No minute typed: the minute the match is at.
+    let minute = minute_of(&f.minuut, &f.extra)?
+        .or(current)
+        .ok_or_else(|| AppError::BadRequest("In welke minuut? Vul de minuut in.".into()))?;
+    let reverses = number("herroept", &f.herroept)?.map(MatchEventId::from);
+    let event = NewMatchEvent {
+        kind,
+        side,
+        minute,
+        player: f.speler.trim().to_string(),
+        other_player: f.andere.trim().to_string(),
+        reverses,
+    };
+    event.check().map_err(AppError::BadRequest)?;
+    state
+        .store
+        .add_match_event(id, &event, state.clock.now())
+        .await?;
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fasen")).into_response())
+}
