@@ -382,6 +382,25 @@ pub const COMMUNITY: &[CopyTable] = &[
         ],
         key: &["id"],
     },
+    CopyTable {
+        name: "live_entries",
+        columns: &[
+            col("id", Int),
+            col("match_id", Int),
+            col("event_id", NullInt),
+            col("minute", NullInt),
+            col("added_minute", NullInt),
+            col("body_markdown", Text),
+            col("body_html", Text),
+            col("key_event", Bool),
+            col("pinned", Bool),
+            col("author_id", NullInt),
+            col("created_at", Time),
+            col("edited_at", NullTime),
+            col("deleted", Bool),
+        ],
+        key: &["id"],
+    },
 ];
 
 /// Tables of the community schema that a copy leaves out on purpose.

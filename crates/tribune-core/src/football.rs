@@ -419,6 +419,88 @@ pub fn check_reversal(target: &MatchEvent) -> Result<(), String> {
     Ok(())
 }
 
+pub type LiveEntryId = i64;
+
+/// Longest liveblog entry, in characters of Markdown.
+pub const ENTRY_MAX: usize = 5_000;
+
+/// A liveblog entry as the match page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LiveEntry {
+    pub id: LiveEntryId,
+    pub match_id: MatchId,
+    /// The event it is about: a reversal of that event marks the entry.
+    pub event_id: Option<MatchEventId>,
+    pub minute: Option<Minute>,
+    pub body_markdown: String,
+    /// Rendered and cleaned when written.
+    pub body_html: String,
+    /// A moment that matters (a goal, a red card): highlighted.
+    pub key_event: bool,
+    /// Kept on top of the liveblog.
+    pub pinned: bool,
+    pub author_id: Option<crate::account::AccountId>,
+    pub created_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
+/// A liveblog entry as the console writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLiveEntry {
+    pub event_id: Option<MatchEventId>,
+    pub minute: Option<Minute>,
+    pub body_markdown: String,
+    pub key_event: bool,
+    pub pinned: bool,
+}
+
+impl NewLiveEntry {
+    pub fn check(&self) -> Result<(), String> {
+        let body = self.body_markdown.trim();
+        if body.is_empty() {
+            return Err("an entry needs text".into());
+        }
+        if body.chars().count() > ENTRY_MAX {
+            return Err(format!("an entry has at most {ENTRY_MAX} characters"));
+        }
+        if body.contains('\0') {
+            return Err("an entry cannot hold a NUL character".into());
+        }
+        if let Some(m) = self.minute
+            && !m.is_plausible()
+        {
+            return Err(format!("{m} is not a minute of a match"));
+        }
+        Ok(())
+    }
+}
+
+/// The entry a console offers after an event: "GOAL! Nordin Azzouzi (KRC Genk)".
+pub fn suggested_entry(event: &MatchEvent, team: &str) -> String {
+    let who = if event.player.is_empty() {
+        team.to_string()
+    } else {
+        format!("{} ({team})", event.player)
+    };
+    match event.kind {
+        EventKind::Goal | EventKind::PenaltyScored => format!("GOAL! {who} scoort."),
+        EventKind::OwnGoal => format!("Eigen doelpunt van {who}."),
+        EventKind::PenaltyMissed => format!("Strafschop gemist door {who}."),
+        EventKind::Yellow => format!("Geel voor {who}."),
+        EventKind::SecondYellow => format!("Tweede gele kaart en dus rood voor {who}."),
+        EventKind::Red => format!("Rood voor {who}."),
+        EventKind::Substitution if !event.other_player.is_empty() => {
+            format!(
+                "Wissel bij {team}: {} komt in de plaats van {}.",
+                event.player, event.other_player
+            )
+        }
+        EventKind::Substitution => format!("Wissel bij {team}."),
+        EventKind::VarCheck => "De VAR kijkt mee.".to_string(),
+        EventKind::VarDecision => "Na tussenkomst van de VAR wordt de fase afgekeurd.".to_string(),
+    }
+}
+
 /// A team as an import names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedTeam {

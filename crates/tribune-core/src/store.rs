@@ -19,8 +19,8 @@ use crate::desk::{
     ArticleDraft, Autosave, DeskAction, DeskArticle, DeskQuery, DeskRow, Revision, RevisionInfo,
 };
 use crate::football::{
-    FixturesReport, ImportedMatch, Match, MatchEvent, MatchEventId, MatchId, MatchStatus, Minute,
-    NewMatchEvent, Team,
+    FixturesReport, ImportedMatch, LiveEntry, LiveEntryId, Match, MatchEvent, MatchEventId,
+    MatchId, MatchStatus, Minute, NewLiveEntry, NewMatchEvent, Team,
 };
 use crate::imported::{ImportOutcome, SiteImport};
 use crate::poll::{NewPoll, OptionId, Poll, PollId};
@@ -202,12 +202,13 @@ pub struct SiteCounts {
     pub team_aliases: i64,
     pub matches: i64,
     pub match_events: i64,
+    pub live_entries: i64,
 }
 
 impl SiteCounts {
     /// (table name, rows), in the order a copy fills them. The community tables carry the
     /// names of their [`crate::copy::COMMUNITY`] descriptions.
-    pub fn tables(&self) -> [(&'static str, i64); 26] {
+    pub fn tables(&self) -> [(&'static str, i64); 27] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -235,6 +236,7 @@ impl SiteCounts {
             ("team_aliases", self.team_aliases),
             ("matches", self.matches),
             ("match_events", self.match_events),
+            ("live_entries", self.live_entries),
         ]
     }
 
@@ -704,6 +706,32 @@ pub trait MatchStore: Send + Sync + 'static {
         id: MatchId,
         event: MatchEventId,
     ) -> StoreResult<Option<MatchEvent>>;
+    /// Adds a liveblog entry ([`NewLiveEntry::check`]ed, its Markdown rendered and cleaned).
+    /// Its event must be one of the match's.
+    async fn add_live_entry(
+        &self,
+        id: MatchId,
+        entry: &NewLiveEntry,
+        by: Option<crate::account::AccountId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LiveEntry>;
+    /// Rewrites an entry after it was published; NotFound for a deleted one.
+    async fn edit_live_entry(
+        &self,
+        id: MatchId,
+        entry: LiveEntryId,
+        new: &NewLiveEntry,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LiveEntry>;
+    /// Takes an entry off the liveblog.
+    async fn delete_live_entry(
+        &self,
+        id: MatchId,
+        entry: LiveEntryId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// The match's entries that were not deleted, in the order they were written.
+    async fn live_entries(&self, id: MatchId) -> StoreResult<Vec<LiveEntry>>;
 }
 
 /// The back office's articles: drafts, their workflow, revisions and autosaves. Every write

@@ -65,3 +65,23 @@ CREATE TABLE match_events (
     created_at TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX match_events_match ON match_events (match_id, id);
+
+-- The liveblog: entries written during the match, newest first on the page (pinned ones on
+-- top). An entry tied to an event is marked when VAR takes that event back. Deleted entries
+-- stay as rows, so that a page following the match learns that they are gone.
+CREATE TABLE live_entries (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    match_id BIGINT NOT NULL REFERENCES matches(id) ON DELETE CASCADE,
+    event_id BIGINT REFERENCES match_events(id) ON DELETE SET NULL,
+    minute INTEGER,
+    added_minute INTEGER,
+    body_markdown TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    key_event BOOLEAN NOT NULL DEFAULT FALSE,
+    pinned BOOLEAN NOT NULL DEFAULT FALSE,
+    author_id BIGINT REFERENCES accounts(id) ON DELETE SET NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    edited_at TIMESTAMPTZ,
+    deleted BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX live_entries_match ON live_entries (match_id, id);

@@ -1762,7 +1762,8 @@ impl Store for PgStore {
                     (SELECT COUNT(*) FROM article_desk), (SELECT COUNT(*) FROM article_revisions),
                     (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM competitions),
                     (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM team_aliases),
-                    (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events)",
+                    (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events),
+                    (SELECT COUNT(*) FROM live_entries)",
         )
         .fetch_one(&self.pool)
         .await
@@ -1794,6 +1795,7 @@ impl Store for PgStore {
             team_aliases: r.try_get(23).map_err(db)?,
             matches: r.try_get(24).map_err(db)?,
             match_events: r.try_get(25).map_err(db)?,
+            live_entries: r.try_get(26).map_err(db)?,
         })
     }
 }

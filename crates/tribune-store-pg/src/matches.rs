@@ -8,13 +8,13 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use tribune_core::football::{
-    Competition, EventKind, FixturesReport, ImportedMatch, ImportedTeam, Match, MatchEvent,
-    MatchEventId, MatchId, MatchStatus, MatchTeam, Minute, NewMatchEvent, Score, Side, Team,
-    TeamId, check_reversal, score_of,
+    Competition, EventKind, FixturesReport, ImportedMatch, ImportedTeam, LiveEntry, LiveEntryId,
+    Match, MatchEvent, MatchEventId, MatchId, MatchStatus, MatchTeam, Minute, NewLiveEntry,
+    NewMatchEvent, Score, Side, Team, TeamId, check_reversal, score_of,
 };
-use tribune_core::slugify;
 use tribune_core::store::{MatchStore, StoreError, StoreResult};
 use tribune_core::topic::fold_name;
+use tribune_core::{markdown, slugify};
 
 use crate::{LOCK_WRITE, PgStore, db, lock, ms, settle};
 
@@ -25,6 +25,64 @@ const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
         m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away, m.updated_at
      FROM matches m JOIN competitions c ON c.id = m.competition_id
      JOIN teams h ON h.id = m.home_id JOIN teams a ON a.id = m.away_id";
+
+const ENTRY: &str = "SELECT id, match_id, event_id, minute, added_minute, body_markdown,
+        body_html, key_event, pinned, author_id, created_at, edited_at FROM live_entries";
+
+fn entry_of(r: &PgRow) -> StoreResult<LiveEntry> {
+    let minute: Option<i32> = r.try_get(3).map_err(db)?;
+    Ok(LiveEntry {
+        id: r.try_get(0).map_err(db)?,
+        match_id: r.try_get(1).map_err(db)?,
+        event_id: r.try_get(2).map_err(db)?,
+        minute: minute.map(|m| Minute::new(m, r.try_get(4).ok().flatten())),
+        body_markdown: r.try_get(5).map_err(db)?,
+        body_html: r.try_get(6).map_err(db)?,
+        key_event: r.try_get(7).map_err(db)?,
+        pinned: r.try_get(8).map_err(db)?,
+        author_id: r.try_get(9).map_err(db)?,
+        created_at: r.try_get(10).map_err(db)?,
+        edited_at: r.try_get(11).map_err(db)?,
+    })
+}
+
+/// Checks an entry and that its event is one of the match's.
+async fn check_entry(conn: &mut PgConnection, id: MatchId, e: &NewLiveEntry) -> StoreResult<()> {
+    e.check().map_err(StoreError::Invalid)?;
+    if let Some(event) = e.event_id
+        && sqlx::query("SELECT 1 FROM match_events WHERE id = $1 AND match_id = $2")
+            .bind(event)
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?
+            .is_none()
+    {
+        return Err(StoreError::Invalid(
+            "the entry's event is not one of this match".into(),
+        ));
+    }
+    Ok(())
+}
+
+async fn entry_in(
+    conn: &mut PgConnection,
+    id: MatchId,
+    entry: LiveEntryId,
+) -> StoreResult<LiveEntry> {
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ENTRY} WHERE id = $1 AND match_id = $2 AND NOT deleted"
+    )))
+    .bind(entry)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
+    .as_ref()
+    .map(entry_of)
+    .transpose()?
+    .ok_or(StoreError::NotFound)
+}
 
 const EVENT: &str = "SELECT id, match_id, kind, side, minute, added_minute, player,
         other_player, reverses, cancelled, created_at FROM match_events";
@@ -673,5 +731,114 @@ impl MatchStore for PgStore {
         .as_ref()
         .map(event_of)
         .transpose()
+    }
+    async fn add_live_entry(
+        &self,
+        id: MatchId,
+        entry: &NewLiveEntry,
+        by: Option<tribune_core::account::AccountId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LiveEntry> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            if match_in(&mut tx, id).await?.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            check_entry(&mut tx, id, entry).await?;
+            let body = entry.body_markdown.trim();
+            let new: LiveEntryId = sqlx::query(
+                "INSERT INTO live_entries (match_id, event_id, minute, added_minute,
+                    body_markdown, body_html, key_event, pinned, author_id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(id)
+            .bind(entry.event_id)
+            .bind(entry.minute.map(|m| m.minute))
+            .bind(entry.minute.and_then(|m| m.added))
+            .bind(body)
+            .bind(markdown::render(body))
+            .bind(entry.key_event)
+            .bind(entry.pinned)
+            .bind(by)
+            .bind(ms(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?
+            .try_get(0)
+            .map_err(db)?;
+            entry_in(&mut tx, id, new).await
+        }
+        .await;
+        settle(tx, done).await
+    }
+
+    async fn edit_live_entry(
+        &self,
+        id: MatchId,
+        entry: LiveEntryId,
+        new: &NewLiveEntry,
+        now: DateTime<Utc>,
+    ) -> StoreResult<LiveEntry> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            entry_in(&mut tx, id, entry).await?;
+            check_entry(&mut tx, id, new).await?;
+            let body = new.body_markdown.trim();
+            sqlx::query(
+                "UPDATE live_entries SET event_id = $1, minute = $2, added_minute = $3,
+                    body_markdown = $4, body_html = $5, key_event = $6, pinned = $7, edited_at = $8
+                 WHERE id = $9",
+            )
+            .bind(new.event_id)
+            .bind(new.minute.map(|m| m.minute))
+            .bind(new.minute.and_then(|m| m.added))
+            .bind(body)
+            .bind(markdown::render(body))
+            .bind(new.key_event)
+            .bind(new.pinned)
+            .bind(ms(now))
+            .bind(entry)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            entry_in(&mut tx, id, entry).await
+        }
+        .await;
+        settle(tx, done).await
+    }
+
+    async fn delete_live_entry(
+        &self,
+        id: MatchId,
+        entry: LiveEntryId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let done = sqlx::query(
+            "UPDATE live_entries SET deleted = TRUE, edited_at = $1
+             WHERE id = $2 AND match_id = $3 AND NOT deleted",
+        )
+        .bind(ms(now))
+        .bind(entry)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn live_entries(&self, id: MatchId) -> StoreResult<Vec<LiveEntry>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ENTRY} WHERE match_id = $1 AND NOT deleted ORDER BY id"
+        )))
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(entry_of)
+        .collect()
     }
 }

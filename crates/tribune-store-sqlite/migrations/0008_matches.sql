@@ -65,3 +65,23 @@ CREATE TABLE match_events (
     created_at INTEGER NOT NULL
 );
 CREATE INDEX match_events_match ON match_events (match_id, id);
+
+-- The liveblog: entries written during the match, newest first on the page (pinned ones on
+-- top). An entry tied to an event is marked when VAR takes that event back. Deleted entries
+-- stay as rows, so that a page following the match learns that they are gone.
+CREATE TABLE live_entries (
+    id INTEGER PRIMARY KEY,
+    match_id INTEGER NOT NULL REFERENCES matches(id) ON DELETE CASCADE,
+    event_id INTEGER REFERENCES match_events(id) ON DELETE SET NULL,
+    minute INTEGER,
+    added_minute INTEGER,
+    body_markdown TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    key_event INTEGER NOT NULL DEFAULT 0,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    author_id INTEGER REFERENCES accounts(id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    edited_at INTEGER,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX live_entries_match ON live_entries (match_id, id);

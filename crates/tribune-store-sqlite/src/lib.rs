@@ -1255,7 +1255,8 @@ impl Store for SqliteStore {
                     (SELECT COUNT(*) FROM article_desk), (SELECT COUNT(*) FROM article_revisions),
                     (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM competitions),
                     (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM team_aliases),
-                    (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events)",
+                    (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events),
+                    (SELECT COUNT(*) FROM live_entries)",
         )
         .fetch_one(&self.read)
         .await
@@ -1287,6 +1288,7 @@ impl Store for SqliteStore {
             team_aliases: r.try_get(23).map_err(db)?,
             matches: r.try_get(24).map_err(db)?,
             match_events: r.try_get(25).map_err(db)?,
+            live_entries: r.try_get(26).map_err(db)?,
         })
     }
 }

@@ -14,8 +14,8 @@ use tribune_core::comment::{
 };
 use tribune_core::copy::{CopyTable, Row};
 use tribune_core::football::{
-    FixturesReport, ImportedMatch, Match, MatchEvent, MatchEventId, MatchId, MatchStatus, Minute,
-    NewMatchEvent, Team,
+    FixturesReport, ImportedMatch, LiveEntry, LiveEntryId, Match, MatchEvent, MatchEventId,
+    MatchId, MatchStatus, Minute, NewLiveEntry, NewMatchEvent, Team,
 };
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
 use tribune_core::store::{
@@ -494,6 +494,35 @@ impl tribune_core::store::MatchStore for BrokenStore {
         gone()
     }
     async fn match_event(&self, _: MatchId, _: MatchEventId) -> StoreResult<Option<MatchEvent>> {
+        gone()
+    }
+    async fn add_live_entry(
+        &self,
+        _: MatchId,
+        _: &NewLiveEntry,
+        _: Option<AccountId>,
+        _: DateTime<Utc>,
+    ) -> StoreResult<LiveEntry> {
+        gone()
+    }
+    async fn edit_live_entry(
+        &self,
+        _: MatchId,
+        _: LiveEntryId,
+        _: &NewLiveEntry,
+        _: DateTime<Utc>,
+    ) -> StoreResult<LiveEntry> {
+        gone()
+    }
+    async fn delete_live_entry(
+        &self,
+        _: MatchId,
+        _: LiveEntryId,
+        _: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        gone()
+    }
+    async fn live_entries(&self, _: MatchId) -> StoreResult<Vec<LiveEntry>> {
         gone()
     }
 }

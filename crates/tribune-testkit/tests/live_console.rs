@@ -319,8 +319,149 @@ async fn only_the_newsroom_runs_the_console(backend: Backend) {
     }
 }
 
+async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publishing(
+    backend: Backend,
+) {
+    let app = demo(backend).await;
+    let m = upcoming(&app).await;
+    let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
+    let console = format!("/redactie/wedstrijden/{}", m.id);
+    post(
+        &reporter,
+        &format!("{console}/status"),
+        &[("status", "first_half"), ("minuut", "17")],
+    )
+    .await;
+    let r = post(
+        &reporter,
+        &format!("{console}/fase"),
+        &[
+            ("kant", "home"),
+            ("speler", "Thuis Spits"),
+            ("soort", "goal"),
+        ],
+    )
+    .await;
+    let goal = app.store.match_events(m.id).await.unwrap()[0].clone();
+    let back = format!("{console}?fase={}#verslag", goal.id);
+    assert_eq!(r.headers()["location"], back.as_str());
+
+    // Two taps: the entry is written already.
+    let html = reporter.page(&format!("{console}?fase={}", goal.id)).await;
+    let offered = format!("GOAL! Thuis Spits ({}) scoort.", m.home.name);
+    assert!(
+        html.contains(&format!("required>{offered}</textarea>")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("<option value=\"{}\" selected>", goal.id)),
+        "{html}"
+    );
+    let goal_id = goal.id.to_string();
+    let r = post(
+        &reporter,
+        &format!("{console}/verslag"),
+        &[
+            ("tekst", offered.as_str()),
+            ("minuut", "17"),
+            ("fase", goal_id.as_str()),
+            ("sleutel", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let entries = app.store.live_entries(m.id).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert!(entries[0].key_event && !entries[0].pinned);
+    assert_eq!(entries[0].event_id, Some(goal.id));
+    let page = app.page(&m.path()).await;
+    assert!(page.contains(&offered), "{page}");
+
+    // VAR takes the goal back: the entry about it is marked on the page.
+    post(
+        &reporter,
+        &format!("{console}/fase"),
+        &[
+            ("kant", "home"),
+            ("soort", "var_decision"),
+            ("herroept", goal_id.as_str()),
+        ],
+    )
+    .await;
+    let page = app.page(&m.path()).await;
+    assert!(page.contains("class=\"entry key reversed\""), "{page}");
+
+    // Edited after publishing, then deleted.
+    let entry = format!("{console}/verslag/{}", entries[0].id);
+    let r = post(
+        &reporter,
+        &entry,
+        &[
+            ("tekst", "Doelpunt, maar de VAR kijkt nog."),
+            ("minuut", "17"),
+            ("vastpinnen", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let edited = app.store.live_entries(m.id).await.unwrap().remove(0);
+    assert_eq!(edited.body_markdown, "Doelpunt, maar de VAR kijkt nog.");
+    assert!(edited.pinned && !edited.key_event && edited.edited_at.is_some());
+    assert!(app.page(&m.path()).await.contains("aangepast"));
+    let r = post(&reporter, &format!("{entry}/verwijderen"), &[]).await;
+    assert_eq!(r.status(), 303);
+    assert!(app.store.live_entries(m.id).await.unwrap().is_empty());
+    assert!(!app.page(&m.path()).await.contains("Doelpunt, maar de VAR"));
+    assert_eq!(
+        post(&reporter, &format!("{entry}/verwijderen"), &[])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        post(&reporter, &entry, &[("tekst", "weer terug")])
+            .await
+            .status(),
+        404,
+        "a deleted entry stays deleted"
+    );
+
+    // Bad entries change nothing.
+    let other = app.store.live_matches().await.unwrap().remove(0);
+    let foreign = app.store.match_events(other.id).await.unwrap()[0]
+        .id
+        .to_string();
+    let long = "x".repeat(6000);
+    let cases: [(&str, Vec<(&str, &str)>); 4] = [
+        ("no text", vec![("tekst", "  ")]),
+        ("too long", vec![("tekst", long.as_str())]),
+        (
+            "another match's event",
+            vec![("tekst", "Goal"), ("fase", foreign.as_str())],
+        ),
+        ("a bad minute", vec![("tekst", "Goal"), ("minuut", "200")]),
+    ];
+    for (what, fields) in cases {
+        let r = post(&reporter, &format!("{console}/verslag"), &fields).await;
+        assert_eq!(r.status(), 400, "{what}");
+    }
+    assert!(app.store.live_entries(m.id).await.unwrap().is_empty());
+    let (_, reader) = app.account(Role::Reader, "Gewone Lezer").await;
+    assert_eq!(
+        post(
+            &reader,
+            &format!("{console}/verslag"),
+            &[("tekst", "Hallo")]
+        )
+        .await
+        .status(),
+        403
+    );
+}
+
 on_both_backends!(
     a_reporter_plays_a_match_and_var_takes_a_goal_back,
+    the_liveblog_offers_an_entry_per_event_and_entries_change_after_publishing,
     bad_posts_are_refused_and_change_nothing,
     only_the_newsroom_runs_the_console,
 );

@@ -65,11 +65,33 @@ async fn the_live_match_page_shows_score_events_and_the_var_reversal(backend: Ba
     assert_eq!(data["about"]["homeTeam"]["name"], "KRC Genk");
     assert!(data.get("coverageEndTime").is_none(), "still being played");
     let updates = data["liveBlogUpdate"].as_array().unwrap();
-    assert_eq!(updates.len(), 5, "{updates:#?}");
-    assert_eq!(updates[0]["headline"], "26' VAR-beslissing", "newest first");
+    assert_eq!(updates.len(), 5, "the liveblog's entries: {updates:#?}");
     assert_eq!(
-        updates[2]["headline"],
-        "24' Doelpunt Sven Willaert (geannuleerd)"
+        updates[0]["headline"],
+        "26' Afgekeurd: Willaert stond buitenspel bij de voorzet. Het blijft 1-0.",
+        "newest first"
+    );
+    assert_eq!(
+        updates[2]["articleBody"],
+        "GOAL! Nordin Azzouzi kopt een hoekschop binnen aan de tweede paal: 1-0.",
+        "plain text, no Markdown"
+    );
+
+    // The liveblog: the pinned welcome on top, then newest first; the entry about the goal
+    // VAR took back is marked.
+    let blog = &html[html.find("data-entries").unwrap()..];
+    let welcome = blog.find("Welkom in ons liveblog").unwrap();
+    let ruling = blog.find("Afgekeurd: Willaert").unwrap();
+    let kickoff = blog.find("De bal rolt").unwrap();
+    assert!(welcome < ruling && ruling < kickoff, "{blog}");
+    assert!(
+        blog.contains("<strong>GOAL!</strong>"),
+        "Markdown rendered: {blog}"
+    );
+    let reversed = blog.find("class=\"entry key reversed\"").expect("marked");
+    assert!(
+        blog[reversed..].find("Sven Willaert").unwrap() < 600,
+        "{blog}"
     );
 
     // The round: the live match on top, yesterday's results, tomorrow's fixtures.

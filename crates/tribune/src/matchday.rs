@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use tribune_core::Store;
 use tribune_core::football::{
-    EventKind, ImportedGoal, ImportedMatch, ImportedTeam, MatchStatus, Minute, NewMatchEvent,
-    Score, Side,
+    EventKind, ImportedGoal, ImportedMatch, ImportedTeam, MatchStatus, Minute, NewLiveEntry,
+    NewMatchEvent, Score, Side,
 };
 use tribune_core::time::{from_input, input_date};
 
@@ -42,6 +42,10 @@ const FIXTURES: &[Fixture] = &[
     ),
     ("KV Mechelen", "OH Leuven", Some((1, "20:45")), None),
 ];
+
+/// A liveblog entry of the live match: (minute, text, the event it is about, key moment,
+/// pinned).
+type DemoEntry = (Option<i32>, &'static str, Option<i64>, bool, bool);
 
 /// The match the demo plays live: kicked off half an hour before the demo was loaded.
 pub const LIVE_HOME: &str = "KRC Genk";
@@ -154,7 +158,7 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String
             .map(|(_, e)| e.id)
             .map_err(|e| e.to_string())
     };
-    add(event(
+    let opener = add(event(
         EventKind::Goal,
         Side::Home,
         12,
@@ -187,5 +191,59 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String
         Some(disallowed),
     ))
     .await?;
+    let entries: [DemoEntry; 5] = [
+        (
+            None,
+            "Welkom in ons liveblog. Onze reporter zit in de perstribune en volgt elke fase.",
+            None,
+            false,
+            true,
+        ),
+        (
+            Some(1),
+            "De bal rolt. Genk speelt in het blauw, Antwerp in het rood.",
+            None,
+            false,
+            false,
+        ),
+        (
+            Some(12),
+            "**GOAL!** Nordin Azzouzi kopt een hoekschop binnen aan de tweede paal: 1-0.",
+            Some(opener),
+            true,
+            false,
+        ),
+        (
+            Some(24),
+            "Antwerp lijkt gelijk te maken via Sven Willaert, maar de VAR kijkt mee.",
+            Some(disallowed),
+            true,
+            false,
+        ),
+        (
+            Some(26),
+            "Afgekeurd: Willaert stond buitenspel bij de voorzet. Het blijft 1-0.",
+            None,
+            false,
+            false,
+        ),
+    ];
+    for (minute, text, event_id, key_event, pinned) in entries {
+        store
+            .add_live_entry(
+                live_id,
+                &NewLiveEntry {
+                    event_id,
+                    minute: minute.map(|m| Minute::new(m, None)),
+                    body_markdown: text.to_string(),
+                    key_event,
+                    pinned,
+                },
+                None,
+                now,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+    }
     Ok(report.created + report.updated)
 }

@@ -13,10 +13,11 @@ use chrono::Duration;
 use serde::Deserialize;
 use tribune_core::account::Role;
 use tribune_core::football::{
-    EventKind, Match, MatchEventId, MatchId, MatchStatus, Minute, NewMatchEvent, Side,
+    EventKind, LiveEntryId, Match, MatchEventId, MatchId, MatchStatus, Minute, NewLiveEntry,
+    NewMatchEvent, Side, suggested_entry,
 };
 
-use super::matches::{EventLine, MatchLine};
+use super::matches::{EntryLine, EventLine, MatchLine, entry_lines};
 use super::newsroom::desk_menu;
 use crate::auth::Viewer;
 use crate::views::Layout;
@@ -28,6 +29,15 @@ pub fn router() -> Router<AppState> {
         .route("/redactie/wedstrijden/{id}", get(console))
         .route("/redactie/wedstrijden/{id}/status", post(set_status))
         .route("/redactie/wedstrijden/{id}/fase", post(add_event))
+        .route("/redactie/wedstrijden/{id}/verslag", post(add_entry))
+        .route(
+            "/redactie/wedstrijden/{id}/verslag/{entry}",
+            post(edit_entry),
+        )
+        .route(
+            "/redactie/wedstrijden/{id}/verslag/{entry}/verwijderen",
+            post(delete_entry),
+        )
 }
 
 /// The buttons of the event forms, in the order a reporter needs them most.
@@ -97,6 +107,20 @@ struct ConsolePage {
     added: String,
     events: Vec<EventLine>,
     reversible: Vec<Reversible>,
+    /// The new-entry form, prefilled after an event.
+    draft: Draft,
+    /// Events an entry can be tied to: (id, "12' Doelpunt Nordin Azzouzi").
+    event_choices: Vec<(MatchEventId, String)>,
+    entries: Vec<EntryLine>,
+}
+
+/// The new-entry form as the console fills it in.
+#[derive(Default)]
+struct Draft {
+    text: String,
+    minute: String,
+    event_id: Option<MatchEventId>,
+    key_event: bool,
 }
 
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -120,18 +144,42 @@ async fn load(state: &AppState, id: MatchId) -> Result<Match, AppError> {
     state.store.match_by_id(id).await?.ok_or(AppError::NotFound)
 }
 
+#[derive(Deserialize)]
+struct ConsoleQuery {
+    /// The event just added: the entry form offers a text about it.
+    fase: Option<MatchEventId>,
+}
+
 async fn console(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<MatchId>,
+    q: Result<axum::extract::Query<ConsoleQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, AppError> {
     reporter(&viewer)?;
+    let q = q
+        .map(|axum::extract::Query(q)| q)
+        .unwrap_or(ConsoleQuery { fase: None });
     let m = load(&state, id).await?;
     let events = state.store.match_events(id).await?;
+    let entries = state.store.live_entries(id).await?;
     let team = |side: Side| match side {
         Side::Home => m.home.name.clone(),
         Side::Away => m.away.name.clone(),
     };
+    let draft = q
+        .fase
+        .and_then(|f| events.iter().find(|e| e.id == f))
+        .map(|e| Draft {
+            text: suggested_entry(e, &team(e.side)),
+            minute: e.minute.minute.to_string(),
+            event_id: Some(e.id),
+            key_event: e.kind.can_be_reversed() || e.kind == EventKind::VarDecision,
+        })
+        .unwrap_or_else(|| Draft {
+            minute: m.minute.map(|mi| mi.minute.to_string()).unwrap_or_default(),
+            ..Draft::default()
+        });
     let page = ConsolePage {
         layout: Layout::new(format!("Live: {} — Redactie — Tribune", m.title()), ""),
         menu: desk_menu(&viewer),
@@ -185,6 +233,20 @@ async fn console(
                 ),
             })
             .collect(),
+        draft,
+        event_choices: events
+            .iter()
+            .rev()
+            .map(|e| {
+                (
+                    e.id,
+                    format!("{} {} {}", e.minute, e.kind.label(), e.player)
+                        .trim()
+                        .to_string(),
+                )
+            })
+            .collect(),
+        entries: entry_lines(&entries, &events),
     };
     Ok(personal(page.render()?))
 }
@@ -283,9 +345,101 @@ async fn add_event(
         reverses,
     };
     event.check().map_err(AppError::BadRequest)?;
-    state
+    let (_, added) = state
         .store
         .add_match_event(id, &event, state.clock.now())
         .await?;
-    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fasen")).into_response())
+    // Back to the console with an entry about it ready to publish.
+    Ok(Redirect::to(&format!(
+        "/redactie/wedstrijden/{id}?fase={}#verslag",
+        added.id
+    ))
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct EntryForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    tekst: String,
+    #[serde(default)]
+    minuut: String,
+    #[serde(default)]
+    extra: String,
+    #[serde(default)]
+    fase: String,
+    /// Checkboxes: present when ticked.
+    sleutel: Option<String>,
+    vastpinnen: Option<String>,
+}
+
+impl EntryForm {
+    fn entry(&self) -> Result<NewLiveEntry, AppError> {
+        let entry = NewLiveEntry {
+            event_id: number("fase", &self.fase)?.map(MatchEventId::from),
+            minute: minute_of(&self.minuut, &self.extra)?,
+            body_markdown: self.tekst.trim().to_string(),
+            key_event: self.sleutel.is_some(),
+            pinned: self.vastpinnen.is_some(),
+        };
+        entry.check().map_err(AppError::BadRequest)?;
+        Ok(entry)
+    }
+}
+
+async fn add_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<MatchId>,
+    f: Result<axum::extract::Form<EntryForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let entry = f.entry()?;
+    let added = state
+        .store
+        .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
+        .await?;
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{}", added.id)).into_response())
+}
+
+async fn edit_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, entry)): Path<(MatchId, LiveEntryId)>,
+    f: Result<axum::extract::Form<EntryForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let new = f.entry()?;
+    state
+        .store
+        .edit_live_entry(id, entry, &new, state.clock.now())
+        .await?;
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{entry}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn delete_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((id, entry)): Path<(MatchId, LiveEntryId)>,
+    f: Result<axum::extract::Form<CsrfForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    state
+        .store
+        .delete_live_entry(id, entry, state.clock.now())
+        .await?;
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#verslag")).into_response())
 }

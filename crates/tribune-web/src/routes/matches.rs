@@ -12,7 +12,7 @@ use axum::http::{StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
-use tribune_core::football::{Match, MatchEvent, MatchId, MatchStatus, Side};
+use tribune_core::football::{LiveEntry, Match, MatchEvent, MatchId, MatchStatus, Side};
 use tribune_core::store::ArticleQuery;
 use tribune_core::time::{clock_time, day_heading, day_month, iso, long_date_time};
 use tribune_core::topic::TopicId;
@@ -130,6 +130,57 @@ pub(crate) fn event_line(m: &Match, e: &MatchEvent, all: &[MatchEvent]) -> Event
     }
 }
 
+/// One liveblog entry on the match page.
+pub struct EntryLine {
+    pub id: i64,
+    pub minute: Option<String>,
+    /// Cleaned when it was written.
+    pub html: String,
+    pub markdown: String,
+    pub key_event: bool,
+    pub pinned: bool,
+    /// Its event was taken back by VAR.
+    pub reversed: bool,
+    pub event_id: Option<i64>,
+    pub time: String,
+    pub edited: bool,
+    /// The minute and added time as the console's edit form holds them.
+    pub minute_field: String,
+    pub added_field: String,
+}
+
+/// Entries as the liveblog reads: pinned ones on top, then newest first.
+pub(crate) fn entry_lines(entries: &[LiveEntry], events: &[MatchEvent]) -> Vec<EntryLine> {
+    let mut lines: Vec<EntryLine> = entries
+        .iter()
+        .rev()
+        .map(|e| EntryLine {
+            id: e.id,
+            minute: e.minute.map(|m| m.to_string()),
+            html: e.body_html.clone(),
+            markdown: e.body_markdown.clone(),
+            key_event: e.key_event,
+            pinned: e.pinned,
+            reversed: e
+                .event_id
+                .and_then(|id| events.iter().find(|ev| ev.id == id))
+                .is_some_and(|ev| ev.cancelled),
+            event_id: e.event_id,
+            time: clock_time(e.created_at),
+            edited: e.edited_at.is_some(),
+            minute_field: e.minute.map(|m| m.minute.to_string()).unwrap_or_default(),
+            added_field: e
+                .minute
+                .and_then(|m| m.added)
+                .map(|a| a.to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    // Stable: within each group the newest stays first.
+    lines.sort_by_key(|l| !l.pinned);
+    lines
+}
+
 #[derive(Template)]
 #[template(path = "match.html")]
 struct MatchPage {
@@ -137,6 +188,7 @@ struct MatchPage {
     m: MatchLine,
     /// Newest first, as a live page reads.
     events: Vec<EventLine>,
+    entries: Vec<EntryLine>,
     related: Vec<Headline>,
 }
 
@@ -162,26 +214,57 @@ fn fresh(body: String) -> Response {
     ([(header::CACHE_CONTROL, "no-cache")], Html(body)).into_response()
 }
 
+/// An entry's Markdown as plain text for search engines: no emphasis, headings or quotes.
+fn plain(markdown: &str) -> String {
+    markdown
+        .chars()
+        .filter(|c| !matches!(c, '*' | '_' | '#' | '`' | '>'))
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// schema.org: a live blog about a sports event, its updates the match's events.
-fn live_blog(m: &Match, events: &[MatchEvent], public_url: &str) -> serde_json::Value {
+fn live_blog(
+    m: &Match,
+    events: &[MatchEvent],
+    entries: &[LiveEntry],
+    public_url: &str,
+) -> serde_json::Value {
     let team = |name: &str| serde_json::json!({ "@type": "SportsTeam", "name": name });
-    let updates: Vec<serde_json::Value> = events
-        .iter()
-        .rev()
-        .map(|e| {
-            let who = if e.player.is_empty() {
-                String::new()
-            } else {
-                format!(" {}", e.player)
-            };
-            let cancelled = if e.cancelled { " (geannuleerd)" } else { "" };
-            serde_json::json!({
-                "@type": "BlogPosting",
-                "headline": format!("{} {}{who}{cancelled}", e.minute, e.kind.label()),
-                "datePublished": iso(e.created_at),
-            })
+    // The liveblog's own entries when it has them; else the bare events.
+    let written = entries.iter().rev().map(|e| {
+        let text = plain(&e.body_markdown);
+        let minute = e.minute.map(|m| format!("{m} ")).unwrap_or_default();
+        serde_json::json!({
+            "@type": "BlogPosting",
+            "headline": tribune_core::teaser(&format!("{minute}{text}")),
+            "articleBody": text,
+            "datePublished": iso(e.created_at),
         })
-        .collect();
+    });
+    let updates: Vec<serde_json::Value> = if !entries.is_empty() {
+        written.collect()
+    } else {
+        events
+            .iter()
+            .rev()
+            .map(|e| {
+                let who = if e.player.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", e.player)
+                };
+                let cancelled = if e.cancelled { " (geannuleerd)" } else { "" };
+                serde_json::json!({
+                    "@type": "BlogPosting",
+                    "headline": format!("{} {}{who}{cancelled}", e.minute, e.kind.label()),
+                    "datePublished": iso(e.created_at),
+                })
+            })
+            .collect()
+    };
     let mut data = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "LiveBlogPosting",
@@ -228,6 +311,7 @@ async fn match_page(
             .into_response());
     }
     let events = state.store.match_events(id).await?;
+    let entries = state.store.live_entries(id).await?;
     let now = state.clock.now();
     let topics: Vec<TopicId> = [m.home.topic_id, m.away.topic_id]
         .into_iter()
@@ -278,6 +362,7 @@ async fn match_page(
     layout.json_ld = Some(json_for_script(&live_blog(
         &m,
         &events,
+        &entries,
         &state.config.public_url,
     )));
     let view = MatchPage {
@@ -287,6 +372,7 @@ async fn match_page(
             .rev()
             .map(|e| event_line(&m, e, &events))
             .collect(),
+        entries: entry_lines(&entries, &events),
         related: related.iter().map(|a| Headline::dated(a, now)).collect(),
         m: line,
     };
