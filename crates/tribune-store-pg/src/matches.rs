@@ -363,82 +363,61 @@ async fn import_one(
     .map_err(db)?;
     let was_new = existing.is_none();
     let mut changed = true;
-    let id: MatchId = match existing {
-        Some(r) => {
-            let mut s = [None; 6];
-            for (i, slot) in s.iter_mut().enumerate() {
-                *slot = r.try_get(8 + i).map_err(db)?;
-            }
-            let stored: Stored = (
-                r.try_get(1).map_err(db)?,
-                r.try_get(2).map_err(db)?,
-                r.try_get(3).map_err(db)?,
-                r.try_get(4).map_err(db)?,
-                r.try_get(5).map_err(db)?,
-                r.try_get(6).map_err(db)?,
-                r.try_get(7).map_err(db)?,
-                s,
-            );
-            let id = r.try_get(0).map_err(db)?;
-            if stored == wanted {
-                changed = false;
-            } else {
-                sqlx::query(
-                    "UPDATE matches SET competition_id = $1, round = $2, home_id = $3, away_id = $4,
-                        kickoff_at = $5, time_known = $6, status = $7, home_score = $8,
-                        away_score = $9, ht_home = $10, ht_away = $11, pen_home = $12, pen_away = $13,
-                        updated_at = $14
-                     WHERE id = $15",
-                )
-                .bind(competition)
-                .bind(&m.round)
-                .bind(home)
-                .bind(away)
-                .bind(ms(m.kickoff_at))
-                .bind(m.time_known)
-                .bind(m.status.as_str())
-                .bind(scores[0])
-                .bind(scores[1])
-                .bind(scores[2])
-                .bind(scores[3])
-                .bind(scores[4])
-                .bind(scores[5])
-                .bind(ms(now))
-                .bind(id)
-                .execute(&mut *conn)
-                .await
-                .map_err(db)?;
-            }
-            id
+    let mut id: Option<MatchId> = None;
+    if let Some(r) = existing {
+        let mut s = [None; 6];
+        for (i, slot) in s.iter_mut().enumerate() {
+            *slot = r.try_get(8 + i).map_err(db)?;
         }
-        None => {
-            sqlx::query(
-                "INSERT INTO matches (competition_id, external_key, round, home_id, away_id,
-                    kickoff_at, time_known, status, home_score, away_score, ht_home, ht_away,
-                    pen_home, pen_away, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-            )
-            .bind(competition)
-            .bind(&m.key)
-            .bind(&m.round)
-            .bind(home)
-            .bind(away)
-            .bind(ms(m.kickoff_at))
-            .bind(m.time_known)
-            .bind(m.status.as_str())
-            .bind(scores[0])
-            .bind(scores[1])
-            .bind(scores[2])
-            .bind(scores[3])
-            .bind(scores[4])
-            .bind(scores[5])
-            .bind(ms(now))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db)?
-            .try_get(0)
-            .map_err(db)?
-        }
+        let stored: Stored = (
+            r.try_get(1).map_err(db)?,
+            r.try_get(2).map_err(db)?,
+            r.try_get(3).map_err(db)?,
+            r.try_get(4).map_err(db)?,
+            r.try_get(5).map_err(db)?,
+            r.try_get(6).map_err(db)?,
+            r.try_get(7).map_err(db)?,
+            s,
+        );
+        changed = stored != wanted;
+        id = Some(r.try_get(0).map_err(db)?);
+    }
+    let id: MatchId = match id {
+        Some(id) if !changed => id,
+        _ => sqlx::query(
+            "INSERT INTO matches (competition_id, external_key, round, home_id, away_id,
+                kickoff_at, time_known, status, home_score, away_score, ht_home, ht_away,
+                pen_home, pen_away, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             ON CONFLICT (external_key) DO UPDATE SET competition_id = excluded.competition_id,
+                round = excluded.round, home_id = excluded.home_id, away_id = excluded.away_id,
+                kickoff_at = excluded.kickoff_at, time_known = excluded.time_known,
+                status = excluded.status, home_score = excluded.home_score,
+                away_score = excluded.away_score, ht_home = excluded.ht_home,
+                ht_away = excluded.ht_away, pen_home = excluded.pen_home,
+                pen_away = excluded.pen_away, updated_at = excluded.updated_at
+             RETURNING id",
+        )
+        .bind(competition)
+        .bind(&m.key)
+        .bind(&m.round)
+        .bind(home)
+        .bind(away)
+        .bind(ms(m.kickoff_at))
+        .bind(m.time_known)
+        .bind(m.status.as_str())
+        .bind(scores[0])
+        .bind(scores[1])
+        .bind(scores[2])
+        .bind(scores[3])
+        .bind(scores[4])
+        .bind(scores[5])
+        .bind(ms(now))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db)?
+        .try_get(0)
+        .map_err(db)?,
     };
     if !m.goals.is_empty() {
         let events: Vec<NewMatchEvent> = m.goals.iter().map(|g| g.as_event()).collect();
