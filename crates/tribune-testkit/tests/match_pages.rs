@@ -143,7 +143,29 @@ async fn match_addresses_answer_like_article_addresses(backend: Backend) {
     assert!(html.contains("Nog geen fasen om te melden."));
 }
 
+async fn reloading_the_demo_keeps_its_live_match_as_it_was(backend: Backend) {
+    let app = demo(backend).await;
+    let live = app.store.live_matches().await.unwrap().remove(0);
+    let events = app.store.match_events(live.id).await.unwrap();
+    let entries = app.store.live_entries(live.id).await.unwrap();
+    let before = app.store.site_counts().await.unwrap();
+    tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
+        .await
+        .unwrap();
+    let after = app.store.site_counts().await.unwrap();
+    assert_eq!(
+        (after.matches, after.match_events, after.live_entries, after.teams),
+        (before.matches, before.match_events, before.live_entries, before.teams),
+        "nothing doubled"
+    );
+    let again = app.store.match_by_id(live.id).await.unwrap().unwrap();
+    assert_eq!((again.status, again.score), (live.status, live.score));
+    assert_eq!(app.store.match_events(live.id).await.unwrap(), events);
+    assert_eq!(app.store.live_entries(live.id).await.unwrap(), entries);
+}
+
 on_both_backends!(
+    reloading_the_demo_keeps_its_live_match_as_it_was,
     the_live_match_page_shows_score_events_and_the_var_reversal,
     match_addresses_answer_like_article_addresses,
 );

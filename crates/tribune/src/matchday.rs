@@ -11,6 +11,7 @@ use tribune_core::football::{
 use tribune_core::time::{from_input, input_date};
 
 const COMPETITION: &str = "Jupiler Pro League";
+const ROUND: &str = "Speeldag 17";
 
 /// (home, away, days from today and the Brussels kick-off time (`None`: live now), the
 /// scorers of a match that was played)
@@ -93,7 +94,7 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String
                     tribune_core::slugify(home),
                     tribune_core::slugify(away)
                 ),
-                round: "Speeldag 17".to_string(),
+                round: ROUND.to_string(),
                 home: team(home),
                 away: team(away),
                 kickoff_at,
@@ -113,17 +114,32 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String
     crate::fixtures::link_topics(store, &mut matches)
         .await
         .map_err(|e| e.to_string())?;
-    // The live match keeps what it was doing on a reload.
-    let live_key = matches
-        .iter()
-        .find(|m| m.home.name == LIVE_HOME)
-        .map(|m| m.key.clone());
-    let existing = store.live_matches().await.map_err(|e| e.to_string())?;
+    // A reload leaves the live match as it was, once it has been played: importing it
+    // again would set it back to "not started" under its events.
+    let earlier = store
+        .matches_between(now - Duration::days(365), now + Duration::days(2), 10_000)
+        .await
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .find(|m| {
+            m.competition.name == COMPETITION && m.round == ROUND && m.home.name == LIVE_HOME
+        });
+    let played_before = match earlier {
+        Some(m) => !store
+            .match_events(m.id)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_empty(),
+        None => false,
+    };
+    if played_before {
+        matches.retain(|m| m.home.name != LIVE_HOME);
+    }
     let report = store
         .import_fixtures(COMPETITION, &matches, now)
         .await
         .map_err(|e| e.to_string())?;
-    if existing.iter().any(|m| m.home.name == LIVE_HOME) || live_key.is_none() {
+    if played_before {
         return Ok(report.created + report.updated);
     }
     let day = store
