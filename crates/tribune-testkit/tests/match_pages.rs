@@ -154,8 +154,18 @@ async fn reloading_the_demo_keeps_its_live_match_as_it_was(backend: Backend) {
         .unwrap();
     let after = app.store.site_counts().await.unwrap();
     assert_eq!(
-        (after.matches, after.match_events, after.live_entries, after.teams),
-        (before.matches, before.match_events, before.live_entries, before.teams),
+        (
+            after.matches,
+            after.match_events,
+            after.live_entries,
+            after.teams
+        ),
+        (
+            before.matches,
+            before.match_events,
+            before.live_entries,
+            before.teams
+        ),
         "nothing doubled"
     );
     let again = app.store.match_by_id(live.id).await.unwrap().unwrap();
