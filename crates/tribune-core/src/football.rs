@@ -444,6 +444,16 @@ pub struct LiveEntry {
     pub edited_at: Option<DateTime<Utc>>,
 }
 
+/// One line of the match log: the match's board changed (status, minute, score, events),
+/// or one of its liveblog entries did (written, edited, deleted, or marked by a reversal).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MatchChange {
+    pub seq: i64,
+    pub match_id: MatchId,
+    /// `None`: the board.
+    pub entry: Option<LiveEntryId>,
+}
+
 /// A liveblog entry as the console writes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLiveEntry {

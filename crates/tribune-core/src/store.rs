@@ -732,6 +732,19 @@ pub trait MatchStore: Send + Sync + 'static {
     ) -> StoreResult<()>;
     /// The match's entries that were not deleted, in the order they were written.
     async fn live_entries(&self, id: MatchId) -> StoreResult<Vec<LiveEntry>>;
+    /// One entry as it stands now; `None` once deleted (or never one of the match's).
+    async fn live_entry(&self, id: MatchId, entry: LiveEntryId) -> StoreResult<Option<LiveEntry>>;
+    /// The match log after `since`, oldest first, at most `limit`: of one match, or of all.
+    /// Every write above appends to it in its own transaction; on PostgreSQL a read sees
+    /// every number handed out before it (the change-log lock, as for articles).
+    async fn match_changes(
+        &self,
+        since: i64,
+        of: Option<MatchId>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::football::MatchChange>>;
+    /// The oldest and newest numbers the match log still holds ((0, 0) when empty).
+    async fn match_log_span(&self) -> StoreResult<(i64, i64)>;
 }
 
 /// The back office's articles: drafts, their workflow, revisions and autosaves. Every write

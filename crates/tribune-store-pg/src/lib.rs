@@ -55,10 +55,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_api_tokens.sql")),
     (7, include_str!("../migrations/0007_topic_names.sql")),
     (8, include_str!("../migrations/0008_matches.sql")),
+    (9, include_str!("../migrations/0009_match_log.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// The channel every article write notifies, with the article id as payload.
 pub const CHANNEL: &str = "tribune_changes";
@@ -72,7 +73,7 @@ const LOCK_MIGRATE: i32 = 0x5472_6200; // "Trb\0"
 pub(crate) const LOCK_WRITE: i32 = 0x5472_6201;
 /// Shared by every transaction appending to the change log (from its append until commit),
 /// exclusive for a reader of the log: see the crate documentation.
-const LOCK_CHANGES: i32 = 0x5472_6202;
+pub(crate) const LOCK_CHANGES: i32 = 0x5472_6202;
 
 /// The change log is pruned once every this many appends, not on each: concurrent writers
 /// would otherwise queue behind each other's deletes.

@@ -9,14 +9,14 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 use tribune_core::football::{
     Competition, EventKind, FixturesReport, ImportedMatch, ImportedTeam, LiveEntry, LiveEntryId,
-    Match, MatchEvent, MatchEventId, MatchId, MatchStatus, MatchTeam, Minute, NewLiveEntry,
-    NewMatchEvent, Score, Side, Team, TeamId, check_reversal, score_of,
+    Match, MatchChange, MatchEvent, MatchEventId, MatchId, MatchStatus, MatchTeam, Minute,
+    NewLiveEntry, NewMatchEvent, Score, Side, Team, TeamId, check_reversal, score_of,
 };
 use tribune_core::store::{MatchStore, StoreError, StoreResult};
 use tribune_core::topic::fold_name;
 use tribune_core::{markdown, slugify};
 
-use crate::{LOCK_WRITE, PgStore, db, lock, ms, settle};
+use crate::{CHANNEL, LOCK_CHANGES, LOCK_WRITE, PgStore, db, lock, ms, settle};
 
 const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
         h.id, h.slug, h.name, h.short_name, h.topic_id,
@@ -314,7 +314,7 @@ async fn import_one(
     teams: &mut HashMap<String, TeamId>,
     report: &mut FixturesReport,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<Option<MatchId>> {
     let mut ids = [0; 2];
     for (slot, team) in ids.iter_mut().zip([&m.home, &m.away]) {
         let key = fold_name(&team.name);
@@ -459,8 +459,78 @@ async fn import_one(
         report.updated += 1;
     } else {
         report.unchanged += 1;
+        return Ok(None);
+    }
+    Ok(Some(id))
+}
+
+/// Match-log rows kept; older ones are pruned as new ones arrive. A reader away longer
+/// than that many changes is told to reload.
+const LOG_KEPT: i64 = 100_000;
+
+/// Appends to the match log: (match, None) for its board, (match, Some(entry)) for one
+/// liveblog entry, and tells the other nodes. Like the article change log, the last step
+/// of the caller's transaction, under the shared change-log lock (see lib.rs).
+async fn log_changes(
+    tx: &mut PgConnection,
+    changes: &[(MatchId, Option<LiveEntryId>)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let matches: Vec<i64> = changes.iter().map(|c| c.0).collect();
+    // 0 stands for "the board": entry ids start at 1.
+    let entries: Vec<i64> = changes.iter().map(|c| c.1.unwrap_or(0)).collect();
+    let seqs: Vec<i64> = sqlx::query(
+        "WITH locked AS (
+             SELECT pg_advisory_xact_lock_shared($4, hashtext(COALESCE(current_schema(), '')))
+         ),
+         added AS (
+             INSERT INTO match_changes (match_id, entry_id, changed_at)
+             SELECT c.m, NULLIF(c.e, 0), $3
+             FROM locked, UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(m, e, n)
+             ORDER BY c.n
+             RETURNING seq, match_id
+         )
+         SELECT seq, pg_notify($5, 'm' || match_id::text) FROM added ORDER BY seq",
+    )
+    .bind(&matches)
+    .bind(&entries)
+    .bind(ms(now))
+    .bind(LOCK_CHANGES)
+    .bind(CHANNEL)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()
+    .map_err(db)?;
+    // Pruned now and then, not on every append (writers would queue on the delete).
+    if let Some(seq) = seqs.iter().find(|s| *s % 64 == 0) {
+        sqlx::query("DELETE FROM match_changes WHERE seq <= $1")
+            .bind(seq - LOG_KEPT)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
     }
     Ok(())
+}
+
+/// The entries tied to an event (those a reversal of it marks).
+async fn entries_about(
+    conn: &mut PgConnection,
+    event: MatchEventId,
+) -> StoreResult<Vec<LiveEntryId>> {
+    sqlx::query("SELECT id FROM live_entries WHERE event_id = $1 AND NOT deleted")
+        .bind(event)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.try_get(0).map_err(db))
+        .collect()
 }
 
 /// Writes the score the events add up to, when the match has a score at all.
@@ -508,9 +578,14 @@ impl MatchStore for PgStore {
             .map_err(db)?;
             let mut report = FixturesReport::default();
             let mut teams = HashMap::new();
+            let mut written = Vec::new();
             for m in matches {
-                import_one(&mut tx, competition, m, &mut teams, &mut report, now).await?;
+                written.extend(
+                    import_one(&mut tx, competition, m, &mut teams, &mut report, now).await?,
+                );
             }
+            let written: Vec<_> = written.into_iter().map(|id| (id, None)).collect();
+            log_changes(&mut tx, &written, now).await?;
             Ok(report)
         }
         .await;
@@ -631,7 +706,9 @@ impl MatchStore for PgStore {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)
+            let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            log_changes(&mut tx, &[(id, None)], now).await?;
+            Ok(m)
         }
         .await;
         settle(tx, done).await
@@ -682,12 +759,19 @@ impl MatchStore for PgStore {
             if event.reverses.is_some() || event.kind.scores_for(event.side).is_some() {
                 settle_score(&mut tx, id, now).await?;
             }
+            let mut changes = vec![(id, None)];
+            if let Some(target) = event.reverses {
+                for entry in entries_about(&mut tx, target).await? {
+                    changes.push((id, Some(entry)));
+                }
+            }
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
             let e = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT} WHERE id = $1")))
                 .bind(event_id)
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(db)?;
+            log_changes(&mut tx, &changes, now).await?;
             Ok((m, event_of(&e)?))
         }
         .await;
@@ -745,7 +829,9 @@ impl MatchStore for PgStore {
             .map_err(db)?
             .try_get(0)
             .map_err(db)?;
-            entry_in(&mut tx, id, new).await
+            let written = entry_in(&mut tx, id, new).await?;
+            log_changes(&mut tx, &[(id, Some(new))], now).await?;
+            Ok(written)
         }
         .await;
         settle(tx, done).await
@@ -780,7 +866,9 @@ impl MatchStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            entry_in(&mut tx, id, entry).await
+            let written = entry_in(&mut tx, id, entry).await?;
+            log_changes(&mut tx, &[(id, Some(entry))], now).await?;
+            Ok(written)
         }
         .await;
         settle(tx, done).await
@@ -792,20 +880,25 @@ impl MatchStore for PgStore {
         entry: LiveEntryId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE live_entries SET deleted = TRUE, edited_at = $1
-             WHERE id = $2 AND match_id = $3 AND NOT deleted",
-        )
-        .bind(ms(now))
-        .bind(entry)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            let done = sqlx::query(
+                "UPDATE live_entries SET deleted = TRUE, edited_at = $1
+                 WHERE id = $2 AND match_id = $3 AND NOT deleted",
+            )
+            .bind(ms(now))
+            .bind(entry)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            log_changes(&mut tx, &[(id, Some(entry))], now).await
         }
-        Ok(())
+        .await;
+        settle(tx, done).await
     }
 
     async fn live_entries(&self, id: MatchId) -> StoreResult<Vec<LiveEntry>> {
@@ -819,5 +912,69 @@ impl MatchStore for PgStore {
         .iter()
         .map(entry_of)
         .collect()
+    }
+
+    async fn live_entry(&self, id: MatchId, entry: LiveEntryId) -> StoreResult<Option<LiveEntry>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ENTRY} WHERE id = $1 AND match_id = $2 AND NOT deleted"
+        )))
+        .bind(entry)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(entry_of)
+        .transpose()
+    }
+
+    async fn match_changes(
+        &self,
+        since: i64,
+        of: Option<MatchId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MatchChange>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            // Waits for appends in flight: no lower number can show up after this read.
+            lock(&mut tx, LOCK_CHANGES).await?;
+            sqlx::query(
+                "SELECT seq, match_id, entry_id FROM match_changes
+                 WHERE seq > $1 AND ($2::bigint IS NULL OR match_id = $2) ORDER BY seq LIMIT $3",
+            )
+            .bind(since)
+            .bind(of)
+            .bind(i64::from(limit))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(MatchChange {
+                    seq: r.try_get(0).map_err(db)?,
+                    match_id: r.try_get(1).map_err(db)?,
+                    entry: r.try_get(2).map_err(db)?,
+                })
+            })
+            .collect()
+        }
+        .await;
+        settle(tx, done).await
+    }
+
+    async fn match_log_span(&self) -> StoreResult<(i64, i64)> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            lock(&mut tx, LOCK_CHANGES).await?;
+            let r = sqlx::query(
+                "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM match_changes",
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?))
+        }
+        .await;
+        settle(tx, done).await
     }
 }

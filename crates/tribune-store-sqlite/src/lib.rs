@@ -48,10 +48,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_api_tokens.sql")),
     (7, include_str!("../migrations/0007_topic_names.sql")),
     (8, include_str!("../migrations/0008_matches.sql")),
+    (9, include_str!("../migrations/0009_match_log.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// Change-log rows kept; older ones are pruned as new ones arrive.
 const CHANGES_KEPT: i64 = 10_000;

@@ -9,8 +9,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqliteConnection};
 use tribune_core::football::{
     Competition, EventKind, FixturesReport, ImportedMatch, ImportedTeam, LiveEntry, LiveEntryId,
-    Match, MatchEvent, MatchEventId, MatchId, MatchStatus, MatchTeam, Minute, NewLiveEntry,
-    NewMatchEvent, Score, Side, Team, TeamId, check_reversal, score_of,
+    Match, MatchChange, MatchEvent, MatchEventId, MatchId, MatchStatus, MatchTeam, Minute,
+    NewLiveEntry, NewMatchEvent, Score, Side, Team, TeamId, check_reversal, score_of,
 };
 use tribune_core::store::{MatchStore, StoreError, StoreResult};
 use tribune_core::topic::fold_name;
@@ -316,7 +316,7 @@ async fn import_one(
     teams: &mut HashMap<String, TeamId>,
     report: &mut FixturesReport,
     now: DateTime<Utc>,
-) -> StoreResult<()> {
+) -> StoreResult<Option<MatchId>> {
     let mut ids = [0; 2];
     for (slot, team) in ids.iter_mut().zip([&m.home, &m.away]) {
         let key = fold_name(&team.name);
@@ -461,8 +461,67 @@ async fn import_one(
         report.updated += 1;
     } else {
         report.unchanged += 1;
+        return Ok(None);
     }
+    Ok(Some(id))
+}
+
+/// Match-log rows kept; older ones are pruned as new ones arrive. A reader away longer
+/// than that many changes is told to reload.
+const LOG_KEPT: i64 = 100_000;
+
+/// Appends to the match log: (match, None) for its board, (match, Some(entry)) for one
+/// liveblog entry. Part of the caller's transaction.
+async fn log_changes(
+    conn: &mut SqliteConnection,
+    changes: &[(MatchId, Option<LiveEntryId>)],
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = changes
+        .iter()
+        .map(|(m, e)| match e {
+            Some(e) => format!("[{m},{e}]"),
+            None => format!("[{m},null]"),
+        })
+        .collect();
+    let mut last = 0;
+    for r in sqlx::query(
+        "INSERT INTO match_changes (match_id, entry_id, changed_at)
+         SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?
+         FROM json_each(?) ORDER BY key RETURNING seq",
+    )
+    .bind(ms(now))
+    .bind(format!("[{}]", rows.join(",")))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?
+    {
+        last = last.max(r.try_get::<i64, _>(0).map_err(db)?);
+    }
+    sqlx::query("DELETE FROM match_changes WHERE seq <= ?")
+        .bind(last - LOG_KEPT)
+        .execute(&mut *conn)
+        .await
+        .map_err(db)?;
     Ok(())
+}
+
+/// The entries tied to an event (those a reversal of it marks).
+async fn entries_about(
+    conn: &mut SqliteConnection,
+    event: MatchEventId,
+) -> StoreResult<Vec<LiveEntryId>> {
+    sqlx::query("SELECT id FROM live_entries WHERE event_id = ? AND deleted = 0")
+        .bind(event)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| r.try_get(0).map_err(db))
+        .collect()
 }
 
 /// Writes the score the events add up to, when the match has a score at all.
@@ -510,9 +569,14 @@ impl MatchStore for SqliteStore {
             .map_err(db)?;
             let mut report = FixturesReport::default();
             let mut teams = HashMap::new();
+            let mut written = Vec::new();
             for m in matches {
-                import_one(&mut tx, competition, m, &mut teams, &mut report, now).await?;
+                written.extend(
+                    import_one(&mut tx, competition, m, &mut teams, &mut report, now).await?,
+                );
             }
+            let written: Vec<_> = written.into_iter().map(|id| (id, None)).collect();
+            log_changes(&mut tx, &written, now).await?;
             Ok(report)
         }
         .await;
@@ -633,6 +697,7 @@ impl MatchStore for SqliteStore {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            log_changes(&mut tx, &[(id, None)], now).await?;
             match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)
         }
         .await;
@@ -677,6 +742,13 @@ impl MatchStore for SqliteStore {
             if event.reverses.is_some() || event.kind.scores_for(event.side).is_some() {
                 settle_score(&mut tx, id, now).await?;
             }
+            let mut changes = vec![(id, None)];
+            if let Some(target) = event.reverses {
+                for entry in entries_about(&mut tx, target).await? {
+                    changes.push((id, Some(entry)));
+                }
+            }
+            log_changes(&mut tx, &changes, now).await?;
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
             let e = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT} WHERE id = ?")))
                 .bind(event_id)
@@ -740,6 +812,7 @@ impl MatchStore for SqliteStore {
             .map_err(db)?
             .try_get(0)
             .map_err(db)?;
+            log_changes(&mut tx, &[(id, Some(new))], now).await?;
             entry_in(&mut tx, id, new).await
         }
         .await;
@@ -775,6 +848,7 @@ impl MatchStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+            log_changes(&mut tx, &[(id, Some(entry))], now).await?;
             entry_in(&mut tx, id, entry).await
         }
         .await;
@@ -787,20 +861,25 @@ impl MatchStore for SqliteStore {
         entry: LiveEntryId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let done = sqlx::query(
-            "UPDATE live_entries SET deleted = 1, edited_at = ?
-             WHERE id = ? AND match_id = ? AND deleted = 0",
-        )
-        .bind(ms(now))
-        .bind(entry)
-        .bind(id)
-        .execute(&self.write)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = async {
+            let done = sqlx::query(
+                "UPDATE live_entries SET deleted = 1, edited_at = ?
+                 WHERE id = ? AND match_id = ? AND deleted = 0",
+            )
+            .bind(ms(now))
+            .bind(entry)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            log_changes(&mut tx, &[(id, Some(entry))], now).await
         }
-        Ok(())
+        .await;
+        finish(tx, done).await
     }
 
     async fn live_entries(&self, id: MatchId) -> StoreResult<Vec<LiveEntry>> {
@@ -814,5 +893,56 @@ impl MatchStore for SqliteStore {
         .iter()
         .map(entry_of)
         .collect()
+    }
+
+    async fn live_entry(&self, id: MatchId, entry: LiveEntryId) -> StoreResult<Option<LiveEntry>> {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{ENTRY} WHERE id = ? AND match_id = ? AND deleted = 0"
+        )))
+        .bind(entry)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(entry_of)
+        .transpose()
+    }
+
+    async fn match_changes(
+        &self,
+        since: i64,
+        of: Option<MatchId>,
+        limit: u32,
+    ) -> StoreResult<Vec<MatchChange>> {
+        sqlx::query(
+            "SELECT seq, match_id, entry_id FROM match_changes
+             WHERE seq > ? AND (? IS NULL OR match_id = ?) ORDER BY seq LIMIT ?",
+        )
+        .bind(since)
+        .bind(of)
+        .bind(of)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok(MatchChange {
+                seq: r.try_get(0).map_err(db)?,
+                match_id: r.try_get(1).map_err(db)?,
+                entry: r.try_get(2).map_err(db)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn match_log_span(&self) -> StoreResult<(i64, i64)> {
+        let r =
+            sqlx::query("SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM match_changes")
+                .fetch_one(&self.read)
+                .await
+                .map_err(db)?;
+        Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?))
     }
 }

@@ -525,4 +525,18 @@ impl tribune_core::store::MatchStore for BrokenStore {
     async fn live_entries(&self, _: MatchId) -> StoreResult<Vec<LiveEntry>> {
         gone()
     }
+    async fn live_entry(&self, _: MatchId, _: LiveEntryId) -> StoreResult<Option<LiveEntry>> {
+        gone()
+    }
+    async fn match_changes(
+        &self,
+        _: i64,
+        _: Option<MatchId>,
+        _: u32,
+    ) -> StoreResult<Vec<tribune_core::football::MatchChange>> {
+        gone()
+    }
+    async fn match_log_span(&self) -> StoreResult<(i64, i64)> {
+        gone()
+    }
 }

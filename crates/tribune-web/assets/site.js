@@ -310,6 +310,147 @@
     });
   }
 
+  // ---- live ----
+  // Server-Sent Events keep an open page up to date. EventSource reconnects by itself after
+  // the delay the server gave (different per reader, so a restart is not met by all at
+  // once) and says the last id it saw; every message replaces what it names, so one that
+  // arrives twice shows nothing twice.
+
+  function fragment(html) {
+    const t = document.createElement("template");
+    t.innerHTML = html.trim();
+    return t.content.firstElementChild;
+  }
+
+  function follow(url, handlers) {
+    let last = null;
+    function open() {
+      const sep = url.includes("?") ? "&" : "?";
+      const source = new EventSource(last === null ? url : url.replace(/[?&]since=\d+/, "") + sep + "since=" + last);
+      for (const [name, fn] of Object.entries(handlers)) {
+        source.addEventListener(name, (ev) => {
+          if (ev.lastEventId) last = ev.lastEventId;
+          fn(JSON.parse(ev.data));
+        });
+      }
+      source.addEventListener("reload", () => {
+        source.close();
+        location.reload();
+      });
+      source.onerror = () => {
+        // Given up (the server answered with an error): try again ourselves, later.
+        if (source.readyState === EventSource.CLOSED) setTimeout(open, 2000 + Math.random() * 8000);
+      };
+    }
+    open();
+  }
+
+  function followMatch(box) {
+    const entries = box.querySelector("[data-entries]");
+    follow("/live/match/" + box.dataset.liveMatch + "?since=" + box.dataset.liveSince, {
+      board(d) {
+        const board = box.querySelector("[data-scoreboard]");
+        if (board) board.replaceWith(fragment(d.board));
+        const timeline = box.querySelector("[data-timeline]");
+        if (timeline) timeline.innerHTML = d.timeline;
+        for (const p of box.querySelectorAll(".events [data-empty]")) p.remove();
+      },
+      entry(d) {
+        const old = entries.querySelector('[data-entry="' + d.id + '"]');
+        if (d.deleted) {
+          if (old) old.remove();
+          return;
+        }
+        const li = fragment(d.html);
+        if (old) old.remove();
+        // Pinned ones on top, then the newest first.
+        const after = [...entries.querySelectorAll("[data-pinned]")].pop();
+        if (d.pinned || !after) entries.prepend(li);
+        else after.after(li);
+        for (const p of box.querySelectorAll(".liveblog [data-empty]")) p.remove();
+      },
+    });
+  }
+
+  function chipFor(c) {
+    const a = el("a", { class: "live-chip", href: c.match, title: c.title }, c.text + " ");
+    a.appendChild(el("span", { class: "minute" }, c.minute));
+    return a;
+  }
+
+  function followSite() {
+    follow("/live/site", {
+      site(d) {
+        for (const chip of document.querySelectorAll(".live-chip")) chip.remove();
+        for (const c of d.chips) {
+          for (const url of c.articles) {
+            for (const a of document.querySelectorAll('main a[href="' + url + '"]')) a.after(chipFor(c));
+            if (location.pathname === url) {
+              const h1 = document.querySelector("main h1");
+              if (h1) h1.after(chipFor(c));
+            }
+          }
+        }
+        const ticker = document.querySelector(".ticker ol");
+        for (const item of d.ticker.slice().reverse()) {
+          if (ticker && !document.querySelector('.ticker a[href="' + item.url + '"]')) {
+            const li = el("li", { class: "new" });
+            li.appendChild(el("time", { datetime: item.datetime }, item.time));
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(el("a", { href: item.url }, item.title));
+            li.appendChild(document.createTextNode(" "));
+            li.appendChild(el("span", { class: "count" }, String(item.comments)));
+            ticker.prepend(li);
+          }
+          for (const a of document.querySelectorAll('main a[href="' + item.url + '"]')) {
+            const holder = a.closest("article.teaser, li");
+            const count = holder && holder.querySelector(".count");
+            if (count) count.textContent = String(item.comments);
+          }
+        }
+      },
+    });
+  }
+
+  function followArticle(id) {
+    const count = section.querySelector("[data-count]");
+    const shown = count ? Number(count.textContent) : 0;
+    follow("/live/article/" + id, {
+      article(d) {
+        if (count && d.comments > Number(count.textContent)) {
+          count.textContent = String(d.comments);
+          let note = section.querySelector(".new-comments");
+          if (!note) {
+            note = el("button", { type: "button", class: "new-comments" });
+            note.addEventListener("click", () => location.reload());
+            section.querySelector("h2").after(note);
+          }
+          const n = d.comments - shown;
+          note.textContent = n === 1 ? "1 nieuwe reactie: toon" : n + " nieuwe reacties: toon";
+        }
+        const box = d.poll && document.querySelector('[data-poll="' + d.poll.id + '"]');
+        const results = box && box.querySelector("ol.results");
+        if (results) {
+          results.querySelectorAll("li").forEach((li, i) => {
+            const p = d.poll.percent[i];
+            if (p === undefined) return;
+            li.querySelector(".percent").textContent = p + "%";
+            li.querySelector("meter").value = p;
+          });
+          const total = box.querySelector(".total");
+          if (total) total.textContent = total.textContent.replace(/^\d+/, String(d.poll.total));
+        }
+      },
+    });
+  }
+
+  if (typeof EventSource === "function") {
+    const match = document.querySelector("[data-live-match]");
+    if (match) followMatch(match);
+    if (section && articleId) followArticle(articleId);
+    if (document.querySelector('main a[href^="/nieuws/"], .ticker')) followSite();
+  }
+
   // ---- start ----
 
   api("GET", "/api/v1/me")

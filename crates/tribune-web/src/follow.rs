@@ -1,5 +1,6 @@
-//! Notices what changed in the database, whoever wrote it (this process, an import command
-//! running beside it), and when a scheduled article's time comes; publishes events for both.
+//! Notices what changed in the database, whoever wrote it (this process, another node, an
+//! import command running beside it), and when a scheduled article's time comes; publishes
+//! events for both, and hands match and article changes to the live streams.
 
 use std::time::Duration;
 
@@ -48,6 +49,8 @@ impl ChangeFollower {
             }
         };
         let changes = state.store.changes_since(seq, 1000).await?;
+        let articles: Vec<tribune_core::article::ArticleId> =
+            changes.iter().map(|(_, id)| *id).collect();
         if changes.len() == 1000 {
             // Too far behind to be precise: forget everything.
             state.publish(Event::Everything);
@@ -69,6 +72,8 @@ impl ChangeFollower {
             }
             pos.checked_until = now;
         }
+        // The live streams: matches from their own log, and articles just heard of.
+        crate::live::Live::catch_up(state, &articles).await?;
         Ok(published)
     }
 }
@@ -94,7 +99,12 @@ pub async fn run(state: AppState) {
             }
             Err(_) => {}
         }
-        if state.store.wait_for_changes(POLL_EVERY).await == Woke::Resync {
+        // A write on this node pokes: its readers hear of it now, not at the next poll.
+        let woke = tokio::select! {
+            woke = state.store.wait_for_changes(POLL_EVERY) => woke,
+            () = state.live.poked.notified() => Woke::Notified,
+        };
+        if woke == Woke::Resync {
             tracing::info!("reconnected to the database: dropping cached pages to resync");
             state.publish(Event::Everything);
         }

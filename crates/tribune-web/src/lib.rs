@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cache;
 pub mod error;
 pub mod follow;
+pub mod live;
 pub mod mail;
 pub mod metrics;
 pub mod photos;
@@ -102,6 +103,8 @@ pub struct AppState {
     pub limits: Arc<auth::Limits>,
     /// This node's search index, kept up to date by its indexer task (see [`start_search`]).
     pub search: Option<Arc<tribune_search::SearchIndex>>,
+    /// This node's live streams (SSE).
+    pub live: Arc<live::Live>,
     bus: broadcast::Sender<Event>,
 }
 
@@ -128,6 +131,7 @@ impl AppState {
             mailer,
             limits: Arc::new(auth::Limits::default()),
             search,
+            live: Arc::new(live::Live::default()),
             clock,
             bus,
         }
@@ -182,7 +186,9 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::site::router())
         .merge(routes::feeds::router())
         .merge(routes::matches::router())
+        .merge(routes::live::router())
         .merge(routes::live_console::router())
+        .merge(routes::match_api::router())
         .merge(routes::api::router())
         .merge(routes::comments::router())
         .merge(routes::polls::router())
@@ -218,6 +224,7 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
         tracing::warn!(error = %e, "cannot read the change log yet");
     }
     let follower = tokio::spawn(follow::run(state.clone()));
+    let live = state.live.clone();
     let app = router(state);
     // No Nagle delay on small responses, as nginx does by default (tcp_nodelay).
     let listener = listener.tap_io(|tcp| {
@@ -226,8 +233,10 @@ pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::i
     // The peer address feeds the rate limits (auth::ClientAddr).
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            // Open event streams would hold the shutdown up forever.
+            live.close();
         })
         .await;
     follower.abort();

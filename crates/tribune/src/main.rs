@@ -41,6 +41,10 @@ enum Command {
         /// Load the demo newsroom first (into an empty database, or refresh an earlier demo).
         #[arg(long, env = "TRIBUNE_DEMO")]
         demo: bool,
+        /// With --demo: leave the demo's live match as it is, instead of playing it on (and
+        /// the next ones) with an event every few minutes. For tests that play it themselves.
+        #[arg(long, env = "TRIBUNE_DEMO_STILL")]
+        demo_still: bool,
         /// Render every page on every request (benchmarks of rendering only).
         #[arg(long, env = "TRIBUNE_NO_PAGE_CACHE")]
         no_page_cache: bool,
@@ -150,6 +154,13 @@ enum UserWhat {
         #[arg(value_parser = user::parse_role)]
         role: Role,
     },
+    /// Make a personal API token for a journalist, editor or admin (scripts, benchmarks)
+    /// and print it; it is shown only this once, and revoked on the account page.
+    Token {
+        email: String,
+        /// What it is for, as the account page lists it.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -215,6 +226,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Serve {
             listen,
             demo: with_demo,
+            demo_still,
             no_page_cache,
             page_refresh_ms,
             premoderate_first,
@@ -283,6 +295,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => {
                     tracing::info!(outbox = ?config.outbox_dir, "no --smtp-host: account mail is logged and kept in the outbox")
                 }
+            }
+            if with_demo && !demo_still {
+                tokio::spawn(tribune::matchday::play(store.clone(), clock.clone()));
             }
             let state = tribune_web::AppState::new(store, clock, config);
             tribune_web::serve(listener, state)
@@ -396,6 +411,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 UserWhat::SetRole { email, role } => {
                     let account = user::set_role(store.as_ref(), &email, role).await?;
                     println!("{} is now {}", account.email, account.role.as_str());
+                }
+                UserWhat::Token { email, name } => {
+                    println!(
+                        "{}",
+                        user::token(store.as_ref(), &email, &name, clock.now()).await?
+                    );
                 }
             }
         }

@@ -51,10 +51,27 @@ type DemoEntry = (Option<i32>, &'static str, Option<i64>, bool, bool);
 /// The match the demo plays live: kicked off half an hour before the demo was loaded.
 pub const LIVE_HOME: &str = "KRC Genk";
 
+/// The short names score chips use.
+const SHORT: &[(&str, &str)] = &[
+    ("Club Brugge", "Brugge"),
+    ("RSC Anderlecht", "Anderlecht"),
+    ("KAA Gent", "Gent"),
+    ("Standard Luik", "Standard"),
+    ("KRC Genk", "Genk"),
+    ("Royal Antwerp FC", "Antwerp"),
+    ("Union Saint-Gilloise", "Union"),
+    ("Cercle Brugge", "Cercle"),
+    ("KV Mechelen", "Mechelen"),
+    ("OH Leuven", "OHL"),
+];
+
 fn team(name: &str) -> ImportedTeam {
     ImportedTeam {
         name: name.to_string(),
-        short_name: None,
+        short_name: SHORT
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, s)| s.to_string()),
         topic_id: None,
         topic_name: None,
         topic_name_fr: None,
@@ -262,4 +279,342 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String
             .map_err(|e| e.to_string())?;
     }
     Ok(report.created + report.updated)
+}
+
+/// The pairs the demo plays, one after the other, once the first live match is over.
+const NEXT_PAIRS: &[(&str, &str)] = &[
+    ("Club Brugge", "KAA Gent"),
+    ("RSC Anderlecht", "KRC Genk"),
+    ("Royal Antwerp FC", "Standard Luik"),
+    ("Union Saint-Gilloise", "KV Mechelen"),
+    ("Cercle Brugge", "OH Leuven"),
+];
+
+/// Players the simulation lets score, get booked and come on (made up, per side).
+const PLAYERS: [&[&str]; 2] = [
+    &[
+        "Nordin Azzouzi",
+        "Lars Vermeiren",
+        "Tom Claeys",
+        "Bram De Wilde",
+        "Yannick Mbuyi",
+        "Joris Peeters",
+    ],
+    &[
+        "Sven Willaert",
+        "Rik Vandamme",
+        "Karim Benali",
+        "Dieter Wouters",
+        "Arne Goossens",
+        "Milan Hendrickx",
+    ],
+];
+
+/// Where a simulated match stands `elapsed` minutes after kick-off: 45 minutes and two
+/// added, a quarter-hour break, 45 minutes and three added.
+fn phase(elapsed: i64) -> (MatchStatus, Option<Minute>) {
+    let e = elapsed.max(0) as i32;
+    match e {
+        0..=46 => (MatchStatus::FirstHalf, Some(clock_minute(e + 1, 45))),
+        47..=61 => (MatchStatus::HalfTime, Some(Minute::new(45, None))),
+        62..=109 => (MatchStatus::SecondHalf, Some(clock_minute(e - 61 + 45, 90))),
+        _ => (MatchStatus::Finished, None),
+    }
+}
+
+fn clock_minute(minute: i32, end: i32) -> Minute {
+    if minute > end {
+        Minute::new(end, Some(minute - end))
+    } else {
+        Minute::new(minute, None)
+    }
+}
+
+/// A small generator for the simulation's dice (xorshift): no need for a real one.
+struct Dice(u64);
+
+impl Dice {
+    fn roll(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}
+
+/// Keeps a demo match live for as long as the demo runs: the clock moves the match on,
+/// and every few minutes something happens (a goal, a card, a change, a goal VAR takes
+/// back) with a liveblog entry about it. When a match ends, the next one kicks off.
+pub async fn play(
+    store: std::sync::Arc<dyn Store>,
+    clock: std::sync::Arc<dyn tribune_core::Clock>,
+) {
+    let mut dice = Dice(clock.now().timestamp_millis() as u64 | 1);
+    let mut next_event: Option<(i64, i32)> = None;
+    let mut pair = 0usize;
+    loop {
+        if let Err(e) = step(
+            store.as_ref(),
+            clock.now(),
+            &mut dice,
+            &mut next_event,
+            &mut pair,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "the demo match skipped a beat");
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+    }
+}
+
+async fn step(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    dice: &mut Dice,
+    next_event: &mut Option<(i64, i32)>,
+    pair: &mut usize,
+) -> Result<(), String> {
+    let e = |e: tribune_core::store::StoreError| e.to_string();
+    let live = store.live_matches().await.map_err(e)?;
+    let Some(m) = live.into_iter().find(|m| m.competition.name == COMPETITION) else {
+        // Nothing on: the next pair kicks off now.
+        let (home, away) = NEXT_PAIRS[*pair % NEXT_PAIRS.len()];
+        *pair += 1;
+        let mut fixture = vec![ImportedMatch {
+            key: format!("demo:live:{}", now.timestamp()),
+            round: ROUND.to_string(),
+            home: team(home),
+            away: team(away),
+            kickoff_at: now,
+            time_known: true,
+            status: MatchStatus::Scheduled,
+            score: None,
+            half_time: None,
+            penalties: None,
+            goals: Vec::new(),
+        }];
+        crate::fixtures::link_topics(store, &mut fixture)
+            .await
+            .map_err(e)?;
+        store
+            .import_fixtures(COMPETITION, &fixture, now)
+            .await
+            .map_err(e)?;
+        let started = store
+            .matches_between(now - Duration::seconds(1), now + Duration::seconds(1), 10)
+            .await
+            .map_err(e)?
+            .into_iter()
+            .find(|m| m.home.name == home)
+            .ok_or("the new demo match was not written")?;
+        store
+            .set_match_status(
+                started.id,
+                MatchStatus::FirstHalf,
+                Some(Minute::new(1, None)),
+                now,
+            )
+            .await
+            .map_err(e)?;
+        write(
+            store,
+            started.id,
+            Some(1),
+            None,
+            "De bal rolt. Welkom bij ons liveblog!",
+            false,
+            now,
+        )
+        .await?;
+        return Ok(());
+    };
+    let (status, minute) = phase((now - m.kickoff_at).num_minutes());
+    if status != m.status || minute != m.minute {
+        store
+            .set_match_status(m.id, status, minute, now)
+            .await
+            .map_err(e)?;
+        let score = m.score.unwrap_or(Score::new(0, 0));
+        let note = match status {
+            MatchStatus::HalfTime if m.status != MatchStatus::HalfTime => {
+                Some(format!("Rust. Het staat {score}."))
+            }
+            MatchStatus::SecondHalf if m.status == MatchStatus::HalfTime => {
+                Some("De tweede helft is begonnen.".to_string())
+            }
+            MatchStatus::Finished => Some(format!(
+                "Einde wedstrijd: {} {score} {}.",
+                m.home.name, m.away.name
+            )),
+            _ => None,
+        };
+        if let Some(text) = note {
+            write(
+                store,
+                m.id,
+                minute.map(|mi| mi.minute),
+                None,
+                &text,
+                false,
+                now,
+            )
+            .await?;
+        }
+    }
+    let Some(minute) = minute.filter(|_| status != MatchStatus::HalfTime && status.is_live())
+    else {
+        return Ok(());
+    };
+    let due = match *next_event {
+        Some((id, at)) if id == m.id => at,
+        _ => {
+            let at = minute.minute + 2 + dice.roll(3) as i32;
+            *next_event = Some((m.id, at));
+            at
+        }
+    };
+    if minute.minute < due {
+        return Ok(());
+    }
+    *next_event = Some((m.id, minute.minute + 3 + dice.roll(4) as i32));
+    let side = if dice.roll(2) == 0 {
+        Side::Home
+    } else {
+        Side::Away
+    };
+    let (team_name, players) = match side {
+        Side::Home => (&m.home.name, PLAYERS[0]),
+        Side::Away => (&m.away.name, PLAYERS[1]),
+    };
+    let player = players[dice.roll(players.len() as u64) as usize];
+    let events = store.match_events(m.id).await.map_err(e)?;
+    let last_goal = events
+        .iter()
+        .rev()
+        .find(|ev| !ev.cancelled && ev.reverses.is_none() && ev.kind.scores_for(ev.side).is_some())
+        .filter(|ev| minute.minute - ev.minute.minute <= 3);
+    let new = |kind, other: &str, reverses| NewMatchEvent {
+        kind,
+        side,
+        minute,
+        player: player.to_string(),
+        other_player: other.to_string(),
+        reverses,
+    };
+    let (event, text, key) = match (dice.roll(10), last_goal) {
+        // A goal just scored that VAR takes back.
+        (0, Some(goal)) => (
+            NewMatchEvent {
+                side: goal.side,
+                player: String::new(),
+                ..new(EventKind::VarDecision, "", Some(goal.id))
+            },
+            format!(
+                "De VAR grijpt in: het doelpunt van {} telt niet.",
+                goal.player
+            ),
+            true,
+        ),
+        (0..=2, _) => (
+            new(EventKind::Goal, "", None),
+            format!("**GOAL!** {player} scoort voor {team_name}."),
+            true,
+        ),
+        (3..=5, _) => (
+            new(EventKind::Yellow, "", None),
+            format!("Geel voor {player} ({team_name}) na een late tackle."),
+            false,
+        ),
+        (6..=7, _) if minute.minute > 55 => {
+            let other = players[dice.roll(players.len() as u64) as usize];
+            (
+                new(EventKind::Substitution, other, None),
+                format!("Wissel bij {team_name}: {player} komt in de plaats van {other}."),
+                false,
+            )
+        }
+        _ => {
+            write(
+                store,
+                m.id,
+                Some(minute.minute),
+                None,
+                &format!("Kans voor {team_name}: {player} mikt net naast."),
+                false,
+                now,
+            )
+            .await?;
+            return Ok(());
+        }
+    };
+    let (_, added) = store.add_match_event(m.id, &event, now).await.map_err(e)?;
+    write(
+        store,
+        m.id,
+        Some(minute.minute),
+        Some(added.id),
+        &text,
+        key,
+        now,
+    )
+    .await
+}
+
+async fn write(
+    store: &dyn Store,
+    id: tribune_core::football::MatchId,
+    minute: Option<i32>,
+    event_id: Option<i64>,
+    text: &str,
+    key_event: bool,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    store
+        .add_live_entry(
+            id,
+            &NewLiveEntry {
+                event_id,
+                minute: minute.map(|m| Minute::new(m, None)),
+                body_markdown: text.to_string(),
+                key_event,
+                pinned: false,
+            },
+            None,
+            now,
+        )
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_simulated_match_runs_through_its_halves() {
+        assert_eq!(
+            phase(0),
+            (MatchStatus::FirstHalf, Some(Minute::new(1, None)))
+        );
+        assert_eq!(
+            phase(46),
+            (MatchStatus::FirstHalf, Some(Minute::new(45, Some(2))))
+        );
+        assert_eq!(phase(50).0, MatchStatus::HalfTime);
+        assert_eq!(
+            phase(62),
+            (MatchStatus::SecondHalf, Some(Minute::new(46, None)))
+        );
+        assert_eq!(
+            phase(106),
+            (MatchStatus::SecondHalf, Some(Minute::new(90, None)))
+        );
+        assert_eq!(
+            phase(109),
+            (MatchStatus::SecondHalf, Some(Minute::new(90, Some(3))))
+        );
+        assert_eq!(phase(110), (MatchStatus::Finished, None));
+    }
 }

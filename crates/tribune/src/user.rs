@@ -67,6 +67,41 @@ pub async fn set_role(store: &dyn Store, email: &str, role: Role) -> Result<Acco
         .ok_or_else(|| format!("the account of {email} disappeared"))
 }
 
+/// Makes a personal API token for a newsroom account and returns its secret.
+pub async fn token(
+    store: &dyn Store,
+    email: &str,
+    name: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, String> {
+    let email = normalize_email(email)?;
+    let Some((account, _)) = store
+        .account_by_email(&email)
+        .await
+        .map_err(|e| crate::chain(&e))?
+    else {
+        return Err(format!("no account has the address {email}"));
+    };
+    if !account.role.can_write() {
+        return Err(format!(
+            "{email} is a {}: only journalists, editors and admins get API tokens",
+            account.role.as_str()
+        ));
+    }
+    let name = tribune_core::account::check_api_token_name(name)?;
+    let secret = tribune_web::auth::new_api_token().map_err(|e| e.to_string())?;
+    store
+        .create_api_token(
+            account.id,
+            &name,
+            &tribune_web::auth::sha256_hex(&secret),
+            now,
+        )
+        .await
+        .map_err(|e| crate::chain(&e))?;
+    Ok(secret)
+}
+
 /// "admin", "editor", ... as clap reads them.
 pub fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(&s.to_ascii_lowercase()).ok_or_else(|| {

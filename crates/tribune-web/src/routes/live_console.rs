@@ -295,6 +295,7 @@ async fn set_status(
         .store
         .set_match_status(id, status, minute, state.clock.now())
         .await?;
+    state.live.poke();
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
 }
 
@@ -349,6 +350,7 @@ async fn add_event(
         .store
         .add_match_event(id, &event, state.clock.now())
         .await?;
+    state.live.poke();
     // Back to the console with an entry about it ready to publish.
     Ok(Redirect::to(&format!(
         "/redactie/wedstrijden/{id}?fase={}#verslag",
@@ -402,6 +404,7 @@ async fn add_entry(
         .store
         .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
         .await?;
+    state.live.poke();
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{}", added.id)).into_response())
 }
 
@@ -419,6 +422,7 @@ async fn edit_entry(
         .store
         .edit_live_entry(id, entry, &new, state.clock.now())
         .await?;
+    state.live.poke();
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{entry}")).into_response())
 }
 
@@ -441,5 +445,6 @@ async fn delete_entry(
         .store
         .delete_live_entry(id, entry, state.clock.now())
         .await?;
+    state.live.poke();
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#verslag")).into_response())
 }

@@ -2,8 +2,9 @@
 //! score, status and minute, events (a goal VAR took back is shown struck through), the
 //! clubs' latest news, and schema.org LiveBlogPosting data.
 //!
-//! Rendered fresh on every request for now: a match changes by the minute, and its pages
-//! are not yet told of changes the way article pages are (see the live streams to come).
+//! Rendered fresh on every request: a match changes by the minute. An open page keeps
+//! itself up to date through its live stream (crate::live), from the match-log position
+//! it was rendered at.
 
 use askama::Template;
 use axum::Router;
@@ -86,6 +87,23 @@ impl MatchLine {
             half_time: m.half_time.map(|s| s.to_string()),
             penalties: m.penalties.map(|s| s.to_string()),
         }
+    }
+}
+
+impl MatchLine {
+    /// With the clubs' names linked to their topic pages.
+    pub async fn linked(state: &AppState, m: &Match) -> tribune_core::store::StoreResult<Self> {
+        let mut line = Self::new(m);
+        let path = |t: Option<tribune_core::topic::Topic>| {
+            t.map(|t| tribune_core::topic::topic_path(&t.slug))
+        };
+        if let Some(id) = m.home.topic_id {
+            line.home_topic = path(state.store.topic(id).await?);
+        }
+        if let Some(id) = m.away.topic_id {
+            line.away_topic = path(state.store.topic(id).await?);
+        }
+        Ok(line)
     }
 }
 
@@ -185,6 +203,8 @@ pub(crate) fn entry_lines(entries: &[LiveEntry], events: &[MatchEvent]) -> Vec<E
 #[template(path = "match.html")]
 struct MatchPage {
     layout: Layout,
+    match_id: MatchId,
+    live_since: i64,
     m: MatchLine,
     /// Newest first, as a live page reads.
     events: Vec<EventLine>,
@@ -298,6 +318,9 @@ async fn match_page(
     uri: Uri,
 ) -> Result<Response, AppError> {
     let id = match_id(&segment(id_slug)?).ok_or(AppError::NotFound)?;
+    // Read before the match: the page shows at least everything up to here, and its
+    // script asks the live stream for what comes after.
+    let live_since = crate::live::Live::rendered_at(&state).await?;
     let m = state
         .store
         .match_by_id(id)
@@ -336,14 +359,7 @@ async fn match_page(
     related.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
     related.dedup_by_key(|a| a.id);
     related.truncate(RELATED as usize);
-    let all_topics = state.store.topics().await?;
-    let slug_of = |id: Option<TopicId>| {
-        id.and_then(|id| all_topics.iter().find(|t| t.id == id))
-            .map(|t| tribune_core::topic::topic_path(&t.slug))
-    };
-    let mut line = MatchLine::new(&m);
-    line.home_topic = slug_of(m.home.topic_id);
-    line.away_topic = slug_of(m.away.topic_id);
+    let line = MatchLine::linked(&state, &m).await?;
     let description = match m.score.filter(|_| m.status.has_score()) {
         Some(s) => format!(
             "{} {s}: {}. Alle doelpunten, kaarten en wissels.",
@@ -367,6 +383,8 @@ async fn match_page(
     )));
     let view = MatchPage {
         layout,
+        match_id: id,
+        live_since,
         events: events
             .iter()
             .rev()
