@@ -67,7 +67,8 @@ if [[ -n "${TRIBUNE_BIN:-}" ]]; then
     echo "e2e: TRIBUNE_BIN=$TRIBUNE_BIN is not an executable file" >&2
     exit 2
   fi
-  BIN="$TRIBUNE_BIN"
+  # Absolute: the tests run from another directory.
+  BIN="$(cd "$(dirname "$TRIBUNE_BIN")" && pwd)/$(basename "$TRIBUNE_BIN")"
 else
   echo "e2e: building tribune (cargo build -p tribune)"
   (cd "$ROOT" && cargo build -p tribune)
@@ -88,7 +89,7 @@ DATA_DIR="$(mktemp -d -t tribune-e2e.XXXXXX)"
 SERVER_LOG="$DATA_DIR/server.log"
 SERVE_FLAGS=(--demo --listen "127.0.0.1:$PORT")
 SERVE_HELP="$("$BIN" serve --help 2>&1 || true)"
-for flag in "--premoderate-first 0" "--public-url $URL"; do
+for flag in "--premoderate-first 0" "--public-url $URL" "--demo-still"; do
   if grep -q -- "${flag%% *}" <<<"$SERVE_HELP"; then
     # shellcheck disable=SC2206 # two words on purpose: the flag and its value
     SERVE_FLAGS+=($flag)

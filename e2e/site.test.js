@@ -106,6 +106,9 @@ function watchForProblems(page, { allowedStatus = new Set() } = {}) {
       request.method() === 'GET' &&
       new URL(request.url()).pathname.startsWith('/api/v1/');
     if (isScriptRead && request.failure()?.errorText === 'net::ERR_ABORTED') return;
+    // The live stream stays open for as long as the page does: leaving the page ends it.
+    const isLiveStream = request.resourceType() === 'eventsource' && new URL(request.url()).pathname.startsWith('/live/');
+    if (isLiveStream && request.failure()?.errorText === 'net::ERR_ABORTED') return;
     problems.push(`request failed: ${request.method()} ${request.url()} (${request.failure()?.errorText})`);
   });
   page.on('response', (response) => {

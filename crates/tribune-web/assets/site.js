@@ -325,8 +325,9 @@
   function follow(url, handlers) {
     let last = null;
     function open() {
-      const sep = url.includes("?") ? "&" : "?";
-      const source = new EventSource(last === null ? url : url.replace(/[?&]since=\d+/, "") + sep + "since=" + last);
+      const u = new URL(url, location.href);
+      if (last !== null) u.searchParams.set("since", last);
+      const source = new EventSource(u);
       for (const [name, fn] of Object.entries(handlers)) {
         source.addEventListener(name, (ev) => {
           if (ev.lastEventId) last = ev.lastEventId;
@@ -345,9 +346,9 @@
     open();
   }
 
-  function followMatch(box) {
+  function matchHandlers(box) {
     const entries = box.querySelector("[data-entries]");
-    follow("/live/match/" + box.dataset.liveMatch + "?since=" + box.dataset.liveSince, {
+    return {
       board(d) {
         const board = box.querySelector("[data-scoreboard]");
         if (board) board.replaceWith(fragment(d.board));
@@ -363,13 +364,15 @@
         }
         const li = fragment(d.html);
         if (old) old.remove();
-        // Pinned ones on top, then the newest first.
-        const after = [...entries.querySelectorAll("[data-pinned]")].pop();
-        if (d.pinned || !after) entries.prepend(li);
-        else after.after(li);
+        // Pinned ones on top, then the newest (highest id) first.
+        const before = [...entries.children].find(
+          (n) => !n.hasAttribute("data-pinned") === !d.pinned && Number(n.dataset.entry) < d.id,
+        ) || (d.pinned ? entries.querySelector(":scope > :not([data-pinned])") : null);
+        if (before) before.before(li);
+        else entries.append(li);
         for (const p of box.querySelectorAll(".liveblog [data-empty]")) p.remove();
       },
-    });
+    };
   }
 
   function chipFor(c) {
@@ -378,8 +381,8 @@
     return a;
   }
 
-  function followSite() {
-    follow("/live/site", {
+  function siteHandlers() {
+    return {
       site(d) {
         for (const chip of document.querySelectorAll(".live-chip")) chip.remove();
         for (const c of d.chips) {
@@ -409,13 +412,13 @@
           }
         }
       },
-    });
+    };
   }
 
-  function followArticle(id) {
+  function articleHandlers() {
     const count = section.querySelector("[data-count]");
     const shown = count ? Number(count.textContent) : 0;
-    follow("/live/article/" + id, {
+    return {
       article(d) {
         if (count && d.comments > Number(count.textContent)) {
           count.textContent = String(d.comments);
@@ -441,14 +444,30 @@
           if (total) total.textContent = total.textContent.replace(/^\d+/, String(d.poll.total));
         }
       },
-    });
+    };
   }
 
+  // One connection per page: the match or article stream brings the site's news along.
   if (typeof EventSource === "function") {
     const match = document.querySelector("[data-live-match]");
-    if (match) followMatch(match);
-    if (section && articleId) followArticle(articleId);
-    if (document.querySelector('main a[href^="/nieuws/"], .ticker')) followSite();
+    const wantsSite = document.querySelector('main a[href^="/nieuws/"], .ticker');
+    const at = (path) => new URL(path, location.href);
+    let url = null;
+    let handlers = {};
+    if (match) {
+      url = at("/live/match/" + match.dataset.liveMatch);
+      url.searchParams.set("since", match.dataset.liveSince);
+      handlers = matchHandlers(match);
+    } else if (section && articleId) {
+      url = at("/live/article/" + articleId);
+      handlers = articleHandlers();
+    }
+    if (wantsSite) {
+      if (url) url.searchParams.set("site", "1");
+      else url = at("/live/site");
+      Object.assign(handlers, siteHandlers());
+    }
+    if (url) follow(url.href, handlers);
   }
 
   // ---- start ----

@@ -103,8 +103,11 @@ pub struct Live {
     articles: Mutex<HashMap<ArticleId, Snapshot>>,
     site: Mutex<Snapshot>,
     site_dirty: AtomicBool,
-    /// The match log up to here has been sent to this node's readers.
+    /// The match log up to here has been sent to this node's readers (-1: not looked yet).
     followed: AtomicI64,
+    /// Held by a follower pass and by a reader joining a match, so that a reader never
+    /// joins between a pass reading the log and that pass moving `followed` on.
+    pass: tokio::sync::Mutex<()>,
     /// Wakes the follower at once after a write on this node.
     pub poked: Notify,
     closing: watch::Sender<bool>,
@@ -118,6 +121,7 @@ impl Default for Live {
             site: Mutex::new(Snapshot::new()),
             site_dirty: AtomicBool::new(true),
             followed: AtomicI64::new(-1),
+            pass: tokio::sync::Mutex::new(()),
             poked: Notify::new(),
             closing: watch::channel(false).0,
         }
@@ -157,6 +161,18 @@ impl Live {
         Ok(state.store.match_log_span().await?.1)
     }
 
+    /// Where the follower stands; the first look puts it at the end of the log (pages
+    /// rendered from then on show everything before). Called with the pass lock held.
+    async fn started(&self, state: &AppState) -> StoreResult<i64> {
+        let followed = self.followed.load(Ordering::SeqCst);
+        if followed >= 0 {
+            return Ok(followed);
+        }
+        let end = state.store.match_log_span().await?.1;
+        self.followed.store(end, Ordering::SeqCst);
+        Ok(end)
+    }
+
     /// Subscribes to a match and works out what a client that has seen up to `since` misses.
     pub async fn join_match(
         state: &AppState,
@@ -164,9 +180,10 @@ impl Live {
         since: Option<i64>,
     ) -> StoreResult<(broadcast::Receiver<Frame>, Start)> {
         let live = &state.live;
+        let pass = live.pass.lock().await;
+        let followed = live.started(state).await?;
         let (rx, ring, complete_after) = {
             let mut channels = lock(&live.matches);
-            let followed = live.followed.load(Ordering::SeqCst);
             let ch = channels.entry(id).or_insert_with(|| MatchChannel {
                 tx: broadcast::channel(QUEUE).0,
                 ring: VecDeque::new(),
@@ -178,6 +195,7 @@ impl Live {
             };
             (ch.tx.subscribe(), ring, ch.complete_after)
         };
+        drop(pass);
         let Some(since) = since else {
             return Ok((
                 rx,
@@ -187,7 +205,7 @@ impl Live {
                 },
             ));
         };
-        if since >= complete_after && complete_after >= 0 {
+        if since >= complete_after && since <= followed {
             let last = ring.last().map_or(since, |f| f.seq);
             return Ok((rx, Start::From { frames: ring, last }));
         }
@@ -252,12 +270,8 @@ impl Live {
     /// fresh snapshots for the site and for followed articles among `articles`.
     pub async fn catch_up(state: &AppState, articles: &[ArticleId]) -> StoreResult<()> {
         let live = &state.live;
-        let mut followed = live.followed.load(Ordering::SeqCst);
-        if followed < 0 {
-            // First look: pages rendered from now on already show everything before this.
-            followed = state.store.match_log_span().await?.1;
-            live.followed.store(followed, Ordering::SeqCst);
-        }
+        let _pass = live.pass.lock().await;
+        let mut followed = live.started(state).await?;
         loop {
             let changes = state.store.match_changes(followed, None, 500).await?;
             let Some(last) = changes.last().map(|c| c.seq) else {
@@ -484,12 +498,25 @@ async fn article_frame(state: &AppState, id: ArticleId) -> StoreResult<Frame> {
     ))
 }
 
-/// The body of an event stream: `first`, then what the channel brings after `last`, with
-/// heartbeats; ends when the client falls [`QUEUE`] behind or the server closes.
+/// What a stream is still to send and where it listens.
+struct Feed {
+    pending: VecDeque<Bytes>,
+    last: i64,
+    rx: broadcast::Receiver<Frame>,
+    /// The site's snapshots too, for a page that wants both on its one connection.
+    site: Option<broadcast::Receiver<Frame>>,
+    closing: watch::Receiver<bool>,
+    beat: tokio::time::Interval,
+}
+
+/// The body of an event stream: `first`, then what the channels bring (match messages only
+/// after `last`), with heartbeats; ends when the client falls [`QUEUE`] behind on either
+/// channel or the server closes.
 pub fn stream(
     first: Vec<Frame>,
     last: i64,
     rx: broadcast::Receiver<Frame>,
+    site: Option<broadcast::Receiver<Frame>>,
     closing: watch::Receiver<bool>,
     retry_ms: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
@@ -499,37 +526,123 @@ pub fn stream(
     pending.extend(first.into_iter().map(|f| f.bytes));
     let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    futures_util::stream::unfold(
-        (pending, last, rx, closing, beat),
-        |(mut pending, mut last, mut rx, mut closing, mut beat)| async move {
-            loop {
-                if let Some(b) = pending.pop_front() {
-                    return Some((Ok(b), (pending, last, rx, closing, beat)));
-                }
-                if *closing.borrow() {
-                    return None;
-                }
-                tokio::select! {
-                    got = rx.recv() => match got {
-                        Ok(f) if f.seq == 0 || f.seq > last => {
-                            last = last.max(f.seq);
-                            return Some((Ok(f.bytes), (pending, last, rx, closing, beat)));
-                        }
-                        Ok(_) => continue,
-                        // Too slow, or the channel is gone: the browser reconnects.
-                        Err(_) => return None,
-                    },
-                    _ = beat.tick() => {
-                        return Some((Ok(Bytes::from_static(b":\n\n")), (pending, last, rx, closing, beat)));
+    let feed = Feed {
+        pending,
+        last,
+        rx,
+        site,
+        closing,
+        beat,
+    };
+    futures_util::stream::unfold(feed, |mut feed| async move {
+        loop {
+            if let Some(b) = feed.pending.pop_front() {
+                return Some((Ok(b), feed));
+            }
+            if *feed.closing.borrow() {
+                return None;
+            }
+            let got = {
+                let Feed {
+                    rx,
+                    site,
+                    closing,
+                    beat,
+                    ..
+                } = &mut feed;
+                let from_site = async {
+                    match site {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
                     }
+                };
+                tokio::select! {
+                    got = rx.recv() => Some(got),
+                    got = from_site => Some(got),
+                    _ = beat.tick() => None,
                     _ = closing.changed() => return None,
                 }
+            };
+            let Some(got) = got else {
+                return Some((Ok(Bytes::from_static(b":\n\n")), feed));
+            };
+            match got {
+                Ok(f) if f.seq == 0 || f.seq > feed.last => {
+                    feed.last = feed.last.max(f.seq);
+                    return Some((Ok(f.bytes), feed));
+                }
+                Ok(_) => continue,
+                // Too slow, or the channel is gone: the browser reconnects.
+                Err(_) => return None,
             }
-        },
-    )
+        }
+    })
 }
 
 /// A reload message: the client is too far behind to catch up message by message.
 pub fn reload_frame() -> Frame {
     Frame::new(0, "reload", &serde_json::json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    fn frame(seq: i64) -> Frame {
+        Frame::new(seq, "entry", &serde_json::json!({"id": seq}))
+    }
+
+    #[tokio::test]
+    async fn a_client_that_falls_behind_is_dropped_not_buffered() {
+        let (tx, rx) = broadcast::channel(QUEUE);
+        let (_closing_tx, closing) = watch::channel(false);
+        let s = stream(Vec::new(), 0, rx, None, closing, 1000);
+        tokio::pin!(s);
+        assert_eq!(s.next().await.unwrap().unwrap(), "retry: 1000\n\n");
+        // More than the queue holds arrives before the client reads on.
+        for seq in 1..=(QUEUE as i64 + 1) {
+            tx.send(frame(seq)).unwrap();
+        }
+        assert!(s.next().await.is_none(), "the lagging client is let go");
+    }
+
+    #[tokio::test]
+    async fn a_stream_skips_what_the_client_has_and_ends_on_shutdown() {
+        let (tx, rx) = broadcast::channel(QUEUE);
+        let (closing_tx, closing) = watch::channel(false);
+        let s = stream(vec![frame(5)], 5, rx, None, closing, 1000);
+        tokio::pin!(s);
+        s.next().await.unwrap().unwrap();
+        assert!(
+            std::str::from_utf8(&s.next().await.unwrap().unwrap())
+                .unwrap()
+                .starts_with("id: 5\n")
+        );
+        // Already sent from the ring: not again.
+        tx.send(frame(4)).unwrap();
+        tx.send(frame(5)).unwrap();
+        tx.send(frame(6)).unwrap();
+        let next = s.next().await.unwrap().unwrap();
+        assert!(std::str::from_utf8(&next).unwrap().starts_with("id: 6\n"));
+        closing_tx.send(true).unwrap();
+        assert!(s.next().await.is_none());
+    }
+
+    #[test]
+    fn a_frame_is_one_event_with_one_data_line() {
+        let f = Frame::new(7, "entry", &serde_json::json!({"html": "<p>a\nb</p>"}));
+        assert_eq!(
+            std::str::from_utf8(&f.bytes).unwrap(),
+            "id: 7\nevent: entry\ndata: {\"html\":\"<p>a\\nb</p>\"}\n\n"
+        );
+        assert!(
+            !std::str::from_utf8(&Frame::new(0, "site", &serde_json::json!({})).bytes)
+                .unwrap()
+                .contains("id:")
+        );
+    }
 }

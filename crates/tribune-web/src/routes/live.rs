@@ -1,6 +1,8 @@
 //! The live streams' addresses: `/live/match/{id}`, `/live/article/{id}`, `/live/site`
 //! (Server-Sent Events; what they carry is in crate::live).
 
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
@@ -29,7 +31,7 @@ fn id_of(s: Segment) -> Result<i64, AppError> {
 }
 
 /// Where the client was: Last-Event-ID on a reconnect, else `?since=` from the page.
-fn since(headers: &HeaderMap, p: Params) -> Result<Option<i64>, AppError> {
+fn since(headers: &HeaderMap, p: &HashMap<String, String>) -> Result<Option<i64>, AppError> {
     let from_header = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -37,7 +39,7 @@ fn since(headers: &HeaderMap, p: Params) -> Result<Option<i64>, AppError> {
     if from_header.is_some() {
         return Ok(from_header);
     }
-    match params(p)?.get("since") {
+    match p.get("since") {
         None => Ok(None),
         Some(v) => v
             .parse::<i64>()
@@ -55,13 +57,39 @@ fn retry_ms() -> u64 {
     1_000 + r % 4_000
 }
 
+/// With `?site=1` a match or article stream carries the site's snapshots too: a page keeps
+/// one connection open, not two (browsers allow six per host over HTTP/1.1, shared by
+/// every tab).
+async fn with_site(
+    state: &AppState,
+    p: &HashMap<String, String>,
+) -> Result<Option<(broadcast::Receiver<Frame>, Frame)>, AppError> {
+    match p.get("site").map(String::as_str) {
+        None | Some("0") => Ok(None),
+        Some("1") => Ok(Some(Live::join_site(state).await?)),
+        Some(_) => Err(AppError::BadRequest("site moet 0 of 1 zijn".to_string())),
+    }
+}
+
 fn event_stream(
     state: &AppState,
-    first: Vec<Frame>,
+    mut first: Vec<Frame>,
     last: i64,
     rx: broadcast::Receiver<Frame>,
+    site: Option<(broadcast::Receiver<Frame>, Frame)>,
 ) -> Response {
-    let body = Body::from_stream(stream(first, last, rx, state.live.closing(), retry_ms()));
+    let site = site.map(|(rx, snapshot)| {
+        first.insert(0, snapshot);
+        rx
+    });
+    let body = Body::from_stream(stream(
+        first,
+        last,
+        rx,
+        site,
+        state.live.closing(),
+        retry_ms(),
+    ));
     (
         [
             (header::CONTENT_TYPE, "text/event-stream"),
@@ -81,28 +109,41 @@ async fn match_stream(
     p: Params,
 ) -> Result<Response, AppError> {
     let id = id_of(id)?;
-    let since = since(&headers, p)?;
+    let p = params(p)?;
+    let since = since(&headers, &p)?;
     if state.store.match_by_id(id).await?.is_none() {
         return Err(AppError::NotFound);
     }
+    let site = with_site(&state, &p).await?;
     let (rx, start) = Live::join_match(&state, id, since).await?;
     Ok(match start {
-        Start::From { frames, last } => event_stream(&state, frames, last, rx),
-        Start::Reload => event_stream(&state, vec![reload_frame()], i64::MAX, rx),
+        Start::From { frames, last } => event_stream(&state, frames, last, rx, site),
+        Start::Reload => {
+            // Ends right after the message: a channel nobody sends on.
+            drop(rx);
+            let (_, closed) = broadcast::channel(1);
+            event_stream(&state, vec![reload_frame()], i64::MAX, closed, None)
+        }
     })
 }
 
-async fn article_stream(State(state): State<AppState>, id: Segment) -> Result<Response, AppError> {
+async fn article_stream(
+    State(state): State<AppState>,
+    id: Segment,
+    p: Params,
+) -> Result<Response, AppError> {
     let id = id_of(id)?;
+    let p = params(p)?;
     let now = state.clock.now();
     if state.store.article(id, now).await?.is_none() {
         return Err(AppError::NotFound);
     }
+    let site = with_site(&state, &p).await?;
     let (rx, first) = Live::join_article(&state, id).await?;
-    Ok(event_stream(&state, vec![first], 0, rx))
+    Ok(event_stream(&state, vec![first], 0, rx, site))
 }
 
 async fn site_stream(State(state): State<AppState>) -> Result<Response, AppError> {
     let (rx, first) = Live::join_site(&state).await?;
-    Ok(event_stream(&state, vec![first], 0, rx))
+    Ok(event_stream(&state, vec![first], 0, rx, None))
 }
