@@ -174,7 +174,56 @@ async fn reloading_the_demo_keeps_its_live_match_as_it_was(backend: Backend) {
     assert_eq!(app.store.live_entries(live.id).await.unwrap(), entries);
 }
 
+async fn an_article_about_a_club_leads_to_its_next_match(backend: Backend) {
+    let app = demo(backend).await;
+    let next = app
+        .store
+        .matches_between(app.now(), app.now() + chrono::Duration::days(2), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.status == MatchStatus::Scheduled && m.home.topic_id.is_some())
+        .unwrap();
+    let preview = app
+        .save(&tribune_core::article::NewArticle {
+            topics: vec![next.home.topic_id.unwrap()],
+            ..tribune_testkit::article("Voorbeschouwing op morgen", 0)
+        })
+        .await;
+    let path = app
+        .store
+        .article(preview.id, app.now())
+        .await
+        .unwrap()
+        .unwrap()
+        .path();
+    let html = app.page(&path).await;
+    assert!(
+        html.contains(&format!(
+            "<p class=\"follow-match\"><a href=\"{}\">Volg {} live vanaf {} ({})</a></p>",
+            next.path(),
+            next.title(),
+            tribune_core::time::clock_time(next.kickoff_at),
+            tribune_core::time::day_month(next.kickoff_at)
+        )),
+        "{html}"
+    );
+    // An article about no club leads nowhere.
+    let other = app
+        .save(&tribune_testkit::article("Over iets anders", 0))
+        .await;
+    let path = app
+        .store
+        .article(other.id, app.now())
+        .await
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(!app.page(&path).await.contains("follow-match"));
+}
+
 on_both_backends!(
+    an_article_about_a_club_leads_to_its_next_match,
     reloading_the_demo_keeps_its_live_match_as_it_was,
     the_live_match_page_shows_score_events_and_the_var_reversal,
     match_addresses_answer_like_article_addresses,

@@ -259,6 +259,12 @@ pub struct TopicLink {
     pub name: String,
 }
 
+/// The match an article leads to.
+pub struct FollowMatch {
+    pub url: String,
+    pub text: String,
+}
+
 #[derive(Template)]
 #[template(path = "article.html")]
 pub struct ArticlePage {
@@ -279,6 +285,7 @@ pub struct ArticlePage {
     pub reactions: String,
     pub poll: Option<PollView>,
     pub comments: CommentSection,
+    pub follow: Option<FollowMatch>,
 }
 
 impl ArticlePage {
@@ -286,6 +293,7 @@ impl ArticlePage {
         a: &Article,
         poll: Option<PollView>,
         comments: CommentSection,
+        follow: Option<FollowMatch>,
         public_url: &str,
     ) -> Self {
         Self {
@@ -322,6 +330,7 @@ impl ArticlePage {
             reactions: reactions(a.comment_count),
             poll,
             comments,
+            follow,
         }
     }
 }

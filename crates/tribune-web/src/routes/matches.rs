@@ -28,6 +28,43 @@ pub fn router() -> Router<AppState> {
         .route("/wedstrijden/{id_slug}", get(match_page))
 }
 
+/// The match an article is about: the first one of its clubs that kicks off from three
+/// hours before the article appeared to three days after it ("Volg X - Y live vanaf
+/// 16:30"). Fixed by the article's own time, so a cached page stays right.
+pub async fn match_to_follow(
+    state: &AppState,
+    published_at: DateTime<Utc>,
+    topics: &[TopicId],
+) -> Result<Option<crate::views::FollowMatch>, AppError> {
+    if topics.is_empty() {
+        return Ok(None);
+    }
+    let found = state
+        .store
+        .matches_between(
+            published_at - Duration::hours(3),
+            published_at + Duration::days(3),
+            200,
+        )
+        .await?
+        .into_iter()
+        .find(|m| {
+            [m.home.topic_id, m.away.topic_id]
+                .into_iter()
+                .flatten()
+                .any(|t| topics.contains(&t))
+        });
+    Ok(found.map(|m| crate::views::FollowMatch {
+        url: m.path(),
+        text: format!(
+            "Volg {} live vanaf {} ({})",
+            m.title(),
+            clock_time(m.kickoff_at),
+            day_month(m.kickoff_at)
+        ),
+    }))
+}
+
 /// Headlines of the clubs' latest news under a match.
 const RELATED: u32 = 6;
 

@@ -124,6 +124,8 @@ async fn article(
             .await?;
         let comments = CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
         let poll = poll.map(|p| PollView::new(&p, now));
+        let topic_ids: Vec<_> = a.topics.iter().map(|t| t.id).collect();
+        let follow = super::matches::match_to_follow(&state, a.published_at, &topic_ids).await?;
         let mut keys = vec![
             format!("article-{}", a.id),
             format!("author-{}", a.author.slug),
@@ -132,7 +134,7 @@ async fn article(
         keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
         Ok::<_, AppError>(
             Page::html(
-                ArticlePage::new(&a, poll, comments, &state.config.public_url).render()?,
+                ArticlePage::new(&a, poll, comments, follow, &state.config.public_url).render()?,
                 keys,
             )
             .with_canonical(a.path()),
