@@ -99,7 +99,7 @@ if [ "$FAKE" = 1 ]; then
     FAKE_TOKEN="$TOKEN" setsid node "$HERE/fake-server.mjs" --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 </dev/null &
 else
     log "starting $BIN --data-dir $DATA serve --demo --listen 127.0.0.1:$PORT"
-    setsid "$BIN" --data-dir "$DATA" serve --demo --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 </dev/null &
+    setsid "$BIN" --data-dir "$DATA" serve --demo --demo-still --listen "127.0.0.1:$PORT" >"$SERVER_LOG" 2>&1 </dev/null &
 fi
 SERVER_PID=$!
 PIDS+=("$SERVER_PID")
