@@ -363,7 +363,9 @@ impl Indexer {
                     pending.insert(id);
                 }
                 // A lagging receiver or a resync: the change log tells what happened.
-                Some(Ok(Event::Everything)) | Some(Err(RecvError::Lagged(_))) | None => {}
+                Some(Ok(Event::Everything | Event::MatchChanged { .. }))
+                | Some(Err(RecvError::Lagged(_)))
+                | None => {}
                 Some(Err(RecvError::Closed)) => return,
             }
             let wait = COMMIT_GAP.saturating_sub(last_commit.elapsed());
@@ -375,7 +377,8 @@ impl Indexer {
                     Ok(Event::ArticleChanged { id }) => {
                         pending.insert(id);
                     }
-                    Ok(Event::Everything) | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
+                    Ok(Event::Everything | Event::MatchChanged { .. })
+                    | Err(broadcast::error::TryRecvError::Lagged(_)) => {}
                     Err(_) => break,
                 }
             }

@@ -208,6 +208,26 @@ async fn an_article_about_a_club_leads_to_its_next_match(backend: Backend) {
         )),
         "{html}"
     );
+    // Kick-off: the cached article says so once the node has followed the match log.
+    app.sync().await;
+    app.store
+        .set_match_status(
+            next.id,
+            MatchStatus::FirstHalf,
+            Some(tribune_core::football::Minute::new(1, None)),
+            app.now(),
+        )
+        .await
+        .unwrap();
+    app.sync().await;
+    let html = app.page(&path).await;
+    assert!(
+        html.contains(&format!(
+            ">Nu live: {} 0-0 {}</a>",
+            next.home.name, next.away.name
+        )),
+        "{html}"
+    );
     // An article about no club leads nowhere.
     let other = app
         .save(&tribune_testkit::article("Over iets anders", 0))

@@ -300,6 +300,10 @@ impl PageCache {
                     page.keys.iter().any(|k| *k == article || k == LISTS)
                 });
             }
+            Event::MatchChanged { id } => {
+                let key = format!("match-{id}");
+                self.forget(&[&key], |page| page.keys.contains(&key));
+            }
             // Everything at once is an operator's or a resync's doing: no page may linger.
             Event::Everything => self.forget(&[], |_| true),
         }

@@ -287,8 +287,18 @@ impl Live {
                     .copied()
                     .collect()
             };
-            if changes.iter().any(|c| c.entry.is_none()) {
+            let mut boards: Vec<MatchId> = changes
+                .iter()
+                .filter(|c| c.entry.is_none())
+                .map(|c| c.match_id)
+                .collect();
+            if !boards.is_empty() {
                 live.site_dirty.store(true, Ordering::SeqCst);
+            }
+            boards.sort_unstable();
+            boards.dedup();
+            for id in boards {
+                state.publish(tribune_core::Event::MatchChanged { id });
             }
             let frames = build_frames(state, &watched).await?;
             {

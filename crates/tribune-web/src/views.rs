@@ -261,6 +261,7 @@ pub struct TopicLink {
 
 /// The match an article leads to.
 pub struct FollowMatch {
+    pub id: tribune_core::football::MatchId,
     pub url: String,
     pub text: String,
 }

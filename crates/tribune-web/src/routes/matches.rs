@@ -30,7 +30,8 @@ pub fn router() -> Router<AppState> {
 
 /// The match an article is about: the first one of its clubs that kicks off from three
 /// hours before the article appeared to three days after it ("Volg X - Y live vanaf
-/// 16:30"). Fixed by the article's own time, so a cached page stays right.
+/// 16:30"; once played, the score). The match is fixed by the article's own time; the page
+/// is cached under `match-{id}`, which every change of the match's board drops.
 pub async fn match_to_follow(
     state: &AppState,
     published_at: DateTime<Utc>,
@@ -54,14 +55,33 @@ pub async fn match_to_follow(
                 .flatten()
                 .any(|t| topics.contains(&t))
         });
-    Ok(found.map(|m| crate::views::FollowMatch {
-        url: m.path(),
-        text: format!(
-            "Volg {} live vanaf {} ({})",
-            m.title(),
-            clock_time(m.kickoff_at),
-            day_month(m.kickoff_at)
-        ),
+    Ok(found.map(|m| {
+        let line = MatchLine::new(&m);
+        let text = if m.status == MatchStatus::Scheduled {
+            format!(
+                "Volg {} live vanaf {} ({})",
+                m.title(),
+                clock_time(m.kickoff_at),
+                day_month(m.kickoff_at)
+            )
+        } else if m.status.is_live() {
+            format!("Nu live: {} {} {}", m.home.name, line.score, m.away.name)
+        } else if m.status.has_score() {
+            format!(
+                "{} {} {} ({})",
+                m.home.name,
+                line.score,
+                m.away.name,
+                m.status.label().to_lowercase()
+            )
+        } else {
+            format!("{}: {}", m.title(), m.status.label().to_lowercase())
+        };
+        crate::views::FollowMatch {
+            id: m.id,
+            url: m.path(),
+            text,
+        }
     }))
 }
 

@@ -132,6 +132,7 @@ async fn article(
         ];
         keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
         keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
+        keys.extend(follow.as_ref().map(|f| format!("match-{}", f.id)));
         Ok::<_, AppError>(
             Page::html(
                 ArticlePage::new(&a, poll, comments, follow, &state.config.public_url).render()?,
