@@ -387,7 +387,10 @@
         for (const chip of document.querySelectorAll(".live-chip")) chip.remove();
         for (const c of d.chips) {
           for (const url of c.articles) {
-            for (const a of document.querySelectorAll('main a[href="' + url + '"]')) a.after(chipFor(c));
+            // Beside headlines and teasers; a link in an article's running text keeps its flow.
+            for (const a of document.querySelectorAll('main a[href="' + url + '"]')) {
+              if (!a.closest(".body")) a.after(chipFor(c));
+            }
             if (location.pathname === url) {
               const h1 = document.querySelector("main h1");
               if (h1) h1.after(chipFor(c));
