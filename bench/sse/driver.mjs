@@ -79,7 +79,27 @@ function alive() { try { process.kill(SERVER_PID, 0); return true; } catch { ret
 const mib = (kb) => (kb === null ? null : Math.round((kb / 1024) * 10) / 10);
 
 // ---- writing entries ------------------------------------------------------------------------------
-const postAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+// The desk's one connection is opened before the readers connect and kept busy with a
+// health check every 5 s: with ~20,000 streams the server has no file descriptor left for a
+// new connection (the per-process limit is 20,000 here), as a desk on a busy match night
+// would have its connection already open.
+const postAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function ping() {
+    return new Promise((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: PORT, path: '/healthz', agent: postAgent }, (res) => {
+            res.resume();
+            res.on('end', () => resolve(res.statusCode));
+        });
+        req.setTimeout(10_000, () => req.destroy());
+        req.on('error', () => resolve(0));
+    });
+}
+let pinger = null;
+async function keepDeskConnection() {
+    if ((await ping()) !== 200) die('GET /healthz did not answer 200 before the readers connected');
+    pinger = setInterval(ping, 5000);
+    pinger.unref();
+}
 const posts = []; // { n, status, ms, error? }
 function postEntry(n) {
     const sent = Date.now();
@@ -199,6 +219,7 @@ async function main() {
     log(`server pid ${SERVER_PID}: VmRSS ${mib(rss0)} MiB, ${fds0} fds before any stream`);
 
     // -- connect
+    await keepDeskConnection();
     log(`connecting ${CLIENTS} clients from ${WORKERS} workers (${CONCURRENCY} in flight each)`);
     const t0 = Date.now();
     startWorkers();

@@ -120,7 +120,7 @@ MATCH_LINE="$(node -e '
     const j = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const m = (j.matches || [])[0];
     if (!m || !Number.isInteger(m.id)) process.exit(1);
-    console.log(`${m.id}\t${m.home} - ${m.away} (${m.status})`);
+    console.log(`${m.id}\t${m.home.name} - ${m.away.name} (${m.status})`);
 ' "$TMP/matches.json")" || die "no live match in $(head -c 300 "$TMP/matches.json")"
 MATCH="${MATCH_LINE%%$'\t'*}"
 log "live match $MATCH: ${MATCH_LINE#*$'\t'}"
