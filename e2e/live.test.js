@@ -15,16 +15,10 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { BIN as GIVEN_BIN, DEMO_EDITOR, RUN, launchBrowser } from './lib/tribune.js';
+import { BIN, DEMO_EDITOR, RUN, launchBrowser } from './lib/tribune.js';
 
 const execFileP = promisify(execFile);
-// run.sh passes TRIBUNE_BIN as given, often relative to the repository (target/debug/tribune),
-// while the tests run in e2e/.
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = GIVEN_BIN && !existsSync(GIVEN_BIN) ? path.resolve(ROOT, GIVEN_BIN) : GIVEN_BIN;
 /** How long the page may take to show a change (the stream itself needs about a second). */
 const LIVE_TIMEOUT = 30_000;
 

@@ -163,6 +163,15 @@ impl TestApp {
         Self::start_with(backend, |store| store, true).await
     }
 
+    /// With the demo newsroom loaded: its topics, articles, readers and match round.
+    pub async fn start_demo(backend: Backend) -> Self {
+        let app = Self::start(backend).await;
+        tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
+            .await
+            .unwrap();
+        app
+    }
+
     /// With the page cache off: every request renders.
     pub async fn start_uncached(backend: Backend) -> Self {
         Self::start_with(backend, |store| store, false).await

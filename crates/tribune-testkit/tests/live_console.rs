@@ -8,14 +8,6 @@ use tribune_core::account::Role;
 use tribune_core::football::{EventKind, Match, MatchStatus, Score};
 use tribune_testkit::{Backend, TestApp, Visitor, on_both_backends};
 
-async fn demo(backend: Backend) -> TestApp {
-    let app = TestApp::start(backend).await;
-    tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
-        .await
-        .unwrap();
-    app
-}
-
 /// Tomorrow's first match of the demo round: not started.
 async fn upcoming(app: &TestApp) -> Match {
     app.store
@@ -35,7 +27,7 @@ async fn post(v: &Visitor, path: &str, fields: &[(&str, &str)]) -> reqwest::Resp
 }
 
 async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = upcoming(&app).await;
     let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
@@ -134,7 +126,7 @@ async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
 type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, u16);
 
 async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = upcoming(&app).await;
     let (_, editor) = app.account(Role::Editor, "Eind Redacteur").await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
@@ -270,7 +262,7 @@ async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
 }
 
 async fn only_the_newsroom_runs_the_console(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = upcoming(&app).await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
     for role in [Role::Reader, Role::Moderator] {
@@ -322,7 +314,7 @@ async fn only_the_newsroom_runs_the_console(backend: Backend) {
 async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publishing(
     backend: Backend,
 ) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = upcoming(&app).await;
     let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
     let console = format!("/redactie/wedstrijden/{}", m.id);

@@ -87,14 +87,6 @@ impl Stream {
     }
 }
 
-async fn demo(backend: Backend) -> TestApp {
-    let app = TestApp::start(backend).await;
-    tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
-        .await
-        .unwrap();
-    app
-}
-
 async fn live_match(app: &TestApp) -> Match {
     app.store.live_matches().await.unwrap().remove(0)
 }
@@ -130,7 +122,7 @@ fn entry_ids(messages: &[Message]) -> Vec<i64> {
 }
 
 async fn a_reader_gets_every_entry_once_across_a_restart(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = live_match(&app).await;
     let since = rendered_at(&app, &m).await;
     // Written after the page was rendered, before the reader subscribed: not lost.
@@ -204,7 +196,7 @@ async fn a_reader_gets_every_entry_once_across_a_restart(backend: Backend) {
 }
 
 async fn var_corrects_the_score_on_every_node(backend: Backend) {
-    let desk = demo(backend).await;
+    let desk = TestApp::start_demo(backend).await;
     let reader_node = desk.second_node().await;
     let m = live_match(&desk).await;
     assert_eq!(m.score.unwrap().to_string(), "1-0");
@@ -326,7 +318,7 @@ async fn var_corrects_the_score_on_every_node(backend: Backend) {
 }
 
 async fn the_article_stream_counts_comments(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let article = app
         .store
         .articles(
@@ -376,7 +368,7 @@ async fn the_article_stream_counts_comments(backend: Backend) {
 }
 
 async fn junk_is_refused_and_a_stale_reader_reloads(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = live_match(&app).await;
     for (path, status) in [
         ("/live/match/abc".to_string(), 404),

@@ -7,14 +7,6 @@
 use tribune_core::football::MatchStatus;
 use tribune_testkit::{Backend, TestApp, on_both_backends};
 
-async fn demo(backend: Backend) -> TestApp {
-    let app = TestApp::start(backend).await;
-    tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
-        .await
-        .unwrap();
-    app
-}
-
 /// The JSON-LD block of a page.
 fn json_ld(html: &str) -> serde_json::Value {
     let start = html
@@ -26,7 +18,7 @@ fn json_ld(html: &str) -> serde_json::Value {
 }
 
 async fn the_live_match_page_shows_score_events_and_the_var_reversal(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let live = app.store.live_matches().await.unwrap();
     assert_eq!(live.len(), 1, "the demo plays one match live");
     let m = &live[0];
@@ -107,7 +99,7 @@ async fn the_live_match_page_shows_score_events_and_the_var_reversal(backend: Ba
 }
 
 async fn match_addresses_answer_like_article_addresses(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let m = app.store.live_matches().await.unwrap().remove(0);
     let r = app.get(&format!("/wedstrijden/{}-oude-naam", m.id)).await;
     assert_eq!(r.status(), 301);
@@ -144,7 +136,7 @@ async fn match_addresses_answer_like_article_addresses(backend: Backend) {
 }
 
 async fn reloading_the_demo_keeps_its_live_match_as_it_was(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let live = app.store.live_matches().await.unwrap().remove(0);
     let events = app.store.match_events(live.id).await.unwrap();
     let entries = app.store.live_entries(live.id).await.unwrap();
@@ -175,7 +167,7 @@ async fn reloading_the_demo_keeps_its_live_match_as_it_was(backend: Backend) {
 }
 
 async fn an_article_about_a_club_leads_to_its_next_match(backend: Backend) {
-    let app = demo(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let next = app
         .store
         .matches_between(app.now(), app.now() + chrono::Duration::days(2), 10)

@@ -9,15 +9,6 @@ use tribune_core::account::Role;
 use tribune_core::topic::{Topic, TopicKind};
 use tribune_testkit::{Backend, TestApp, Visitor, on_both_backends};
 
-/// A newsroom with the demo's topics and articles.
-async fn newsroom(backend: Backend) -> TestApp {
-    let app = TestApp::start(backend).await;
-    tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
-        .await
-        .unwrap();
-    app
-}
-
 async fn topic_named(app: &TestApp, name: &str) -> Topic {
     app.store
         .find_topic(name)
@@ -58,7 +49,7 @@ fn absent(suggestions: &[Value], slug: &str) {
 }
 
 async fn journalist_finds_the_nicknames_in_running_text(backend: Backend) {
-    let app = newsroom(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let (_, journalist) = app.account(Role::Journalist, "Jef Journalist").await;
 
     let found_list = suggest(
@@ -102,7 +93,7 @@ async fn journalist_finds_the_nicknames_in_running_text(backend: Backend) {
 }
 
 async fn club_brugge_counts_once_and_bare_cities_are_only_maybe(backend: Backend) {
-    let app = newsroom(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let (_, editor) = app.account(Role::Editor, "Els Eindredactie").await;
 
     let named = suggest(
@@ -208,7 +199,7 @@ async fn post_multipart(
 }
 
 async fn an_admin_edits_a_topic_and_its_pages_follow(backend: Backend) {
-    let app = newsroom(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let (_, admin) = app.account(Role::Admin, "Ann Admin").await;
     let csrf = admin.csrf().await;
     let gent = topic_named(&app, "KAA Gent").await;
@@ -397,7 +388,7 @@ async fn an_admin_edits_a_topic_and_its_pages_follow(backend: Backend) {
 }
 
 async fn a_topic_edit_reaches_another_node(backend: Backend) {
-    let app = newsroom(backend).await;
+    let app = TestApp::start_demo(backend).await;
     let other = app.second_node().await;
     let (_, admin) = app.account(Role::Admin, "Ann Admin").await;
     let csrf = admin.csrf().await;
