@@ -390,3 +390,85 @@ test('without JavaScript a reader logs in with the form, comments with the plain
     await close();
   }
 });
+
+test('a reader comments under the live match: it shows at once, another reader is told, and it is on the live article too', async (t) => {
+  const writer = await newPage();
+  const watcher = await newPage();
+  const step = story(t);
+  const text = `Genk drukt door, dit wordt nog spannend! (e2e ${RUN})`;
+  let reader;
+  let matchPath;
+  let articleId;
+  let countBefore;
+  let commentId;
+  try {
+    await step('the live match page has the live article comment section', async () => {
+      const made = await registerAndConfirm({
+        email: `derde-${RUN}@e2e.tribune.invalid`,
+        displayName: 'Derde Lezer',
+        password: PASSWORD,
+        localAddress: '127.0.0.3',
+      });
+      assert.ok(made.account, `the third reader could not register: ${made.refused}`);
+      reader = made.account;
+      const res = await request('GET', '/api/v1/matches?live=true');
+      assert.equal(res.status, 200, `GET /api/v1/matches?live=true: ${described(res)}`);
+      const live = res.data.matches.find((m) => m.article_id);
+      assert.ok(live, `no live match has a live article: ${JSON.stringify(res.data.matches.map((m) => [m.path, m.article_id]))}`);
+      matchPath = live.path;
+      articleId = String(live.article_id);
+      await visit(watcher.page, matchPath);
+      assert.equal(await watcher.page.locator('#reacties').getAttribute('data-article'), articleId, 'the match page shows another article\'s comments');
+      countBefore = await shownCount(watcher.page);
+    });
+
+    await step('a logged-in reader posts under the match inline: it appears on top and the count goes up', async () => {
+      const { page } = writer;
+      await visit(page, '/inloggen');
+      await page.fill('form[action="/inloggen"] input[name=email]', reader.email);
+      await page.fill('form[action="/inloggen"] input[name=password]', reader.password);
+      await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('form[action="/inloggen"] button[type=submit]')]);
+      await visit(page, matchPath);
+      await scriptReady(page, true);
+      await page.fill('#reageren textarea[name=tekst]', text);
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/api/v1/articles/${articleId}/comments`),
+        page.click('#reageren button[type=submit]'),
+      ]);
+      const body = await response.json().catch(() => null);
+      assert.equal(response.status(), 201, `posting answered ${response.status()}: ${JSON.stringify(body)}`);
+      commentId = body.comment.id;
+      const first = page.locator('#reacties .threads .thread').first().locator('article.comment').first();
+      await first.waitFor();
+      assert.equal(await first.getAttribute('id'), `reactie-${commentId}`, 'the new comment is not the first thread');
+      assert.match(await first.locator('.text').innerText(), /Genk drukt door/);
+      assert.equal(new URL(page.url()).pathname, matchPath, 'posting left the match page');
+      assert.equal(await shownCount(page), countBefore + 1, 'the count on the writer\'s page did not go up by one');
+    });
+
+    await step('the other reader on the match page sees the count go up, through the match stream', async () => {
+      const { page } = watcher;
+      await page.waitForFunction(
+        (want) => Number(document.querySelector('#reacties [data-count]')?.textContent) >= want,
+        countBefore + 1,
+        { timeout: 20_000 },
+      );
+      const note = (await page.locator('#reacties .new-comments').textContent())?.trim() ?? '';
+      assert.match(note, /^1 nieuwe reactie/, `the watcher is told "${note}"`);
+    });
+
+    await step('a fresh load of the match page and of the live article both show the comment', async () => {
+      for (const path of [matchPath, `/nieuws/${articleId}`]) {
+        const res = await request('GET', path);
+        const final = res.status === 301 ? await request('GET', res.headers.location) : res;
+        assert.equal(final.status, 200, `GET ${path}: ${described(final)}`);
+        assert.ok(final.text.includes(`id="reactie-${commentId}"`), `${path} does not show comment ${commentId}`);
+      }
+    });
+
+    assert.deepEqual([...writer.errors, ...watcher.errors], [], 'the pages had problems');
+  } finally {
+    await writer.close();
+    await watcher.close();
+  }
+});

@@ -361,6 +361,7 @@ pub const COMMUNITY: &[CopyTable] = &[
             col("pen_home", NullInt),
             col("pen_away", NullInt),
             col("updated_at", Time),
+            col("article_id", NullInt),
         ],
         key: &["id"],
     },

@@ -7,8 +7,8 @@ use crate::football::MatchId;
 pub enum Event {
     /// An article was published, changed, unpublished, or its scheduled time came.
     ArticleChanged { id: ArticleId },
-    /// A match's status or score changed: pages that show it (an article that leads to it)
-    /// are rendered again.
+    /// A match changed (status, score, events, liveblog or linked article): pages that show
+    /// it (its match page, an article that leads to it) are rendered again.
     MatchChanged { id: MatchId },
     /// Something changed that we cannot name precisely (a resync): drop every cached page.
     Everything,

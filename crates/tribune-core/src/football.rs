@@ -236,6 +236,8 @@ pub struct Match {
     /// The shoot-out, when there was one.
     pub penalties: Option<Score>,
     pub updated_at: DateTime<Utc>,
+    /// The article that carries the match's comments (its live article), once linked.
+    pub article_id: Option<crate::article::ArticleId>,
 }
 
 impl Match {

@@ -691,6 +691,15 @@ pub trait MatchStore: Send + Sync + 'static {
         minute: Option<Minute>,
         now: DateTime<Utc>,
     ) -> StoreResult<Match>;
+    /// Links the article whose comments the match page shows (`None`: none). The article must
+    /// exist (a draft may be linked before it is published) and may carry the comments of
+    /// one match only. Logged as a board change, so every node renders the page again.
+    async fn set_match_article(
+        &self,
+        id: MatchId,
+        article: Option<crate::article::ArticleId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Match>;
     /// Adds an event; a VAR decision that reverses a goal or card cancels it (checked by
     /// [`crate::football::check_reversal`]). A goal or a reversal sets the score to what the
     /// events add up to. One transaction.

@@ -56,10 +56,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_topic_names.sql")),
     (8, include_str!("../migrations/0008_matches.sql")),
     (9, include_str!("../migrations/0009_match_log.sql")),
+    (10, include_str!("../migrations/0010_match_article.sql")),
 ];
 
 /// The newest schema this build knows.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
 
 /// The channel every article write notifies, with the article id as payload.
 pub const CHANNEL: &str = "tribune_changes";

@@ -22,7 +22,8 @@ const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
         h.id, h.slug, h.name, h.short_name, h.topic_id,
         a.id, a.slug, a.name, a.short_name, a.topic_id,
         m.kickoff_at, m.time_known, m.status, m.minute, m.added_minute,
-        m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away, m.updated_at
+        m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away, m.updated_at,
+        m.article_id
      FROM matches m JOIN competitions c ON c.id = m.competition_id
      JOIN teams h ON h.id = m.home_id JOIN teams a ON a.id = m.away_id";
 
@@ -125,6 +126,7 @@ fn match_of(r: &PgRow) -> StoreResult<Match> {
         half_time: pair(r, 22)?,
         penalties: pair(r, 24)?,
         updated_at: r.try_get(26).map_err(db)?,
+        article_id: r.try_get(27).map_err(db)?,
     })
 }
 
@@ -706,6 +708,64 @@ impl MatchStore for PgStore {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
+            let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            log_changes(&mut tx, &[(id, None)], now).await?;
+            Ok(m)
+        }
+        .await;
+        settle(tx, done).await
+    }
+
+    async fn set_match_article(
+        &self,
+        id: MatchId,
+        article: Option<tribune_core::article::ArticleId>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Match> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            if sqlx::query("SELECT 1 FROM matches WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?
+                .is_none()
+            {
+                return Err(StoreError::NotFound);
+            }
+            if let Some(article) = article {
+                if sqlx::query("SELECT 1 FROM articles WHERE id = $1")
+                    .bind(article)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .is_none()
+                {
+                    return Err(StoreError::Invalid(format!(
+                        "artikel {article} bestaat niet"
+                    )));
+                }
+                let other: Option<MatchId> =
+                    sqlx::query_scalar("SELECT id FROM matches WHERE article_id = $1 AND id <> $2")
+                        .bind(article)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
+                if let Some(other) = other {
+                    return Err(StoreError::Invalid(format!(
+                        "artikel {article} draagt al de reacties van wedstrijd {other}"
+                    )));
+                }
+            }
+            // Two desks linking one article at once: the unique index refuses the second.
+            sqlx::query("UPDATE matches SET article_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(article)
+                .bind(ms(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
             log_changes(&mut tx, &[(id, None)], now).await?;
             Ok(m)

@@ -485,6 +485,14 @@ impl tribune_core::store::MatchStore for BrokenStore {
     ) -> StoreResult<Match> {
         gone()
     }
+    async fn set_match_article(
+        &self,
+        _: MatchId,
+        _: Option<tribune_core::article::ArticleId>,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Match> {
+        gone()
+    }
     async fn add_match_event(
         &self,
         _: MatchId,

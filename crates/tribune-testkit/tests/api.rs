@@ -157,6 +157,7 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
         "/api/v1/desk/articles/{id}/revisions/{n}/restore",
         "/api/v1/desk/articles/{id}/submit",
         "/api/v1/desk/articles/{id}/withdraw",
+        "/api/v1/desk/matches/{id}/article",
         "/api/v1/desk/matches/{id}/entries",
         "/api/v1/desk/matches/{id}/events",
         "/api/v1/desk/matches/{id}/status",

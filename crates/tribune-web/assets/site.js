@@ -461,6 +461,11 @@
       url = at("/live/match/" + match.dataset.liveMatch);
       url.searchParams.set("since", match.dataset.liveSince);
       handlers = matchHandlers(match);
+      // The live article's comment section: its counts come along.
+      if (section && articleId) {
+        url.searchParams.set("article", "1");
+        Object.assign(handlers, articleHandlers());
+      }
     } else if (section && articleId) {
       url = at("/live/article/" + articleId);
       handlers = articleHandlers();

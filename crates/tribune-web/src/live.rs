@@ -147,6 +147,14 @@ impl Live {
         self.poked.notify_one();
     }
 
+    /// After a write to match `id` on this node: its cached pages go at once (the writer sees
+    /// the change on the next page), and the follower tells the streams; other nodes learn
+    /// it from the match log.
+    pub fn match_written(state: &AppState, id: MatchId) {
+        state.publish(tribune_core::Event::MatchChanged { id });
+        state.live.poke();
+    }
+
     /// Ends every stream (the server is shutting down: open streams would hold it up).
     pub fn close(&self) {
         let _ = self.closing.send(true);
@@ -287,17 +295,14 @@ impl Live {
                     .copied()
                     .collect()
             };
-            let mut boards: Vec<MatchId> = changes
-                .iter()
-                .filter(|c| c.entry.is_none())
-                .map(|c| c.match_id)
-                .collect();
-            if !boards.is_empty() {
+            if changes.iter().any(|c| c.entry.is_none()) {
                 live.site_dirty.store(true, Ordering::SeqCst);
             }
-            boards.sort_unstable();
-            boards.dedup();
-            for id in boards {
+            // Cached pages of the match (its board or liveblog) go, on every node.
+            let mut changed: Vec<MatchId> = changes.iter().map(|c| c.match_id).collect();
+            changed.sort_unstable();
+            changed.dedup();
+            for id in changed {
                 state.publish(tribune_core::Event::MatchChanged { id });
             }
             let frames = build_frames(state, &watched).await?;
@@ -513,8 +518,9 @@ struct Feed {
     pending: VecDeque<Bytes>,
     last: i64,
     rx: broadcast::Receiver<Frame>,
-    /// The site's snapshots too, for a page that wants both on its one connection.
-    site: Option<broadcast::Receiver<Frame>>,
+    /// Snapshots of other streams too (the site's, a match page's live article), for a
+    /// page that wants them all on its one connection.
+    side: Vec<broadcast::Receiver<Frame>>,
     closing: watch::Receiver<bool>,
     beat: tokio::time::Interval,
 }
@@ -526,7 +532,7 @@ pub fn stream(
     first: Vec<Frame>,
     last: i64,
     rx: broadcast::Receiver<Frame>,
-    site: Option<broadcast::Receiver<Frame>>,
+    side: Vec<broadcast::Receiver<Frame>>,
     closing: watch::Receiver<bool>,
     retry_ms: u64,
 ) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
@@ -540,7 +546,7 @@ pub fn stream(
         pending,
         last,
         rx,
-        site,
+        side,
         closing,
         beat,
     };
@@ -555,20 +561,22 @@ pub fn stream(
             let got = {
                 let Feed {
                     rx,
-                    site,
+                    side,
                     closing,
                     beat,
                     ..
                 } = &mut feed;
-                let from_site = async {
-                    match site {
-                        Some(rx) => rx.recv().await,
-                        None => std::future::pending().await,
+                let from_side = async {
+                    if side.is_empty() {
+                        std::future::pending().await
+                    } else {
+                        let waits = side.iter_mut().map(|rx| Box::pin(rx.recv()));
+                        futures_util::future::select_all(waits).await.0
                     }
                 };
                 tokio::select! {
                     got = rx.recv() => Some(got),
-                    got = from_site => Some(got),
+                    got = from_side => Some(got),
                     _ = beat.tick() => None,
                     _ = closing.changed() => return None,
                 }
@@ -610,7 +618,7 @@ mod tests {
     async fn a_client_that_falls_behind_is_dropped_not_buffered() {
         let (tx, rx) = broadcast::channel(QUEUE);
         let (_closing_tx, closing) = watch::channel(false);
-        let s = stream(Vec::new(), 0, rx, None, closing, 1000);
+        let s = stream(Vec::new(), 0, rx, Vec::new(), closing, 1000);
         tokio::pin!(s);
         assert_eq!(s.next().await.unwrap().unwrap(), "retry: 1000\n\n");
         // More than the queue holds arrives before the client reads on.
@@ -624,7 +632,7 @@ mod tests {
     async fn a_stream_skips_what_the_client_has_and_ends_on_shutdown() {
         let (tx, rx) = broadcast::channel(QUEUE);
         let (closing_tx, closing) = watch::channel(false);
-        let s = stream(vec![frame(5)], 5, rx, None, closing, 1000);
+        let s = stream(vec![frame(5)], 5, rx, Vec::new(), closing, 1000);
         tokio::pin!(s);
         s.next().await.unwrap().unwrap();
         assert!(

@@ -561,6 +561,9 @@ impl ThreadView {
 /// The comment section under an article (and on a thread's own page).
 pub struct CommentSection {
     pub article_id: i64,
+    /// The page the section is on (an article's, or the match page that shows its live
+    /// article's comments): sorting, paging and a posted comment come back here.
+    pub page_path: String,
     pub count: i64,
     pub threads: Vec<ThreadView>,
     /// Sort links: (label, url, current).
@@ -583,6 +586,7 @@ impl CommentSection {
         };
         Self {
             article_id,
+            page_path: article_path.to_string(),
             count,
             threads: page
                 .threads

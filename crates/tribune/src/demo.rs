@@ -12,6 +12,9 @@ use tribune_core::{ArticleKind, NewArticle, Photo, Store, article::article_path,
 
 use crate::media;
 
+/// The live article of the demo's live match: its comments show under the match.
+const LIVE_ARTICLE: &str = "b35-live-genk-antwerp";
+
 /// The demo's articles, as two writers delivered them.
 const ARTICLES: [&str; 2] = [
     include_str!("../demo/articles-a.json"),
@@ -515,7 +518,8 @@ pub async fn load(
     loaded.accounts = community.accounts;
     loaded.comments = community.comments;
     loaded.queued = community.queued;
-    loaded.matches = crate::matchday::load(store, now).await?;
+    let live_article = ids.get(LIVE_ARTICLE).copied();
+    loaded.matches = crate::matchday::load(store, live_article, now).await?;
     Ok(loaded)
 }
 

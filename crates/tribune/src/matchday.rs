@@ -80,7 +80,11 @@ fn team(name: &str) -> ImportedTeam {
 
 /// Loads the round (again: the same matches move to the new `now`), then plays the live
 /// match's first half hour unless it was played before.
-pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String> {
+pub async fn load(
+    store: &dyn Store,
+    live_article: Option<tribune_core::article::ArticleId>,
+    now: DateTime<Utc>,
+) -> Result<usize, String> {
     let mut matches: Vec<ImportedMatch> = FIXTURES
         .iter()
         .map(|(home, away, when, played)| {
@@ -173,6 +177,11 @@ pub async fn load(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, String
             Some(Minute::new(30, None)),
             now,
         )
+        .await
+        .map_err(|e| e.to_string())?;
+    // Readers comment under the match on its live article.
+    store
+        .set_match_article(live.id, live_article, now)
         .await
         .map_err(|e| e.to_string())?;
     let event = |kind, side, minute, player: &str, reverses| NewMatchEvent {

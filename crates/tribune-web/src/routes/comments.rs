@@ -266,6 +266,25 @@ struct PostForm {
     tekst: String,
     #[serde(default)]
     csrf: String,
+    /// The page the form was on, when that is a match page showing the article's comments.
+    #[serde(default)]
+    terug: String,
+}
+
+/// Where a posted comment sends its author back to: the match page the form was on, or the
+/// article. Only a match page's own address is taken, never another site.
+fn back_to(article_id: ArticleId, terug: &str) -> String {
+    let match_page = terug.strip_prefix("/wedstrijden/").is_some_and(|rest| {
+        rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if match_page {
+        terug.to_string()
+    } else {
+        format!("/nieuws/{article_id}")
+    }
 }
 
 fn optional_id(raw: &str) -> Result<Option<CommentId>, AppError> {
@@ -292,12 +311,9 @@ async fn post_form(
     viewer.check_form_token(&f.csrf)?;
     let reply_to = optional_id(&f.antwoord_op)?;
     let c = post_comment(&state, &viewer, article_id, reply_to, &f.tekst).await?;
+    let back = back_to(article_id, &f.terug);
     if c.public {
-        return Ok(Redirect::to(&format!(
-            "/nieuws/{article_id}?reactie={0}#reactie-{0}",
-            c.id
-        ))
-        .into_response());
+        return Ok(Redirect::to(&format!("{back}?reactie={0}#reactie-{0}", c.id)).into_response());
     }
     let status = if c.verdict == Verdict::Rejected {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -308,10 +324,7 @@ async fn post_form(
         status,
         "Je reactie",
         outcome_message(&c),
-        Some((
-            format!("/nieuws/{article_id}#reacties"),
-            "Terug naar het artikel",
-        )),
+        Some((format!("{back}#reacties"), "Terug naar de reacties")),
     )
 }
 

@@ -57,16 +57,15 @@ fn retry_ms() -> u64 {
     1_000 + r % 4_000
 }
 
+type Side = Vec<(broadcast::Receiver<Frame>, Frame)>;
+
 /// With `?site=1` a match or article stream carries the site's snapshots too: a page keeps
 /// one connection open, not two (browsers allow six per host over HTTP/1.1, shared by
 /// every tab).
-async fn with_site(
-    state: &AppState,
-    p: &HashMap<String, String>,
-) -> Result<Option<(broadcast::Receiver<Frame>, Frame)>, AppError> {
+async fn with_site(state: &AppState, p: &HashMap<String, String>) -> Result<Side, AppError> {
     match p.get("site").map(String::as_str) {
-        None | Some("0") => Ok(None),
-        Some("1") => Ok(Some(Live::join_site(state).await?)),
+        None | Some("0") => Ok(Vec::new()),
+        Some("1") => Ok(vec![Live::join_site(state).await?]),
         Some(_) => Err(AppError::BadRequest("site moet 0 of 1 zijn".to_string())),
     }
 }
@@ -76,17 +75,20 @@ fn event_stream(
     mut first: Vec<Frame>,
     last: i64,
     rx: broadcast::Receiver<Frame>,
-    site: Option<(broadcast::Receiver<Frame>, Frame)>,
+    side: Side,
 ) -> Response {
-    let site = site.map(|(rx, snapshot)| {
-        first.insert(0, snapshot);
-        rx
-    });
+    let side = side
+        .into_iter()
+        .map(|(rx, snapshot)| {
+            first.insert(0, snapshot);
+            rx
+        })
+        .collect();
     let body = Body::from_stream(stream(
         first,
         last,
         rx,
-        site,
+        side,
         state.live.closing(),
         retry_ms(),
     ));
@@ -111,18 +113,33 @@ async fn match_stream(
     let id = id_of(id)?;
     let p = params(p)?;
     let since = since(&headers, &p)?;
-    if state.store.match_by_id(id).await?.is_none() {
-        return Err(AppError::NotFound);
+    let m = state
+        .store
+        .match_by_id(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut side = with_site(&state, &p).await?;
+    // `?article=1`: the comment counts of the match's live article, for its comment section.
+    match p.get("article").map(String::as_str) {
+        None | Some("0") => {}
+        Some("1") => {
+            let now = state.clock.now();
+            if let Some(a) = m.article_id
+                && state.store.article(a, now).await?.is_some()
+            {
+                side.push(Live::join_article(&state, a).await?);
+            }
+        }
+        Some(_) => return Err(AppError::BadRequest("article moet 0 of 1 zijn".to_string())),
     }
-    let site = with_site(&state, &p).await?;
     let (rx, start) = Live::join_match(&state, id, since).await?;
     Ok(match start {
-        Start::From { frames, last } => event_stream(&state, frames, last, rx, site),
+        Start::From { frames, last } => event_stream(&state, frames, last, rx, side),
         Start::Reload => {
             // Ends right after the message: a channel nobody sends on.
             drop(rx);
             let (_, closed) = broadcast::channel(1);
-            event_stream(&state, vec![reload_frame()], i64::MAX, closed, None)
+            event_stream(&state, vec![reload_frame()], i64::MAX, closed, Vec::new())
         }
     })
 }
@@ -145,5 +162,5 @@ async fn article_stream(
 
 async fn site_stream(State(state): State<AppState>) -> Result<Response, AppError> {
     let (rx, first) = Live::join_site(&state).await?;
-    Ok(event_stream(&state, vec![first], 0, rx, None))
+    Ok(event_stream(&state, vec![first], 0, rx, Vec::new()))
 }

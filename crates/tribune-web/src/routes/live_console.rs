@@ -12,6 +12,8 @@ use axum::routing::{get, post};
 use chrono::Duration;
 use serde::Deserialize;
 use tribune_core::account::Role;
+use tribune_core::article::{ArticleId, ArticleKind};
+use tribune_core::desk::ArticleDraft;
 use tribune_core::football::{
     EventKind, LiveEntryId, Match, MatchEventId, MatchId, MatchStatus, Minute, NewLiveEntry,
     NewMatchEvent, Side, suggested_entry,
@@ -38,6 +40,7 @@ pub fn router() -> Router<AppState> {
             "/redactie/wedstrijden/{id}/verslag/{entry}/verwijderen",
             post(delete_entry),
         )
+        .route("/redactie/wedstrijden/{id}/artikel", post(set_article))
 }
 
 /// The buttons of the event forms, in the order a reporter needs them most.
@@ -112,6 +115,8 @@ struct ConsolePage {
     /// Events an entry can be tied to: (id, "12' Doelpunt Nordin Azzouzi").
     event_choices: Vec<(MatchEventId, String)>,
     entries: Vec<EntryLine>,
+    /// The article that carries the match's comments: (editor address, title, status).
+    article: Option<(String, String, &'static str)>,
 }
 
 /// The new-entry form as the console fills it in.
@@ -163,6 +168,20 @@ async fn console(
     let m = load(&state, id).await?;
     let events = state.store.match_events(id).await?;
     let entries = state.store.live_entries(id).await?;
+    let article = match m.article_id {
+        Some(a) => state
+            .store
+            .desk_article(a, state.clock.now())
+            .await?
+            .map(|a| {
+                (
+                    format!("/redactie/artikels/{}", a.id),
+                    a.draft.title.clone(),
+                    a.status.label(),
+                )
+            }),
+        None => None,
+    };
     let team = |side: Side| match side {
         Side::Home => m.home.name.clone(),
         Side::Away => m.away.name.clone(),
@@ -247,8 +266,108 @@ async fn console(
             })
             .collect(),
         entries: entry_lines(&entries, &events),
+        article,
     };
     Ok(personal(page.render()?))
+}
+
+#[derive(Deserialize)]
+struct ArticleForm {
+    #[serde(default)]
+    csrf: String,
+    /// `nieuw` (write the live article), `koppelen` (link `artikel`) or `loskoppelen`.
+    actie: String,
+    #[serde(default)]
+    artikel: String,
+}
+
+/// "12", "/nieuws/12-club-wint" or the full address: the article's id.
+fn article_ref(raw: &str) -> Option<ArticleId> {
+    let raw = raw.trim();
+    let tail = raw.rsplit_once("/nieuws/").map_or(raw, |(_, t)| t);
+    tail.split(['-', '?', '#'])
+        .next()?
+        .parse::<ArticleId>()
+        .ok()
+        .filter(|id| *id > 0)
+}
+
+/// The match's comments live on an article: write a new live article (a draft the editor
+/// then publishes), link an existing one, or unlink.
+async fn set_article(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<MatchId>,
+    f: Result<axum::extract::Form<ArticleForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let m = load(&state, id).await?;
+    let now = state.clock.now();
+    let next = match f.actie.as_str() {
+        "nieuw" => {
+            if m.article_id.is_some() {
+                return Err(AppError::BadRequest(
+                    "Deze wedstrijd heeft al een live-artikel.".into(),
+                ));
+            }
+            let draft = live_article(&m, &viewer.account.display_name);
+            let written = super::newsroom::write(
+                &state,
+                &viewer,
+                None,
+                &draft,
+                super::newsroom::Step::Save,
+                "Live-artikel bij de wedstrijd",
+            )
+            .await?;
+            state
+                .store
+                .set_match_article(id, Some(written.id), now)
+                .await?;
+            crate::live::Live::match_written(&state, id);
+            // On to the editor: the live article goes out when an editor publishes it.
+            return Ok(Redirect::to(&format!("/redactie/artikels/{}", written.id)).into_response());
+        }
+        "koppelen" => Some(article_ref(&f.artikel).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{:?} is geen artikel: geef het nummer of het adres.",
+                f.artikel.trim()
+            ))
+        })?),
+        "loskoppelen" => None,
+        other => return Err(AppError::BadRequest(format!("Onbekende actie {other:?}."))),
+    };
+    state.store.set_match_article(id, next, now).await?;
+    crate::live::Live::match_written(&state, id);
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
+}
+
+/// The live article a match's comments start on: tagged with both clubs, so that it shows
+/// up on their pages and leads to the match.
+fn live_article(m: &Match, byline: &str) -> ArticleDraft {
+    ArticleDraft {
+        title: format!("Live: {}", m.title()),
+        kind: ArticleKind::News,
+        source: None,
+        byline: byline.to_string(),
+        lead: format!(
+            "Volg {} minuut per minuut: de doelpunten, de kaarten, de wissels en jullie reacties.",
+            m.title()
+        ),
+        body_markdown: format!(
+            "Het liveblog, de stand en het verloop staan op de [wedstrijdpagina]({}).",
+            m.path()
+        ),
+        photo: None,
+        topics: [m.home.topic_id, m.away.topic_id]
+            .into_iter()
+            .flatten()
+            .collect(),
+        related: Vec::new(),
+        publish_at: None,
+    }
 }
 
 /// A minute field: empty is none; otherwise a whole number.
@@ -295,7 +414,7 @@ async fn set_status(
         .store
         .set_match_status(id, status, minute, state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
 }
 
@@ -350,7 +469,7 @@ async fn add_event(
         .store
         .add_match_event(id, &event, state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     // Back to the console with an entry about it ready to publish.
     Ok(Redirect::to(&format!(
         "/redactie/wedstrijden/{id}?fase={}#verslag",
@@ -404,7 +523,7 @@ async fn add_entry(
         .store
         .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{}", added.id)).into_response())
 }
 
@@ -422,7 +541,7 @@ async fn edit_entry(
         .store
         .edit_live_entry(id, entry, &new, state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{entry}")).into_response())
 }
 
@@ -445,6 +564,6 @@ async fn delete_entry(
         .store
         .delete_live_entry(id, entry, state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#verslag")).into_response())
 }

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/matches", get(list))
         .route("/api/v1/matches/{id}", get(one))
         .route("/api/v1/desk/matches/{id}/status", put(set_status))
+        .route("/api/v1/desk/matches/{id}/article", put(set_article))
         .route("/api/v1/desk/matches/{id}/events", post(add_event))
         .route("/api/v1/desk/matches/{id}/entries", post(add_entry))
 }
@@ -115,7 +116,35 @@ async fn set_status(
         .store
         .set_match_status(id, status, minute(b.minute, b.added), state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
+    Ok(private_json(StatusCode::OK, match_json(&m)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArticleJson {
+    /// Required, so that a misspelt field never unlinks by accident.
+    article_id: Option<tribune_core::article::ArticleId>,
+}
+
+async fn set_article(
+    State(state): State<AppState>,
+    ApiViewer(viewer): ApiViewer,
+    Path(id): Path<MatchId>,
+    body: Result<Json<serde_json::Value>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    viewer.require(Role::can_write)?;
+    let raw = json(body)?;
+    if raw.get("article_id").is_none() {
+        return Err(AppError::BadRequest("article_id is required (null unlinks)".into()).into());
+    }
+    let b: ArticleJson =
+        serde_json::from_value(raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let m = state
+        .store
+        .set_match_article(id, b.article_id, state.clock.now())
+        .await?;
+    crate::live::Live::match_written(&state, id);
     Ok(private_json(StatusCode::OK, match_json(&m)))
 }
 
@@ -157,7 +186,7 @@ async fn add_event(
         .store
         .add_match_event(id, &event, state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     Ok(private_json(
         StatusCode::CREATED,
         serde_json::json!({"match": match_json(&m), "event": added}),
@@ -197,6 +226,6 @@ async fn add_entry(
         .store
         .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
         .await?;
-    state.live.poke();
+    crate::live::Live::match_written(&state, id);
     Ok(private_json(StatusCode::CREATED, entry_json(&added)))
 }

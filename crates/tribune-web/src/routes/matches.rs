@@ -2,24 +2,28 @@
 //! score, status and minute, events (a goal VAR took back is shown struck through), the
 //! clubs' latest news, and schema.org LiveBlogPosting data.
 //!
-//! Rendered fresh on every request: a match changes by the minute. An open page keeps
-//! itself up to date through its live stream (crate::live), from the match-log position
-//! it was rendered at.
+//! A match page is cached like any page and dropped by every change of the match
+//! (`Event::MatchChanged`) and every comment on its live article. An open page keeps itself
+//! up to date through its live stream (crate::live), from the match-log position it was
+//! rendered at, which is cached with it.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
+use tribune_core::comment;
 use tribune_core::football::{LiveEntry, Match, MatchEvent, MatchId, MatchStatus, Side};
 use tribune_core::store::ArticleQuery;
 use tribune_core::time::{clock_time, day_heading, day_month, iso, long_date_time};
 use tribune_core::topic::TopicId;
 
-use super::{Segment, segment};
-use crate::views::{Headline, Layout, absolute, json_for_script};
+use super::comments::comment_paging;
+use super::{Params, Segment, params, segment};
+use crate::cache::{LISTS, Page};
+use crate::views::{CommentSection, Headline, Layout, absolute, json_for_script};
 use crate::{AppError, AppState};
 
 pub fn router() -> Router<AppState> {
@@ -267,6 +271,8 @@ struct MatchPage {
     events: Vec<EventLine>,
     entries: Vec<EntryLine>,
     related: Vec<Headline>,
+    /// None until the match's live article is linked and published.
+    comments: Option<CommentSection>,
 }
 
 #[derive(Template)]
@@ -373,85 +379,128 @@ async fn match_page(
     State(state): State<AppState>,
     id_slug: Segment,
     uri: Uri,
+    q: Params,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
     let id = match_id(&segment(id_slug)?).ok_or(AppError::NotFound)?;
-    // Read before the match: the page shows at least everything up to here, and its
-    // script asks the live stream for what comes after.
-    let live_since = crate::live::Live::rendered_at(&state).await?;
-    let m = state
-        .store
-        .match_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if uri.path() != m.path() {
-        return Ok((
-            StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, m.path())],
-        )
-            .into_response());
-    }
-    let events = state.store.match_events(id).await?;
-    let entries = state.store.live_entries(id).await?;
-    let now = state.clock.now();
-    let topics: Vec<TopicId> = [m.home.topic_id, m.away.topic_id]
-        .into_iter()
-        .flatten()
-        .collect();
-    let mut related = Vec::new();
-    for topic in &topics {
-        related.extend(
-            state
+    let q = params(q)?;
+    let (sort, after) = comment_paging(&q)?;
+    // A reader who posted without JavaScript comes back with `?reactie=ID` and must see it.
+    let own_change = q.contains_key("reactie");
+    let key = format!(
+        "match:{id}:{}:{}",
+        sort.as_str(),
+        after.map(|c| c.encode()).unwrap_or_default()
+    );
+    let render = || async {
+        // Read before the match and kept with the page: the page shows at least everything
+        // up to here, and its script asks the live stream for what comes after.
+        let live_since = crate::live::Live::rendered_at(&state).await?;
+        let m = state
+            .store
+            .match_by_id(id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let events = state.store.match_events(id).await?;
+        let entries = state.store.live_entries(id).await?;
+        let now = state.clock.now();
+        let topics: Vec<TopicId> = [m.home.topic_id, m.away.topic_id]
+            .into_iter()
+            .flatten()
+            .collect();
+        let mut related = Vec::new();
+        for topic in &topics {
+            related.extend(
+                state
+                    .store
+                    .articles(
+                        &ArticleQuery {
+                            topic: Some(*topic),
+                            limit: RELATED,
+                            ..Default::default()
+                        },
+                        now,
+                    )
+                    .await?,
+            );
+        }
+        related.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
+        related.dedup_by_key(|a| a.id);
+        // The live article is this page's own conversation, not other news.
+        related.retain(|a| Some(a.id) != m.article_id);
+        related.truncate(RELATED as usize);
+        // The live article's comments, once it is linked and out.
+        let mut comments = None;
+        if let Some(article) = m.article_id
+            && let Some(a) = state.store.article(article, now).await?
+        {
+            let page = state
                 .store
-                .articles(
-                    &ArticleQuery {
-                        topic: Some(*topic),
-                        limit: RELATED,
-                        ..Default::default()
-                    },
-                    now,
+                .comments_page(
+                    a.id,
+                    sort,
+                    after,
+                    comment::PAGE_SIZE,
+                    comment::REPLIES_SHOWN,
                 )
-                .await?,
-        );
-    }
-    related.sort_by(|a, b| b.published_at.cmp(&a.published_at).then(b.id.cmp(&a.id)));
-    related.dedup_by_key(|a| a.id);
-    related.truncate(RELATED as usize);
-    let line = MatchLine::linked(&state, &m).await?;
-    let description = match m.score.filter(|_| m.status.has_score()) {
-        Some(s) => format!(
-            "{} {s}: {}. Alle doelpunten, kaarten en wissels.",
-            m.title(),
-            m.status.label().to_lowercase()
-        ),
-        None => format!(
-            "Volg {} live vanaf {} ({}).",
-            m.title(),
-            clock_time(m.kickoff_at),
-            day_month(m.kickoff_at)
-        ),
+                .await?;
+            comments = Some(CommentSection::new(
+                &m.path(),
+                a.id,
+                a.comment_count,
+                sort,
+                &page,
+                now,
+            ));
+        }
+        let line = MatchLine::linked(&state, &m).await?;
+        let description = match m.score.filter(|_| m.status.has_score()) {
+            Some(s) => format!(
+                "{} {s}: {}. Alle doelpunten, kaarten en wissels.",
+                m.title(),
+                m.status.label().to_lowercase()
+            ),
+            None => format!(
+                "Volg {} live vanaf {} ({}).",
+                m.title(),
+                clock_time(m.kickoff_at),
+                day_month(m.kickoff_at)
+            ),
+        };
+        let mut layout = Layout::new(format!("{} — live — Tribune", m.title()), description)
+            .public(&state.config.public_url, &m.path());
+        layout.json_ld = Some(json_for_script(&live_blog(
+            &m,
+            &events,
+            &entries,
+            &state.config.public_url,
+        )));
+        // Every change of the match drops `match-{id}`; a comment drops its article; a new
+        // headline about the clubs drops the lists.
+        let mut keys = vec![format!("match-{id}"), LISTS.to_string()];
+        keys.extend(m.article_id.map(|a| format!("article-{a}")));
+        let view = MatchPage {
+            layout,
+            match_id: id,
+            live_since,
+            events: events
+                .iter()
+                .rev()
+                .map(|e| event_line(&m, e, &events))
+                .collect(),
+            entries: entry_lines(&entries, &events),
+            related: related.iter().map(|a| Headline::dated(a, now)).collect(),
+            comments,
+            m: line,
+        };
+        Ok::<_, AppError>(Page::html(view.render()?, keys).with_canonical(m.path()))
     };
-    let mut layout = Layout::new(format!("{} — live — Tribune", m.title()), description)
-        .public(&state.config.public_url, &m.path());
-    layout.json_ld = Some(json_for_script(&live_blog(
-        &m,
-        &events,
-        &entries,
-        &state.config.public_url,
-    )));
-    let view = MatchPage {
-        layout,
-        match_id: id,
-        live_since,
-        events: events
-            .iter()
-            .rev()
-            .map(|e| event_line(&m, e, &events))
-            .collect(),
-        entries: entry_lines(&entries, &events),
-        related: related.iter().map(|a| Headline::dated(a, now)).collect(),
-        m: line,
+    let rendered = if own_change {
+        state.cache.render_now(render).await?
+    } else {
+        state.cache.get_or_render(&key, render).await?
     };
-    Ok(fresh(view.render()?))
+    Ok(super::site::at_canonical(&rendered, &uri, &headers))
 }
 
 /// Matches from yesterday morning to a week ahead, the ones being played on top.

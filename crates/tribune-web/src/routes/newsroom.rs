@@ -108,7 +108,7 @@ async fn load(state: &AppState, id: ArticleId) -> Result<DeskArticle, AppError> 
 
 /// What the writer asked for besides saving.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
+pub(crate) enum Step {
     Save,
     Submit,
     /// Publish now, or at the draft's publish time when that is later (scheduling).
@@ -131,7 +131,7 @@ impl Step {
 
 /// Saves the draft (a new article when `id` is `None`), then takes `step`. Publishing and
 /// withdrawing need an editor; the save is checked first, so nothing is half done.
-async fn write(
+pub(crate) async fn write(
     state: &AppState,
     viewer: &Viewer,
     id: Option<ArticleId>,

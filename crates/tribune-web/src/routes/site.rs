@@ -146,6 +146,12 @@ async fn article(
     } else {
         state.cache.get_or_render(&key, render).await?
     };
+    Ok(at_canonical(&rendered, &uri, &headers))
+}
+
+/// The page, or a redirect to its own address when it was asked for under another one (an
+/// old slug), with the query kept.
+pub(crate) fn at_canonical(rendered: &Page, uri: &Uri, headers: &HeaderMap) -> Response {
     match &rendered.canonical {
         // 301, not 308: the old address is gone for good and every crawler knows 301.
         Some(canonical) if canonical != uri.path() => {
@@ -153,13 +159,13 @@ async fn article(
                 Some(query) => format!("{canonical}?{query}"),
                 None => canonical.clone(),
             };
-            Ok((
+            (
                 StatusCode::MOVED_PERMANENTLY,
                 [(header::LOCATION, location)],
             )
-                .into_response())
+                .into_response()
         }
-        _ => Ok(rendered.respond(&headers)),
+        _ => rendered.respond(headers),
     }
 }
 
