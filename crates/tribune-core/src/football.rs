@@ -36,6 +36,75 @@ pub struct Team {
     pub topic_id: Option<TopicId>,
 }
 
+/// What the back office sets of a team; its address (slug) stays as the import made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TeamEdit {
+    pub name: String,
+    pub name_fr: Option<String>,
+    pub short_name: String,
+    /// Other names imports use; the names above are always found too.
+    pub aliases: Vec<String>,
+    pub topic_id: Option<TopicId>,
+}
+
+/// Longest team name or alias, and most aliases per team.
+const TEAM_NAME_MAX: usize = 100;
+const SHORT_NAME_MAX: usize = 30;
+const ALIASES_MAX: usize = 50;
+
+impl TeamEdit {
+    /// Trimmed, with empty and repeated aliases (case and accents folded) left out.
+    pub fn tidy(mut self) -> Self {
+        self.name = self.name.trim().to_string();
+        self.short_name = self.short_name.trim().to_string();
+        self.name_fr = self
+            .name_fr
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
+        let mut seen = std::collections::HashSet::new();
+        self.aliases = self
+            .aliases
+            .iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty() && seen.insert(crate::topic::fold_name(a)))
+            .collect();
+        self
+    }
+
+    /// A name and a short name, nothing oversized.
+    pub fn check(&self) -> Result<(), String> {
+        if self.name.is_empty() || self.short_name.is_empty() {
+            return Err("Een ploeg heeft een naam en een korte naam.".into());
+        }
+        let long = [self.name.as_str()]
+            .into_iter()
+            .chain(self.name_fr.as_deref())
+            .chain(self.aliases.iter().map(String::as_str))
+            .find(|n| n.chars().count() > TEAM_NAME_MAX);
+        if let Some(n) = long {
+            return Err(format!("{n:?} is langer dan {TEAM_NAME_MAX} tekens."));
+        }
+        if self.short_name.chars().count() > SHORT_NAME_MAX {
+            return Err(format!(
+                "De korte naam is langer dan {SHORT_NAME_MAX} tekens."
+            ));
+        }
+        if self.aliases.len() > ALIASES_MAX {
+            return Err(format!("Meer dan {ALIASES_MAX} andere namen."));
+        }
+        Ok(())
+    }
+
+    /// Every name the team is found by: its names and its aliases.
+    pub fn all_names(&self) -> Vec<&str> {
+        [self.name.as_str(), self.short_name.as_str()]
+            .into_iter()
+            .chain(self.name_fr.as_deref())
+            .chain(self.aliases.iter().map(String::as_str))
+            .collect()
+    }
+}
+
 /// Where a match stands. The order is the order of play; the last five end or interrupt it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -670,6 +670,18 @@ pub trait MatchStore: Send + Sync + 'static {
     ) -> StoreResult<FixturesReport>;
     /// Every team with its aliases, by name.
     async fn teams(&self) -> StoreResult<Vec<Team>>;
+    /// Rewrites a team's names, aliases and club topic in one transaction ([`TeamEdit::check`]ed
+    /// and tidied first). Its aliases become the edit's names and aliases; one that another
+    /// team has is refused, and so is a topic that does not exist. Every match of the team is
+    /// logged as a board change, so that every node shows the new names.
+    ///
+    /// [`TeamEdit::check`]: crate::football::TeamEdit::check
+    async fn save_team(
+        &self,
+        id: crate::football::TeamId,
+        edit: &crate::football::TeamEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Team>;
     async fn match_by_id(&self, id: MatchId) -> StoreResult<Option<Match>>;
     /// Matches kicking off in [from, to), earliest first, at most `limit`.
     async fn matches_between(

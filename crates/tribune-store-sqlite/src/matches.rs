@@ -706,6 +706,98 @@ impl MatchStore for SqliteStore {
         finish(tx, done).await
     }
 
+    async fn save_team(
+        &self,
+        id: TeamId,
+        edit: &tribune_core::football::TeamEdit,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Team> {
+        let edit = edit.clone().tidy();
+        edit.check().map_err(StoreError::Invalid)?;
+        let mut tx = self.write.begin().await.map_err(db)?;
+        let done = async {
+            if let Some(topic) = edit.topic_id
+                && sqlx::query("SELECT 1 FROM topics WHERE id = ?")
+                    .bind(topic)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .is_none()
+            {
+                return Err(StoreError::Invalid(format!(
+                    "onderwerp {topic} bestaat niet"
+                )));
+            }
+            let done = sqlx::query(
+                "UPDATE teams SET name = ?, name_fr = ?, short_name = ?, topic_id = ?
+                 WHERE id = ?",
+            )
+            .bind(&edit.name)
+            .bind(&edit.name_fr)
+            .bind(&edit.short_name)
+            .bind(edit.topic_id)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM team_aliases WHERE team_id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let mut added = std::collections::HashSet::new();
+            for name in edit.all_names() {
+                let key = fold_name(name);
+                if !added.insert(key.clone()) {
+                    continue;
+                }
+                let other: Option<String> = sqlx::query_scalar(
+                    "SELECT t.name FROM team_aliases a JOIN teams t ON t.id = a.team_id
+                     WHERE a.alias_key = ?",
+                )
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+                if let Some(other) = other {
+                    return Err(StoreError::Invalid(format!(
+                        "de naam {name:?} hoort al bij {other}"
+                    )));
+                }
+                sqlx::query(
+                    "INSERT INTO team_aliases (alias_key, team_id, alias) VALUES (?, ?, ?)",
+                )
+                .bind(&key)
+                .bind(id)
+                .bind(name)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            }
+            let played: Vec<MatchId> =
+                sqlx::query_scalar("SELECT id FROM matches WHERE home_id = ? OR away_id = ?")
+                    .bind(id)
+                    .bind(id)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            let changes: Vec<(MatchId, Option<LiveEntryId>)> =
+                played.into_iter().map(|m| (m, None)).collect();
+            log_changes(&mut tx, &changes, now).await?;
+            Ok(())
+        }
+        .await;
+        finish(tx, done).await?;
+        self.teams()
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
     async fn set_match_article(
         &self,
         id: MatchId,

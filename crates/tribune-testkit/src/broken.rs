@@ -485,6 +485,14 @@ impl tribune_core::store::MatchStore for BrokenStore {
     ) -> StoreResult<Match> {
         gone()
     }
+    async fn save_team(
+        &self,
+        _: tribune_core::football::TeamId,
+        _: &tribune_core::football::TeamEdit,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::football::Team> {
+        gone()
+    }
     async fn set_match_article(
         &self,
         _: MatchId,

@@ -451,7 +451,146 @@ async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publish
     );
 }
 
+async fn an_editor_puts_a_team_right(backend: Backend) {
+    let app = TestApp::start_demo(backend).await;
+    let (_, editor) = app.account(Role::Editor, "Eddy Eindredacteur").await;
+    let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
+    let live = app.store.live_matches().await.unwrap().remove(0);
+    let teams = app.store.teams().await.unwrap();
+    let genk = teams.iter().find(|t| t.name == "KRC Genk").unwrap().clone();
+    let topic = app.store.find_topic("KRC Genk").await.unwrap().unwrap();
+    let form = format!("/redactie/ploegen/{}", genk.id);
+
+    let list = editor.page("/redactie/ploegen").await;
+    assert!(
+        list.contains(&format!("<a href=\"{form}\">KRC Genk</a>")),
+        "{list}"
+    );
+    assert!(editor.page(&form).await.contains("value=\"KRC Genk\""));
+    assert_eq!(reporter.get("/redactie/ploegen").await.status(), 403);
+    assert_eq!(
+        post(&reporter, &form, &[("naam", "X"), ("kort", "X")])
+            .await
+            .status(),
+        403,
+        "journalists report, editors put teams right"
+    );
+    assert_eq!(editor.get("/redactie/ploegen/99999999").await.status(), 404);
+
+    // Refused: nothing changes, and the form comes back as it was sent with the reason.
+    let topic_id = topic.id.to_string();
+    for (fields, why) in [
+        (
+            vec![
+                ("naam", "Racing Genk"),
+                ("kort", ""),
+                ("onderwerp", topic_id.as_str()),
+            ],
+            "een naam en een korte naam",
+        ),
+        (
+            vec![
+                ("naam", "Racing Genk"),
+                ("kort", "Genk"),
+                ("namen", "Royal Antwerp FC"),
+            ],
+            "hoort al bij Royal Antwerp FC",
+        ),
+        (
+            vec![
+                ("naam", "Racing Genk"),
+                ("kort", "Genk"),
+                ("onderwerp", "99999999"),
+            ],
+            "bestaat niet",
+        ),
+        (
+            vec![
+                ("naam", "Racing Genk"),
+                ("kort", "Genk"),
+                ("onderwerp", "de blauwe"),
+            ],
+            "Onbekend onderwerp",
+        ),
+    ] {
+        let r = post(&editor, &form, &fields).await;
+        assert_eq!(r.status(), 422, "{why}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains(why), "{why}: {html}");
+        assert!(
+            html.contains("value=\"Racing Genk\""),
+            "the form keeps what was sent"
+        );
+    }
+    let unchanged = app.store.teams().await.unwrap();
+    assert_eq!(unchanged, teams, "refused forms changed nothing");
+
+    // Saved: the new name is on the match page at once, and imports find the new names.
+    let r = post(
+        &editor,
+        &form,
+        &[
+            ("naam", " Racing Genk "),
+            ("naam_fr", "Racing Genk"),
+            ("kort", "Racing"),
+            (
+                "namen",
+                "KRC Genk\nKoninklijke Racing Club Genk\n\nkrc genk",
+            ),
+            ("onderwerp", topic_id.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.headers()["location"],
+        format!("{form}?bewaard=1").as_str()
+    );
+    let saved = app
+        .store
+        .teams()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id == genk.id)
+        .unwrap();
+    assert_eq!(saved.name, "Racing Genk");
+    assert_eq!(saved.name_fr.as_deref(), Some("Racing Genk"));
+    assert_eq!(saved.short_name, "Racing");
+    assert_eq!(saved.slug, genk.slug, "the address stays");
+    assert_eq!(saved.topic_id, Some(topic.id));
+    let mut aliases = saved.aliases.clone();
+    aliases.sort();
+    assert_eq!(
+        aliases,
+        [
+            "KRC Genk",
+            "Koninklijke Racing Club Genk",
+            "Racing",
+            "Racing Genk"
+        ],
+        "trimmed, blank and repeated names left out, the names themselves kept"
+    );
+    let html = app.page(&live.path()).await;
+    assert!(html.contains(">Racing Genk</"), "{html}");
+    assert!(!html.contains(">KRC Genk</"), "{html}");
+    // Unlinking the topic is allowed.
+    let r = post(
+        &editor,
+        &form,
+        &[("naam", "Racing Genk"), ("kort", "Racing")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let saved = app.store.teams().await.unwrap();
+    assert_eq!(
+        saved.iter().find(|t| t.id == genk.id).unwrap().topic_id,
+        None
+    );
+}
+
 on_both_backends!(
+    an_editor_puts_a_team_right,
     a_reporter_plays_a_match_and_var_takes_a_goal_back,
     the_liveblog_offers_an_entry_per_event_and_entries_change_after_publishing,
     bad_posts_are_refused_and_change_nothing,

@@ -199,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::search::router())
         .merge(routes::tokens::router())
         .merge(routes::topics_desk::router())
+        .merge(routes::teams_desk::router())
         .merge(routes::photos::router())
         .fallback(routes::site::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -14,6 +14,7 @@ pub mod polls;
 pub mod redirects;
 pub mod search;
 pub mod site;
+pub mod teams_desk;
 pub mod tokens;
 pub mod topics_desk;
 

@@ -385,6 +385,9 @@ pub fn desk_menu(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
     if role.can_moderate() {
         menu.push(("Moderatie", "/moderatie"));
     }
+    if role.can_publish() {
+        menu.push(("Ploegen", "/redactie/ploegen"));
+    }
     if role.can_administer() {
         menu.push(("Onderwerpen", "/redactie/onderwerpen"));
         menu.push(("Gebruikers", "/redactie/gebruikers"));

@@ -1,0 +1,248 @@
+//! The teams in the back office (editors and admins): what imports made of them can be put
+//! right here. Names in Dutch and French, the short name of the score chips, the other
+//! names imports use, and the club topic whose headlines carry the team's live score.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tribune_core::Event;
+use tribune_core::account::Role;
+use tribune_core::football::{Team, TeamEdit, TeamId};
+use tribune_core::topic::{TopicId, TopicKind};
+
+use super::newsroom::desk_menu;
+use super::{Params, Segment, form, params, segment};
+use crate::auth::Viewer;
+use crate::views::Layout;
+use crate::{AppError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/redactie/ploegen", get(list))
+        .route("/redactie/ploegen/{id}", get(edit_page).post(save))
+}
+
+fn editor(viewer: &Viewer) -> Result<(), AppError> {
+    viewer.require(Role::can_publish)
+}
+
+fn personal(status: StatusCode, html: String) -> Response {
+    (
+        status,
+        [(axum::http::header::CACHE_CONTROL, "private, no-store")],
+        Html(html),
+    )
+        .into_response()
+}
+
+struct TeamRow {
+    id: TeamId,
+    name: String,
+    short_name: String,
+    topic: String,
+    aliases: usize,
+}
+
+#[derive(Template)]
+#[template(path = "teams_desk.html")]
+struct ListPage {
+    layout: Layout,
+    menu: Vec<(&'static str, &'static str)>,
+    teams: Vec<TeamRow>,
+}
+
+async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
+    editor(&viewer)?;
+    let topics = state.store.topics().await?;
+    let topic_name = |id: Option<TopicId>| {
+        id.and_then(|id| topics.iter().find(|t| t.id == id))
+            .map(|t| t.name.clone())
+            .unwrap_or_default()
+    };
+    let teams = state
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .map(|t| TeamRow {
+            id: t.id,
+            topic: topic_name(t.topic_id),
+            aliases: t.aliases.len(),
+            name: t.name,
+            short_name: t.short_name,
+        })
+        .collect();
+    let page = ListPage {
+        layout: Layout::new("Ploegen — Redactie — Tribune", ""),
+        menu: desk_menu(&viewer),
+        teams,
+    };
+    Ok(personal(StatusCode::OK, page.render()?))
+}
+
+/// What the team form sends.
+#[derive(Deserialize, Default)]
+struct TeamForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    naam: String,
+    #[serde(default)]
+    naam_fr: String,
+    #[serde(default)]
+    kort: String,
+    /// One per line.
+    #[serde(default)]
+    namen: String,
+    /// A topic id, or empty for none.
+    #[serde(default)]
+    onderwerp: String,
+}
+
+#[derive(Template)]
+#[template(path = "teams_desk_form.html")]
+struct FormPage {
+    layout: Layout,
+    id: TeamId,
+    csrf: String,
+    name: String,
+    name_fr: String,
+    short_name: String,
+    aliases: String,
+    topic: String,
+    /// (id, name) of the clubs and national teams.
+    topics: Vec<(String, String)>,
+    saved: bool,
+    error: Option<String>,
+}
+
+impl FormPage {
+    async fn new(state: &AppState, viewer: &Viewer, team: &Team) -> Result<Self, AppError> {
+        let topics = state
+            .store
+            .topics()
+            .await?
+            .into_iter()
+            .filter(|t| matches!(t.kind, TopicKind::Club | TopicKind::NationalTeam))
+            .map(|t| (t.id.to_string(), t.name))
+            .collect();
+        Ok(Self {
+            layout: Layout::new(format!("{} — Ploegen — Redactie — Tribune", team.name), ""),
+            id: team.id,
+            csrf: viewer.session.csrf_token.clone(),
+            name: team.name.clone(),
+            name_fr: team.name_fr.clone().unwrap_or_default(),
+            short_name: team.short_name.clone(),
+            // The names above are found anyway: the field holds only the others.
+            aliases: team
+                .aliases
+                .iter()
+                .filter(|a| {
+                    ![
+                        Some(&team.name),
+                        Some(&team.short_name),
+                        team.name_fr.as_ref(),
+                    ]
+                    .contains(&Some(*a))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("\n"),
+            topic: team.topic_id.map(|t| t.to_string()).unwrap_or_default(),
+            topics,
+            saved: false,
+            error: None,
+        })
+    }
+}
+
+async fn team(state: &AppState, id: Segment) -> Result<Team, AppError> {
+    let id: TeamId = segment(id)?.parse().map_err(|_| AppError::NotFound)?;
+    state
+        .store
+        .teams()
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+async fn edit_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    id: Segment,
+    q: Params,
+) -> Result<Response, AppError> {
+    editor(&viewer)?;
+    let q = params(q)?;
+    let t = team(&state, id).await?;
+    let mut page = FormPage::new(&state, &viewer, &t).await?;
+    page.saved = q.contains_key("bewaard");
+    Ok(personal(StatusCode::OK, page.render()?))
+}
+
+async fn save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    id: Segment,
+    f: Result<Form<TeamForm>, FormRejection>,
+) -> Result<Response, AppError> {
+    editor(&viewer)?;
+    let f = form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let t = team(&state, id).await?;
+    let topic_id = match f.onderwerp.trim() {
+        "" => Ok(None),
+        raw => raw
+            .parse::<TopicId>()
+            .map(Some)
+            .map_err(|_| AppError::BadRequest(format!("Onbekend onderwerp {raw:?}."))),
+    };
+    let edit = topic_id.map(|topic_id| TeamEdit {
+        name: f.naam.clone(),
+        name_fr: Some(f.naam_fr.clone()),
+        short_name: f.kort.clone(),
+        aliases: f.namen.lines().map(str::to_string).collect(),
+        topic_id,
+    });
+    let saved = match edit {
+        Ok(edit) => state.store.save_team(t.id, &edit, state.clock.now()).await,
+        Err(e) => return refused(&state, &viewer, &t, &f, e).await,
+    };
+    match saved {
+        Ok(_) => {
+            // The team's names are on match pages, articles' match lines and chips:
+            // this node drops its pages now, the others follow the match log.
+            state.publish(Event::Everything);
+            state.live.poke();
+            Ok(Redirect::to(&format!("/redactie/ploegen/{}?bewaard=1", t.id)).into_response())
+        }
+        Err(e) => refused(&state, &viewer, &t, &f, e.into()).await,
+    }
+}
+
+/// The form again as it was sent, with what to fix; nothing was saved.
+async fn refused(
+    state: &AppState,
+    viewer: &Viewer,
+    t: &Team,
+    sent: &TeamForm,
+    error: AppError,
+) -> Result<Response, AppError> {
+    if error.status() != StatusCode::BAD_REQUEST {
+        return Err(error);
+    }
+    let mut page = FormPage::new(state, viewer, t).await?;
+    page.name = sent.naam.clone();
+    page.name_fr = sent.naam_fr.clone();
+    page.short_name = sent.kort.clone();
+    page.aliases = sent.namen.clone();
+    page.topic = sent.onderwerp.clone();
+    page.error = Some(error.to_string());
+    Ok(personal(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+}
