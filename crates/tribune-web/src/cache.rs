@@ -28,6 +28,8 @@ const MAX_PAGES: usize = 20_000;
 const SLOW_RENDER: Duration = Duration::from_millis(50);
 /// The surrogate key every list page carries: any article change can reorder a list.
 pub const LISTS: &str = "lists";
+/// The surrogate key of the matches list: any match change can show there.
+pub const MATCHES: &str = "matches";
 
 pub struct Page {
     pub status: StatusCode,
@@ -302,7 +304,9 @@ impl PageCache {
             }
             Event::MatchChanged { id } => {
                 let key = format!("match-{id}");
-                self.forget(&[&key], |page| page.keys.contains(&key));
+                self.forget(&[&key, MATCHES], |page| {
+                    page.keys.iter().any(|k| *k == key || k == MATCHES)
+                });
             }
             // Everything at once is an operator's or a resync's doing: no page may linger.
             Event::Everything => self.forget(&[], |_| true),

@@ -10,8 +10,8 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Duration, Utc};
 use tribune_core::comment;
@@ -22,7 +22,7 @@ use tribune_core::topic::TopicId;
 
 use super::comments::comment_paging;
 use super::{Params, Segment, params, segment};
-use crate::cache::{LISTS, Page};
+use crate::cache::{LISTS, MATCHES, Page};
 use crate::views::{CommentSection, Headline, Layout, absolute, json_for_script};
 use crate::{AppError, AppState};
 
@@ -293,10 +293,6 @@ fn match_id(id_slug: &str) -> Option<MatchId> {
         .filter(|id| *id > 0)
 }
 
-fn fresh(body: String) -> Response {
-    ([(header::CACHE_CONTROL, "no-cache")], Html(body)).into_response()
-}
-
 /// An entry's Markdown as plain text for search engines: no emphasis, headings or quotes.
 fn plain(markdown: &str) -> String {
     markdown
@@ -504,7 +500,17 @@ async fn match_page(
 }
 
 /// Matches from yesterday morning to a week ahead, the ones being played on top.
-async fn round(State(state): State<AppState>) -> Result<Response, AppError> {
+async fn round(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let page = state
+        .cache
+        .get_or_render("matches", || async {
+            Ok::<_, AppError>(Page::html(round_page(&state).await?, vec![MATCHES.into()]))
+        })
+        .await?;
+    Ok(page.respond(&headers))
+}
+
+async fn round_page(state: &AppState) -> Result<String, AppError> {
     let now = state.clock.now();
     // From the start of yesterday in Brussels, so that "Gisteren" is the whole day.
     let yesterday = tribune_core::time::input_date(now - Duration::days(1));
@@ -534,7 +540,7 @@ async fn round(State(state): State<AppState>) -> Result<Response, AppError> {
         "Uitslagen, live scores en het programma van de komende week.",
     )
     .public(&state.config.public_url, "/wedstrijden");
-    Ok(fresh(RoundPage { layout, live, days }.render()?))
+    Ok(RoundPage { layout, live, days }.render()?)
 }
 
 #[cfg(test)]
