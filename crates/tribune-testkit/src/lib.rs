@@ -341,6 +341,17 @@ impl TestApp {
         Visitor::new(&self.base)
     }
 
+    /// The demo round's first match that has not started (tomorrow's): needs the demo.
+    pub async fn upcoming_match(&self) -> tribune_core::football::Match {
+        self.store
+            .matches_between(self.now(), self.now() + chrono::Duration::days(2), 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|m| m.status == tribune_core::football::MatchStatus::Scheduled)
+            .expect("the demo round has a match tomorrow")
+    }
+
     /// A confirmed account with [`PASSWORD`], made straight in the store, and a browser
     /// logged in to it over HTTP (the login form).
     pub async fn account(&self, role: Role, name: &str) -> (Account, Visitor) {
@@ -623,6 +634,14 @@ impl Visitor {
         let r = self.get("/api/v1/me").await;
         assert_eq!(r.status(), 200, "GET /api/v1/me");
         r.json().await.unwrap()
+    }
+
+    /// A form as the site's page sends it: with the session's CSRF token.
+    pub async fn post_signed(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let csrf = self.csrf().await;
+        let mut fields = fields.to_vec();
+        fields.push(("csrf", csrf.as_str()));
+        self.post_form(path, &fields).await
     }
 
     /// The session's CSRF token for forms, from /api/v1/me; the browser must be logged in.

@@ -5,30 +5,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use tribune_core::account::Role;
-use tribune_core::football::{EventKind, Match, MatchStatus, Score};
-use tribune_testkit::{Backend, TestApp, Visitor, on_both_backends};
-
-/// Tomorrow's first match of the demo round: not started.
-async fn upcoming(app: &TestApp) -> Match {
-    app.store
-        .matches_between(app.now(), app.now() + chrono::Duration::days(2), 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|m| m.status == MatchStatus::Scheduled)
-        .unwrap()
-}
-
-async fn post(v: &Visitor, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let csrf = v.csrf().await;
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", csrf.as_str()));
-    v.post_form(path, &fields).await
-}
+use tribune_core::football::{EventKind, MatchStatus, Score};
+use tribune_testkit::{Backend, TestApp, on_both_backends};
 
 async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
     let app = TestApp::start_demo(backend).await;
-    let m = upcoming(&app).await;
+    let m = app.upcoming_match().await;
     let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
 
@@ -38,12 +20,12 @@ async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["cache-control"], "private, no-store");
 
-    let r = post(
-        &reporter,
-        &format!("{console}/status"),
-        &[("status", "first_half"), ("minuut", "1")],
-    )
-    .await;
+    let r = reporter
+        .post_signed(
+            &format!("{console}/status"),
+            &[("status", "first_half"), ("minuut", "1")],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], console.as_str());
     let now = app.store.match_by_id(m.id).await.unwrap().unwrap();
@@ -53,35 +35,35 @@ async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
     );
 
     // The minute moves on; a goal without a typed minute takes the match's minute.
-    post(
-        &reporter,
-        &format!("{console}/status"),
-        &[("status", "first_half"), ("minuut", "9")],
-    )
-    .await;
-    let r = post(
-        &reporter,
-        &format!("{console}/fase"),
-        &[
-            ("kant", "home"),
-            ("speler", "Thuis Spits"),
-            ("soort", "goal"),
-        ],
-    )
-    .await;
+    reporter
+        .post_signed(
+            &format!("{console}/status"),
+            &[("status", "first_half"), ("minuut", "9")],
+        )
+        .await;
+    let r = reporter
+        .post_signed(
+            &format!("{console}/fase"),
+            &[
+                ("kant", "home"),
+                ("speler", "Thuis Spits"),
+                ("soort", "goal"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let r = post(
-        &reporter,
-        &format!("{console}/fase"),
-        &[
-            ("kant", "away"),
-            ("speler", "Uit Spits"),
-            ("minuut", "45"),
-            ("extra", "2"),
-            ("soort", "goal"),
-        ],
-    )
-    .await;
+    let r = reporter
+        .post_signed(
+            &format!("{console}/fase"),
+            &[
+                ("kant", "away"),
+                ("speler", "Uit Spits"),
+                ("minuut", "45"),
+                ("extra", "2"),
+                ("soort", "goal"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let events = app.store.match_events(m.id).await.unwrap();
     assert_eq!(events.len(), 2);
@@ -98,16 +80,16 @@ async fn a_reporter_plays_a_match_and_var_takes_a_goal_back(backend: Backend) {
         html.contains(&format!("name=\"herroept\" value=\"{}\"", events[1].id)),
         "{html}"
     );
-    let r = post(
-        &reporter,
-        &format!("{console}/fase"),
-        &[
-            ("kant", "away"),
-            ("soort", "var_decision"),
-            ("herroept", &events[1].id.to_string()),
-        ],
-    )
-    .await;
+    let r = reporter
+        .post_signed(
+            &format!("{console}/fase"),
+            &[
+                ("kant", "away"),
+                ("soort", "var_decision"),
+                ("herroept", &events[1].id.to_string()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let after = app.store.match_by_id(m.id).await.unwrap().unwrap();
     assert_eq!(after.score, Some(Score::new(1, 0)));
@@ -127,17 +109,17 @@ type Case<'a> = (&'a str, &'a str, Vec<(&'a str, &'a str)>, u16);
 
 async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
     let app = TestApp::start_demo(backend).await;
-    let m = upcoming(&app).await;
+    let m = app.upcoming_match().await;
     let (_, editor) = app.account(Role::Editor, "Eind Redacteur").await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
     let fase = format!("{console}/fase");
     let status = format!("{console}/status");
-    post(
-        &editor,
-        &fase,
-        &[("kant", "home"), ("minuut", "3"), ("soort", "substitution")],
-    )
-    .await;
+    editor
+        .post_signed(
+            &fase,
+            &[("kant", "home"), ("minuut", "3"), ("soort", "substitution")],
+        )
+        .await;
     let sub = app.store.match_events(m.id).await.unwrap()[0]
         .id
         .to_string();
@@ -224,7 +206,7 @@ async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
         ("a missing field", &fase, vec![("minuut", "5")], 400),
     ];
     for (what, path, fields, code) in cases {
-        let r = post(&editor, path, &fields).await;
+        let r = editor.post_signed(path, &fields).await;
         assert_eq!(r.status().as_u16(), code, "{what}");
         assert!(!r.text().await.unwrap().is_empty(), "{what}: says why");
     }
@@ -241,13 +223,13 @@ async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
         .await;
     assert_eq!(r.status(), 403, "a wrong form token");
     assert_eq!(
-        post(
-            &editor,
-            "/redactie/wedstrijden/999999/fase",
-            &[("kant", "home"), ("minuut", "5"), ("soort", "goal")]
-        )
-        .await
-        .status(),
+        editor
+            .post_signed(
+                "/redactie/wedstrijden/999999/fase",
+                &[("kant", "home"), ("minuut", "5"), ("soort", "goal")]
+            )
+            .await
+            .status(),
         404
     );
     assert_eq!(
@@ -263,7 +245,7 @@ async fn bad_posts_are_refused_and_change_nothing(backend: Backend) {
 
 async fn only_the_newsroom_runs_the_console(backend: Backend) {
     let app = TestApp::start_demo(backend).await;
-    let m = upcoming(&app).await;
+    let m = app.upcoming_match().await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
     for role in [Role::Reader, Role::Moderator] {
         let (_, v) = app
@@ -272,19 +254,16 @@ async fn only_the_newsroom_runs_the_console(backend: Backend) {
         for path in ["/redactie/wedstrijden", console.as_str()] {
             assert_eq!(v.get(path).await.status(), 403, "GET {path} as {role:?}");
         }
-        let status = post(
-            &v,
-            &format!("{console}/status"),
-            &[("status", "first_half")],
-        )
-        .await;
+        let status = v
+            .post_signed(&format!("{console}/status"), &[("status", "first_half")])
+            .await;
         assert_eq!(status.status(), 403, "status as {role:?}");
-        let goal = post(
-            &v,
-            &format!("{console}/fase"),
-            &[("kant", "home"), ("minuut", "5"), ("soort", "goal")],
-        )
-        .await;
+        let goal = v
+            .post_signed(
+                &format!("{console}/fase"),
+                &[("kant", "home"), ("minuut", "5"), ("soort", "goal")],
+            )
+            .await;
         assert_eq!(goal.status(), 403, "event as {role:?}");
     }
     let anonymous = app.visitor();
@@ -315,25 +294,25 @@ async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publish
     backend: Backend,
 ) {
     let app = TestApp::start_demo(backend).await;
-    let m = upcoming(&app).await;
+    let m = app.upcoming_match().await;
     let (_, reporter) = app.account(Role::Journalist, "Verslag Gever").await;
     let console = format!("/redactie/wedstrijden/{}", m.id);
-    post(
-        &reporter,
-        &format!("{console}/status"),
-        &[("status", "first_half"), ("minuut", "17")],
-    )
-    .await;
-    let r = post(
-        &reporter,
-        &format!("{console}/fase"),
-        &[
-            ("kant", "home"),
-            ("speler", "Thuis Spits"),
-            ("soort", "goal"),
-        ],
-    )
-    .await;
+    reporter
+        .post_signed(
+            &format!("{console}/status"),
+            &[("status", "first_half"), ("minuut", "17")],
+        )
+        .await;
+    let r = reporter
+        .post_signed(
+            &format!("{console}/fase"),
+            &[
+                ("kant", "home"),
+                ("speler", "Thuis Spits"),
+                ("soort", "goal"),
+            ],
+        )
+        .await;
     let goal = app.store.match_events(m.id).await.unwrap()[0].clone();
     let back = format!("{console}?fase={}#verslag", goal.id);
     assert_eq!(r.headers()["location"], back.as_str());
@@ -350,17 +329,17 @@ async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publish
         "{html}"
     );
     let goal_id = goal.id.to_string();
-    let r = post(
-        &reporter,
-        &format!("{console}/verslag"),
-        &[
-            ("tekst", offered.as_str()),
-            ("minuut", "17"),
-            ("fase", goal_id.as_str()),
-            ("sleutel", "on"),
-        ],
-    )
-    .await;
+    let r = reporter
+        .post_signed(
+            &format!("{console}/verslag"),
+            &[
+                ("tekst", offered.as_str()),
+                ("minuut", "17"),
+                ("fase", goal_id.as_str()),
+                ("sleutel", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let entries = app.store.live_entries(m.id).await.unwrap();
     assert_eq!(entries.len(), 1);
@@ -370,48 +349,52 @@ async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publish
     assert!(page.contains(&offered), "{page}");
 
     // VAR takes the goal back: the entry about it is marked on the page.
-    post(
-        &reporter,
-        &format!("{console}/fase"),
-        &[
-            ("kant", "home"),
-            ("soort", "var_decision"),
-            ("herroept", goal_id.as_str()),
-        ],
-    )
-    .await;
+    reporter
+        .post_signed(
+            &format!("{console}/fase"),
+            &[
+                ("kant", "home"),
+                ("soort", "var_decision"),
+                ("herroept", goal_id.as_str()),
+            ],
+        )
+        .await;
     let page = app.page(&m.path()).await;
     assert!(page.contains("class=\"entry key reversed\""), "{page}");
 
     // Edited after publishing, then deleted.
     let entry = format!("{console}/verslag/{}", entries[0].id);
-    let r = post(
-        &reporter,
-        &entry,
-        &[
-            ("tekst", "Doelpunt, maar de VAR kijkt nog."),
-            ("minuut", "17"),
-            ("vastpinnen", "on"),
-        ],
-    )
-    .await;
+    let r = reporter
+        .post_signed(
+            &entry,
+            &[
+                ("tekst", "Doelpunt, maar de VAR kijkt nog."),
+                ("minuut", "17"),
+                ("vastpinnen", "on"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let edited = app.store.live_entries(m.id).await.unwrap().remove(0);
     assert_eq!(edited.body_markdown, "Doelpunt, maar de VAR kijkt nog.");
     assert!(edited.pinned && !edited.key_event && edited.edited_at.is_some());
     assert!(app.page(&m.path()).await.contains("aangepast"));
-    let r = post(&reporter, &format!("{entry}/verwijderen"), &[]).await;
+    let r = reporter
+        .post_signed(&format!("{entry}/verwijderen"), &[])
+        .await;
     assert_eq!(r.status(), 303);
     assert!(app.store.live_entries(m.id).await.unwrap().is_empty());
     assert!(!app.page(&m.path()).await.contains("Doelpunt, maar de VAR"));
     assert_eq!(
-        post(&reporter, &format!("{entry}/verwijderen"), &[])
+        reporter
+            .post_signed(&format!("{entry}/verwijderen"), &[])
             .await
             .status(),
         404
     );
     assert_eq!(
-        post(&reporter, &entry, &[("tekst", "weer terug")])
+        reporter
+            .post_signed(&entry, &[("tekst", "weer terug")])
             .await
             .status(),
         404,
@@ -434,19 +417,18 @@ async fn the_liveblog_offers_an_entry_per_event_and_entries_change_after_publish
         ("a bad minute", vec![("tekst", "Goal"), ("minuut", "200")]),
     ];
     for (what, fields) in cases {
-        let r = post(&reporter, &format!("{console}/verslag"), &fields).await;
+        let r = reporter
+            .post_signed(&format!("{console}/verslag"), &fields)
+            .await;
         assert_eq!(r.status(), 400, "{what}");
     }
     assert!(app.store.live_entries(m.id).await.unwrap().is_empty());
     let (_, reader) = app.account(Role::Reader, "Gewone Lezer").await;
     assert_eq!(
-        post(
-            &reader,
-            &format!("{console}/verslag"),
-            &[("tekst", "Hallo")]
-        )
-        .await
-        .status(),
+        reader
+            .post_signed(&format!("{console}/verslag"), &[("tekst", "Hallo")])
+            .await
+            .status(),
         403
     );
 }
@@ -469,7 +451,8 @@ async fn an_editor_puts_a_team_right(backend: Backend) {
     assert!(editor.page(&form).await.contains("value=\"KRC Genk\""));
     assert_eq!(reporter.get("/redactie/ploegen").await.status(), 403);
     assert_eq!(
-        post(&reporter, &form, &[("naam", "X"), ("kort", "X")])
+        reporter
+            .post_signed(&form, &[("naam", "X"), ("kort", "X")])
             .await
             .status(),
         403,
@@ -513,7 +496,7 @@ async fn an_editor_puts_a_team_right(backend: Backend) {
             "Onbekend onderwerp",
         ),
     ] {
-        let r = post(&editor, &form, &fields).await;
+        let r = editor.post_signed(&form, &fields).await;
         assert_eq!(r.status(), 422, "{why}");
         let html = r.text().await.unwrap();
         assert!(html.contains(why), "{why}: {html}");
@@ -526,21 +509,21 @@ async fn an_editor_puts_a_team_right(backend: Backend) {
     assert_eq!(unchanged, teams, "refused forms changed nothing");
 
     // Saved: the new name is on the match page at once, and imports find the new names.
-    let r = post(
-        &editor,
-        &form,
-        &[
-            ("naam", " Racing Genk "),
-            ("naam_fr", "Racing Genk"),
-            ("kort", "Racing"),
-            (
-                "namen",
-                "KRC Genk\nKoninklijke Racing Club Genk\n\nkrc genk",
-            ),
-            ("onderwerp", topic_id.as_str()),
-        ],
-    )
-    .await;
+    let r = editor
+        .post_signed(
+            &form,
+            &[
+                ("naam", " Racing Genk "),
+                ("naam_fr", "Racing Genk"),
+                ("kort", "Racing"),
+                (
+                    "namen",
+                    "KRC Genk\nKoninklijke Racing Club Genk\n\nkrc genk",
+                ),
+                ("onderwerp", topic_id.as_str()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         r.headers()["location"],
@@ -575,12 +558,9 @@ async fn an_editor_puts_a_team_right(backend: Backend) {
     assert!(html.contains(">Racing Genk</"), "{html}");
     assert!(!html.contains(">KRC Genk</"), "{html}");
     // Unlinking the topic is allowed.
-    let r = post(
-        &editor,
-        &form,
-        &[("naam", "Racing Genk"), ("kort", "Racing")],
-    )
-    .await;
+    let r = editor
+        .post_signed(&form, &[("naam", "Racing Genk"), ("kort", "Racing")])
+        .await;
     assert_eq!(r.status(), 303);
     let saved = app.store.teams().await.unwrap();
     assert_eq!(

@@ -7,26 +7,17 @@
 
 use serde_json::json;
 use tribune_core::account::Role;
-use tribune_core::football::{Match, MatchStatus};
 use tribune_core::moderation::Rules;
-use tribune_testkit::{Backend, TestApp, Visitor, on_both_backends};
+use tribune_testkit::{Backend, TestApp, on_both_backends};
 
-/// Tomorrow's first match of the demo round: not started, no live article yet.
-async fn upcoming(app: &TestApp) -> Match {
+/// The article the match's comments live on, as the store has it now.
+async fn linked(app: &TestApp, m: &tribune_core::football::Match) -> Option<i64> {
     app.store
-        .matches_between(app.now(), app.now() + chrono::Duration::days(2), 10)
+        .match_by_id(m.id)
         .await
         .unwrap()
-        .into_iter()
-        .find(|m| m.status == MatchStatus::Scheduled)
         .unwrap()
-}
-
-async fn post(v: &Visitor, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
-    let csrf = v.csrf().await;
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", csrf.as_str()));
-    v.post_form(path, &fields).await
+        .article_id
 }
 
 fn location(r: &reqwest::Response) -> String {
@@ -45,7 +36,7 @@ async fn readers_comment_under_a_match_on_its_live_article(backend: Backend) {
     tribune::demo::load(app.store.as_ref(), &app.media_dir(), app.now())
         .await
         .unwrap();
-    let m = upcoming(&app).await;
+    let m = app.upcoming_match().await;
     assert_eq!(m.article_id, None);
     let (_, editor) = app.account(Role::Editor, "Eddy Eindredacteur").await;
     let (_, reader) = app.account(Role::Reader, "Trouwe Supporter").await;
@@ -60,12 +51,9 @@ async fn readers_comment_under_a_match_on_its_live_article(backend: Backend) {
 
     // The console writes the live article: a draft tagged with both clubs, linked at once.
     let console = format!("/redactie/wedstrijden/{}", m.id);
-    let r = post(
-        &editor,
-        &format!("{console}/artikel"),
-        &[("actie", "nieuw")],
-    )
-    .await;
+    let r = editor
+        .post_signed(&format!("{console}/artikel"), &[("actie", "nieuw")])
+        .await;
     assert_eq!(r.status(), 303);
     let editor_url = location(&r);
     let article_id: i64 = editor_url
@@ -97,12 +85,9 @@ async fn readers_comment_under_a_match_on_its_live_article(backend: Backend) {
     );
     assert!(console_page.contains("(Concept)"), "{console_page}");
     // A second live article for the same match is refused.
-    let r = post(
-        &editor,
-        &format!("{console}/artikel"),
-        &[("actie", "nieuw")],
-    )
-    .await;
+    let r = editor
+        .post_signed(&format!("{console}/artikel"), &[("actie", "nieuw")])
+        .await;
     assert_eq!(r.status(), 400);
 
     // A draft carries no comments yet: the match page still has no form.
@@ -133,16 +118,16 @@ async fn readers_comment_under_a_match_on_its_live_article(backend: Backend) {
     );
 
     // A reader posts with the plain form and comes back to the match page, on the comment.
-    let r = post(
-        &reader,
-        "/reacties/nieuw",
-        &[
-            ("artikel", &article_id.to_string()),
-            ("tekst", "Morgen winnen we hier, ik voel het."),
-            ("terug", &m.path()),
-        ],
-    )
-    .await;
+    let r = reader
+        .post_signed(
+            "/reacties/nieuw",
+            &[
+                ("artikel", &article_id.to_string()),
+                ("tekst", "Morgen winnen we hier, ik voel het."),
+                ("terug", &m.path()),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let back = location(&r);
     let (path, fragment) = back.split_once('#').unwrap();
@@ -176,16 +161,16 @@ async fn readers_comment_under_a_match_on_its_live_article(backend: Backend) {
         "//elders.example",
         "/wedstrijden/../account",
     ] {
-        let r = post(
-            &reader,
-            "/reacties/nieuw",
-            &[
-                ("artikel", &article_id.to_string()),
-                ("tekst", &format!("Nog een reactie, via {hostile}")),
-                ("terug", hostile),
-            ],
-        )
-        .await;
+        let r = reader
+            .post_signed(
+                "/reacties/nieuw",
+                &[
+                    ("artikel", &article_id.to_string()),
+                    ("tekst", &format!("Nog een reactie, via {hostile}")),
+                    ("terug", hostile),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), 303, "{hostile}");
         assert!(
             location(&r).starts_with(&format!("/nieuws/{article_id}?reactie=")),
@@ -197,7 +182,7 @@ async fn readers_comment_under_a_match_on_its_live_article(backend: Backend) {
 
 async fn bad_links_are_refused_and_change_nothing(backend: Backend) {
     let app = TestApp::start_demo(backend).await;
-    let m = upcoming(&app).await;
+    let m = app.upcoming_match().await;
     let live = app.store.live_matches().await.unwrap().remove(0);
     let demo_article = live
         .article_id
@@ -213,23 +198,16 @@ async fn bad_links_are_refused_and_change_nothing(backend: Backend) {
         (&*demo_article.to_string(), "the comments of another match"),
         ("", "nothing"),
     ] {
-        let r = post(&editor, &link, &[("actie", "koppelen"), ("artikel", field)]).await;
+        let r = editor
+            .post_signed(&link, &[("actie", "koppelen"), ("artikel", field)])
+            .await;
         assert_eq!(r.status(), 400, "{why}");
     }
-    let r = post(&editor, &link, &[("actie", "weggooien")]).await;
+    let r = editor.post_signed(&link, &[("actie", "weggooien")]).await;
     assert_eq!(r.status(), 400);
-    let r = post(&reader, &link, &[("actie", "nieuw")]).await;
+    let r = reader.post_signed(&link, &[("actie", "nieuw")]).await;
     assert_eq!(r.status(), 403, "readers do not run the console");
-    assert_eq!(
-        app.store
-            .match_by_id(m.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .article_id,
-        None,
-        "nothing was linked"
-    );
+    assert_eq!(linked(&app, &m).await, None, "nothing was linked");
 
     // An existing article by its address; unlinking hands it back.
     let own = app
@@ -242,31 +220,25 @@ async fn bad_links_are_refused_and_change_nothing(backend: Backend) {
         .unwrap()
         .unwrap()
         .path();
-    let r = post(
-        &reporter,
-        &link,
-        &[
-            ("actie", "koppelen"),
-            ("artikel", &format!("http://site.example{address}")),
-        ],
-    )
-    .await;
+    let r = reporter
+        .post_signed(
+            &link,
+            &[
+                ("actie", "koppelen"),
+                ("artikel", &format!("http://site.example{address}")),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(
-        app.store
-            .match_by_id(m.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .article_id,
-        Some(own.id)
-    );
+    assert_eq!(linked(&app, &m).await, Some(own.id));
     assert!(
         app.page(&m.path())
             .await
             .contains(&format!("data-article=\"{}\"", own.id))
     );
-    let r = post(&reporter, &link, &[("actie", "loskoppelen")]).await;
+    let r = reporter
+        .post_signed(&link, &[("actie", "loskoppelen")])
+        .await;
     assert_eq!(r.status(), 303);
     assert!(!app.page(&m.path()).await.contains("id=\"reageren\""));
 
@@ -293,26 +265,13 @@ async fn bad_links_are_refused_and_change_nothing(backend: Backend) {
         403
     );
     assert_eq!(
-        app.store
-            .match_by_id(m.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .article_id,
+        linked(&app, &m).await,
         Some(own.id),
         "refused calls changed nothing"
     );
     let r = editor.put_json(&api, &json!({"article_id": null})).await;
     assert_eq!(r.status(), 200);
-    assert_eq!(
-        app.store
-            .match_by_id(m.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .article_id,
-        None
-    );
+    assert_eq!(linked(&app, &m).await, None);
     let r = editor
         .put_json(
             "/api/v1/desk/matches/99999999/article",

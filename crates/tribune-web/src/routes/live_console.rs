@@ -6,8 +6,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
 use serde::Deserialize;
@@ -21,6 +20,7 @@ use tribune_core::football::{
 
 use super::matches::{EntryLine, EventLine, MatchLine, entry_lines};
 use super::newsroom::desk_menu;
+use super::personal;
 use crate::auth::Viewer;
 use crate::views::Layout;
 use crate::{AppError, AppState};
@@ -65,10 +65,6 @@ const STATUS_BUTTONS: [(MatchStatus, i32, &str); 6] = [
     (MatchStatus::Penalties, 120, "Strafschoppen"),
     (MatchStatus::Finished, 90, "Einde"),
 ];
-
-fn personal(html: String) -> Response {
-    ([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response()
-}
 
 fn reporter(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Role::can_write)

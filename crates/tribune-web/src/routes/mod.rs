@@ -115,6 +115,21 @@ pub fn json<T>(j: Result<Json<T>, JsonRejection>) -> Result<T, AppError> {
         .map_err(|e| AppError::BadRequest(format!("De JSON klopt niet: {}", e.body_text())))
 }
 
+/// A back-office or form page: the viewer's own, never stored by browsers or CDNs.
+pub fn personal(html: String) -> Response {
+    personal_with(axum::http::StatusCode::OK, html)
+}
+
+pub fn personal_with(status: axum::http::StatusCode, html: String) -> Response {
+    use axum::response::IntoResponse;
+    (
+        status,
+        [(header::CACHE_CONTROL, "private, no-store")],
+        axum::response::Html(html),
+    )
+        .into_response()
+}
+
 /// A JSON answer about the reader's own state: never stored by browsers or CDNs.
 pub fn private_json(status: axum::http::StatusCode, body: impl serde::Serialize) -> Response {
     use axum::response::IntoResponse;

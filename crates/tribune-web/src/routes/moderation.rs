@@ -5,8 +5,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{Form, Json, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use tribune_core::comment::{AccountAction, Comment, CommentAction, CommentId, Qu
 use tribune_core::moderation::Reason;
 use tribune_core::time::long_date_time;
 
+use super::personal;
 use super::{Params, form, json, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
@@ -225,10 +226,6 @@ struct DeskPage {
     items: Vec<ItemView>,
     queue: &'static str,
     csrf: String,
-}
-
-fn personal(html: String) -> Response {
-    ([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response()
 }
 
 async fn desk(

@@ -13,8 +13,8 @@ use askama::Template;
 use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Json, Path, RawForm, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ use tribune_core::time::{from_input, input_date, input_time, long_date_time, sho
 use tribune_core::topic::TopicId;
 use tribune_core::{Event, markdown};
 
+use super::personal;
 use super::{Params, json, page_number, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
@@ -64,10 +65,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/desk/articles/{id}/revisions/{n}/restore",
             post(api_restore),
         )
-}
-
-fn personal(html: String) -> Response {
-    ([(header::CACHE_CONTROL, "private, no-store")], Html(html)).into_response()
 }
 
 fn writer(viewer: &Viewer) -> Result<(), AppError> {

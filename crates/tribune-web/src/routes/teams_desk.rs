@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Form, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 use tribune_core::Event;
@@ -16,6 +16,7 @@ use tribune_core::football::{Team, TeamEdit, TeamId};
 use tribune_core::topic::{TopicId, TopicKind};
 
 use super::newsroom::desk_menu;
+use super::personal_with;
 use super::{Params, Segment, form, params, segment};
 use crate::auth::Viewer;
 use crate::views::Layout;
@@ -29,15 +30,6 @@ pub fn router() -> Router<AppState> {
 
 fn editor(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Role::can_publish)
-}
-
-fn personal(status: StatusCode, html: String) -> Response {
-    (
-        status,
-        [(axum::http::header::CACHE_CONTROL, "private, no-store")],
-        Html(html),
-    )
-        .into_response()
 }
 
 struct TeamRow {
@@ -82,7 +74,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
         menu: desk_menu(&viewer),
         teams,
     };
-    Ok(personal(StatusCode::OK, page.render()?))
+    Ok(personal_with(StatusCode::OK, page.render()?))
 }
 
 /// What the team form sends.
@@ -183,7 +175,7 @@ async fn edit_page(
     let t = team(&state, id).await?;
     let mut page = FormPage::new(&state, &viewer, &t).await?;
     page.saved = q.contains_key("bewaard");
-    Ok(personal(StatusCode::OK, page.render()?))
+    Ok(personal_with(StatusCode::OK, page.render()?))
 }
 
 async fn save(
@@ -244,5 +236,8 @@ async fn refused(
     page.aliases = sent.namen.clone();
     page.topic = sent.onderwerp.clone();
     page.error = Some(error.to_string());
-    Ok(personal(StatusCode::UNPROCESSABLE_ENTITY, page.render()?))
+    Ok(personal_with(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        page.render()?,
+    ))
 }

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{Form, FromRequest, Json, Multipart, Request, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use tribune_core::Event;
@@ -21,6 +21,7 @@ use tribune_core::tagging::{Confidence, Part, Tagger};
 use tribune_core::time::long_date_time;
 use tribune_core::topic::{NewTopic, Topic, TopicId, TopicKind, topic_path};
 
+use super::personal_with;
 use super::{Params, Segment, form, json, page_number, params, private_json, segment};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
@@ -51,16 +52,6 @@ pub fn router() -> Router<AppState> {
 
 fn admin(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Role::can_administer)
-}
-
-/// Back-office pages are the viewer's own: never stored by browsers or CDNs.
-fn personal(status: StatusCode, html: String) -> Response {
-    (
-        status,
-        [(header::CACHE_CONTROL, "private, no-store")],
-        Html(html),
-    )
-        .into_response()
 }
 
 /// An id in a path; anything else is no such page.
@@ -188,7 +179,7 @@ async fn topic_list(State(state): State<AppState>, viewer: Viewer) -> Result<Res
             })
             .collect(),
     };
-    Ok(personal(StatusCode::OK, page.render()?))
+    Ok(personal_with(StatusCode::OK, page.render()?))
 }
 
 #[derive(Template)]
@@ -252,7 +243,7 @@ impl TopicFormPage {
         self.aliases = sent.bijnamen.clone();
         self.weak_aliases = sent.zwakke_bijnamen.clone();
         self.error = Some(error.to_string());
-        Ok(personal(error.status(), self.render()?))
+        Ok(personal_with(error.status(), self.render()?))
     }
 }
 
@@ -373,7 +364,7 @@ fn topics_changed(state: &AppState) {
 
 async fn new_topic_page(State(_): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     admin(&viewer)?;
-    Ok(personal(
+    Ok(personal_with(
         StatusCode::OK,
         TopicFormPage::new(&viewer, None).render()?,
     ))
@@ -420,7 +411,7 @@ async fn edit_topic_page(
     let topic = state.store.topic(id).await?.ok_or(AppError::NotFound)?;
     let mut page = TopicFormPage::new(&viewer, Some(&topic));
     page.saved = q.contains_key("bewaard");
-    Ok(personal(StatusCode::OK, page.render()?))
+    Ok(personal_with(StatusCode::OK, page.render()?))
 }
 
 async fn update_topic(
@@ -573,7 +564,7 @@ async fn users_page(
         page,
         saved,
     };
-    Ok(personal(StatusCode::OK, view.render()?))
+    Ok(personal_with(StatusCode::OK, view.render()?))
 }
 
 #[derive(Deserialize)]
