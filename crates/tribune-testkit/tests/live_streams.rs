@@ -367,6 +367,37 @@ async fn the_article_stream_counts_comments(backend: Backend) {
     }
 }
 
+async fn the_match_stream_counts_its_live_articles_comments(backend: Backend) {
+    let app = TestApp::start_demo(backend).await;
+    let m = live_match(&app).await;
+    let article = m
+        .article_id
+        .expect("the demo's live match has its live article");
+    let count = app
+        .store
+        .article(article, app.now())
+        .await
+        .unwrap()
+        .unwrap()
+        .comment_count;
+    let since = rendered_at(&app, &m).await;
+    // The match page's comment section: its counts come on the match's own stream.
+    let mut s = Stream::open(
+        &app,
+        &format!("/live/match/{}?since={since}&article=1", m.id),
+        None,
+    )
+    .await;
+    let first = s.next().await.unwrap();
+    assert_eq!(first.event, "article");
+    assert_eq!(first.data["comments"].as_i64(), Some(count));
+    app.sync().await;
+    app.comment_on(article, 3).await;
+    app.sync().await;
+    s.until(|msg| msg.event == "article" && msg.data["comments"].as_i64() == Some(count + 3))
+        .await;
+}
+
 async fn junk_is_refused_and_a_stale_reader_reloads(backend: Backend) {
     let app = TestApp::start_demo(backend).await;
     let m = live_match(&app).await;
@@ -378,6 +409,7 @@ async fn junk_is_refused_and_a_stale_reader_reloads(backend: Backend) {
         (format!("/live/match/{}?since=-3", m.id), 400),
         (format!("/live/match/{}?since=x", m.id), 400),
         (format!("/live/match/{}?site=yes", m.id), 400),
+        (format!("/live/match/{}?article=yes", m.id), 400),
     ] {
         assert_eq!(app.get(&path).await.status(), status, "{path}");
     }
@@ -392,5 +424,6 @@ on_both_backends!(
     a_reader_gets_every_entry_once_across_a_restart,
     var_corrects_the_score_on_every_node,
     the_article_stream_counts_comments,
+    the_match_stream_counts_its_live_articles_comments,
     junk_is_refused_and_a_stale_reader_reloads,
 );
