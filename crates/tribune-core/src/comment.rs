@@ -373,7 +373,13 @@ pub struct PostingContext {
     /// Comments on the article in the last minute, all authors, counted up to
     /// [`Lookback::rate_cap`].
     pub article_rate: u32,
+    /// Other accounts that posted the same text (by fingerprint) since
+    /// [`Lookback::duplicate_since`], counted up to [`SAME_TEXT_CAP`].
+    pub same_text_elsewhere: u32,
 }
+
+/// Counting further accounts with the same text tells nothing new.
+pub const SAME_TEXT_CAP: u32 = 5;
 
 /// What the store looks up before a comment is judged. Every part is bounded, so a comment
 /// by a busy author on a busy article costs the same as the first one of the day.
@@ -548,5 +554,49 @@ mod tests {
         assert_eq!(CommentCursor::decode(&c.encode()), Some(c));
         assert_eq!(CommentCursor::decode("x.1"), None);
         assert_eq!(CommentCursor::decode("1.0"), None);
+    }
+}
+
+/// Comments closed site-wide between two Brussels times each night ("23:00-07:00"), when
+/// no moderator is on duty. Staff may still comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NightClosing {
+    pub from: chrono::NaiveTime,
+    pub until: chrono::NaiveTime,
+}
+
+impl NightClosing {
+    /// "23:00-07:00" (the window may cross midnight, or not: "01:00-06:30").
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let wrong = || format!("\"{s}\": give the night as HH:MM-HH:MM, e.g. 23:00-07:00");
+        let (from, until) = s.trim().split_once('-').ok_or_else(wrong)?;
+        let time =
+            |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").map_err(|_| wrong());
+        let (from, until) = (time(from)?, time(until)?);
+        if from == until {
+            return Err(format!(
+                "\"{s}\": the night starts and ends at the same time"
+            ));
+        }
+        Ok(Self { from, until })
+    }
+
+    /// Whether comments are closed at `now`.
+    pub fn is_closed(&self, now: DateTime<Utc>) -> bool {
+        let t = now.with_timezone(&chrono_tz::Europe::Brussels).time();
+        if self.from < self.until {
+            t >= self.from && t < self.until
+        } else {
+            t >= self.from || t < self.until
+        }
+    }
+
+    /// What a reader who tries is told.
+    pub fn message(&self) -> String {
+        format!(
+            "De reacties zijn 's nachts gesloten, van {} tot {}. Tot straks!",
+            self.from.format("%H:%M"),
+            self.until.format("%H:%M")
+        )
     }
 }

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use Kind::{Bool, Int, NullInt, NullText, NullTime, Text, Time};
+use Kind::{Bool, Bytes, Int, NullInt, NullText, NullTime, Text, Time};
 
 /// How a column is stored. PostgreSQL keeps integers as BIGINT (INTEGER is widened when
 /// read), booleans as boolean and times as timestamptz; SQLite keeps booleans as 0/1 and
@@ -23,6 +23,8 @@ pub enum Kind {
     Bool,
     Time,
     NullTime,
+    /// SQLite BLOB, PostgreSQL bytea: the moderation model.
+    Bytes,
 }
 
 impl Kind {
@@ -37,7 +39,8 @@ impl Kind {
             (Kind::Int | Kind::NullInt, Cell::Int(_))
             | (Kind::Text | Kind::NullText, Cell::Text(_))
             | (Kind::Bool, Cell::Bool(_))
-            | (Kind::Time | Kind::NullTime, Cell::Time(_)) => true,
+            | (Kind::Time | Kind::NullTime, Cell::Time(_))
+            | (Kind::Bytes, Cell::Bytes(_)) => true,
             _ => false,
         }
     }
@@ -122,6 +125,7 @@ pub enum Cell {
     Text(String),
     Bool(bool),
     Time(DateTime<Utc>),
+    Bytes(Vec<u8>),
 }
 
 /// A row of a [`CopyTable`], its cells in the order of the table's columns.
@@ -362,6 +366,7 @@ pub const COMMUNITY: &[CopyTable] = &[
             col("pen_away", NullInt),
             col("updated_at", Time),
             col("article_id", NullInt),
+            col("high_risk", Bool),
         ],
         key: &["id"],
     },
@@ -399,6 +404,29 @@ pub const COMMUNITY: &[CopyTable] = &[
             col("created_at", Time),
             col("edited_at", NullTime),
             col("deleted", Bool),
+        ],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "moderation_models",
+        columns: &[
+            col("id", Int),
+            col("created_at", Time),
+            col("lessons_through", Int),
+            col("examples", Int),
+            col("note", Text),
+            col("model", Bytes),
+        ],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "moderation_lessons",
+        columns: &[
+            col("id", Int),
+            col("comment_id", Int),
+            col("body", Text),
+            col("abusive", Bool),
+            col("created_at", Time),
         ],
         key: &["id"],
     },

@@ -2,7 +2,7 @@
 //! score, and its events (goals, cards, substitutions, VAR) with the rule that a VAR
 //! reversal cancels what it reverses and the score follows.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
 use crate::topic::TopicId;
@@ -307,6 +307,9 @@ pub struct Match {
     pub updated_at: DateTime<Utc>,
     /// The article that carries the match's comments (its live article), once linked.
     pub article_id: Option<crate::article::ArticleId>,
+    /// A derby or high-risk match, marked by the desk: its clubs' articles are moderated
+    /// more strictly all day.
+    pub high_risk: bool,
 }
 
 impl Match {
@@ -755,5 +758,61 @@ mod tests {
         assert!(MatchStatus::HalfTime.is_live());
         assert!(!MatchStatus::Finished.is_live());
         assert!(!MatchStatus::Postponed.has_score());
+    }
+}
+
+/// Why a match puts its clubs' articles in match-evening mode (stricter moderation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EveningCause {
+    /// Being played.
+    Live,
+    /// Kick-off is near ([`EVENING_BEFORE`]).
+    Before,
+    /// Played, and the window after it ([`EVENING_AFTER`]) is not over.
+    After,
+    /// The desk marked it as a derby or high-risk: the whole (Brussels) match day.
+    HighRisk,
+}
+
+impl EveningCause {
+    /// For the moderation desk.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Live => "wedstrijd bezig",
+            Self::Before => "aftrap nadert",
+            Self::After => "net gespeeld",
+            Self::HighRisk => "derby of risicowedstrijd: de hele dag",
+        }
+    }
+}
+
+/// Match-evening mode starts this long before kick-off...
+pub const EVENING_BEFORE: Duration = Duration::hours(2);
+/// ...and ends this long after kick-off (a match with its aftermath on the site).
+pub const EVENING_AFTER: Duration = Duration::hours(5);
+
+/// Whether, and why, `m` puts its clubs' articles in match-evening mode at `now`. A match
+/// called off (postponed, cancelled) does not, unless the desk marked the day as high-risk.
+pub fn evening_cause(m: &Match, now: DateTime<Utc>) -> Option<EveningCause> {
+    use chrono_tz::Europe::Brussels;
+    if m.status.is_live() {
+        return Some(EveningCause::Live);
+    }
+    if m.high_risk
+        && m.kickoff_at.with_timezone(&Brussels).date_naive()
+            == now.with_timezone(&Brussels).date_naive()
+    {
+        return Some(EveningCause::HighRisk);
+    }
+    if matches!(m.status, MatchStatus::Postponed | MatchStatus::Cancelled) {
+        return None;
+    }
+    if now >= m.kickoff_at - EVENING_BEFORE && now < m.kickoff_at {
+        Some(EveningCause::Before)
+    } else if now >= m.kickoff_at && now < m.kickoff_at + EVENING_AFTER {
+        Some(EveningCause::After)
+    } else {
+        None
     }
 }

@@ -203,12 +203,14 @@ pub struct SiteCounts {
     pub matches: i64,
     pub match_events: i64,
     pub live_entries: i64,
+    pub moderation_models: i64,
+    pub moderation_lessons: i64,
 }
 
 impl SiteCounts {
     /// (table name, rows), in the order a copy fills them. The community tables carry the
     /// names of their [`crate::copy::COMMUNITY`] descriptions.
-    pub fn tables(&self) -> [(&'static str, i64); 27] {
+    pub fn tables(&self) -> [(&'static str, i64); 29] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -237,6 +239,8 @@ impl SiteCounts {
             ("matches", self.matches),
             ("match_events", self.match_events),
             ("live_entries", self.live_entries),
+            ("moderation_models", self.moderation_models),
+            ("moderation_lessons", self.moderation_lessons),
         ]
     }
 
@@ -257,7 +261,15 @@ impl SiteCounts {
 /// Everything Tribune keeps. "Visible" means published and its time (`now`) has come.
 #[async_trait]
 pub trait Store:
-    AccountStore + CommentStore + PollStore + DeskStore + MatchStore + Send + Sync + 'static
+    AccountStore
+    + CommentStore
+    + PollStore
+    + DeskStore
+    + MatchStore
+    + ModelStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Cheap round trip, for /readyz.
     async fn ping(&self) -> StoreResult<()>;
@@ -712,6 +724,14 @@ pub trait MatchStore: Send + Sync + 'static {
         article: Option<crate::article::ArticleId>,
         now: DateTime<Utc>,
     ) -> StoreResult<Match>;
+    /// Marks a match as a derby or high-risk (or not): its clubs' articles are moderated
+    /// more strictly all day.
+    async fn set_match_high_risk(
+        &self,
+        id: MatchId,
+        high_risk: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Match>;
     /// Adds an event; a VAR decision that reverses a goal or card cancels it (checked by
     /// [`crate::football::check_reversal`]). A goal or a reversal sets the score to what the
     /// events add up to. One transaction.
@@ -770,6 +790,30 @@ pub trait MatchStore: Send + Sync + 'static {
 
 /// The back office's articles: drafts, their workflow, revisions and autosaves. Every write
 /// to an article row is recorded in the change log, like [`Store::save_articles`].
+/// The site's moderation model: its versions and the lessons moderators' decisions teach
+/// (written by [`CommentStore::moderate_comment`] in the decision's transaction).
+#[async_trait]
+pub trait ModelStore: Send + Sync + 'static {
+    /// Stores a model as the newest version, which is the one in use.
+    async fn save_model(
+        &self,
+        model: &crate::learning::NewModel,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::learning::ModelVersion>;
+    /// Every stored version, newest first.
+    async fn model_versions(&self) -> StoreResult<Vec<crate::learning::ModelVersion>>;
+    /// A version's bytes.
+    async fn model_bytes(&self, id: i64) -> StoreResult<Option<Vec<u8>>>;
+    /// Lessons after `after` in id order, at most `limit`.
+    async fn lessons_since(
+        &self,
+        after: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::learning::Lesson>>;
+    /// The newest lesson's id; 0 when there is none.
+    async fn last_lesson(&self) -> StoreResult<i64>;
+}
+
 #[async_trait]
 pub trait DeskStore: Send + Sync + 'static {
     /// Articles in any state, most recently changed first.

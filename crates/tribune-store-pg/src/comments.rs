@@ -29,7 +29,7 @@ use tribune_core::article::ArticleId;
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
     CommentsPage, EDIT_WINDOW, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem,
-    Report, ReportReason, Thread, from_millis,
+    Report, ReportReason, SAME_TEXT_CAP, Thread, from_millis,
 };
 use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
@@ -777,6 +777,7 @@ async fn moderate_comment_in(
         reason,
     )
     .await?;
+    crate::model::teach(tx, id, action, now).await?;
     let comment = found(tx, id).await?;
     if c.public != public {
         publish(tx, c.article_id, delta, now).await?;
@@ -1003,11 +1004,16 @@ impl CommentStore for PgStore {
         // the author's earlier comments the rules look at; UNION lists each of those once.
         let now = ms(look.now);
         let rows = sqlx::query(
-            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id
-             FROM (SELECT COUNT(*) AS rate FROM (
+            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id, r.others
+             FROM (SELECT (SELECT COUNT(*) FROM (
                      SELECT 1 FROM comments
                      WHERE $9 > 0 AND article_id = $2 AND created_at > $8 AND created_at <= $3
-                     LIMIT $9) c) r
+                     LIMIT $9) c) AS rate,
+                   (SELECT COUNT(DISTINCT author_id) FROM (
+                     SELECT author_id FROM comments
+                     WHERE fingerprint = $6 AND created_at >= $7
+                       AND author_id IS DISTINCT FROM $1
+                     LIMIT $12) o) AS others) r
              LEFT JOIN (
                  (SELECT id, created_at, fingerprint, article_id FROM comments
                      WHERE author_id = $1 AND created_at > $10 AND id IS DISTINCT FROM $4
@@ -1035,12 +1041,15 @@ impl CommentStore for PgStore {
         .bind(i64::from(look.rate_cap))
         .bind(now - Duration::hours(1))
         .bind(ms(look.here_since))
+        .bind(i64::from(SAME_TEXT_CAP))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
         let mut context = PostingContext::default();
         for r in &rows {
             context.article_rate = u32::try_from(r.try_get::<i64, _>(0).map_err(db)?).unwrap_or(0);
+            context.same_text_elsewhere =
+                u32::try_from(r.try_get::<i64, _>(4).map_err(db)?).unwrap_or(0);
             if let Some(at) = r.try_get::<Option<DateTime<Utc>>, _>(1).map_err(db)? {
                 context.recent.push(RecentComment {
                     at,

@@ -80,6 +80,9 @@ fn read_row(table: &CopyTable, r: &PgRow) -> StoreResult<Row> {
                 Kind::Time | Kind::NullTime => r
                     .try_get::<Option<DateTime<Utc>>, _>(i)
                     .map(|v| v.map(Cell::Time)),
+                Kind::Bytes => r
+                    .try_get::<Option<Vec<u8>>, _>(i)
+                    .map(|v| v.map(Cell::Bytes)),
             };
             Ok(cell.map_err(db)?.unwrap_or(Cell::Null))
         })
@@ -129,6 +132,7 @@ pub(crate) async fn restore(
                 Kind::Text | Kind::NullText => format!("${n}::text[]"),
                 Kind::Bool => format!("${n}::boolean[]"),
                 Kind::Time | Kind::NullTime => format!("${n}::timestamptz[]"),
+                Kind::Bytes => format!("${n}::bytea[]"),
             }
         })
         .collect();
@@ -188,6 +192,14 @@ pub(crate) async fn restore(
                 cells
                     .map(|c| match c {
                         Cell::Time(v) => Some(ms(*v)),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            Kind::Bytes => query.bind(
+                cells
+                    .map(|c| match c {
+                        Cell::Bytes(v) => Some(v.as_slice()),
                         _ => None,
                     })
                     .collect::<Vec<_>>(),
@@ -273,6 +285,7 @@ mod tests {
                         ("boolean", false) => Some(Kind::Bool),
                         ("timestamp with time zone", false) => Some(Kind::Time),
                         ("timestamp with time zone", true) => Some(Kind::NullTime),
+                        ("bytea", false) => Some(Kind::Bytes),
                         _ => None,
                     };
                     (name, kind)

@@ -22,6 +22,7 @@ mod desk;
 mod group_commit;
 mod imports;
 mod matches;
+mod model;
 mod polls;
 mod topics;
 
@@ -57,6 +58,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_matches.sql")),
     (9, include_str!("../migrations/0009_match_log.sql")),
     (10, include_str!("../migrations/0010_match_article.sql")),
+    (12, include_str!("../migrations/0012_moderation_model.sql")),
 ];
 
 /// The newest schema this build knows.
@@ -1765,7 +1767,8 @@ impl Store for PgStore {
                     (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM competitions),
                     (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM team_aliases),
                     (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events),
-                    (SELECT COUNT(*) FROM live_entries)",
+                    (SELECT COUNT(*) FROM live_entries), (SELECT COUNT(*) FROM moderation_models),
+                    (SELECT COUNT(*) FROM moderation_lessons)",
         )
         .fetch_one(&self.pool)
         .await
@@ -1798,6 +1801,8 @@ impl Store for PgStore {
             matches: r.try_get(24).map_err(db)?,
             match_events: r.try_get(25).map_err(db)?,
             live_entries: r.try_get(26).map_err(db)?,
+            moderation_models: r.try_get(27).map_err(db)?,
+            moderation_lessons: r.try_get(28).map_err(db)?,
         })
     }
 }

@@ -23,7 +23,7 @@ const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
         a.id, a.slug, a.name, a.short_name, a.topic_id,
         m.kickoff_at, m.time_known, m.status, m.minute, m.added_minute,
         m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away, m.updated_at,
-        m.article_id
+        m.article_id, m.high_risk
      FROM matches m JOIN competitions c ON c.id = m.competition_id
      JOIN teams h ON h.id = m.home_id JOIN teams a ON a.id = m.away_id";
 
@@ -127,6 +127,7 @@ fn match_of(r: &PgRow) -> StoreResult<Match> {
         penalties: pair(r, 24)?,
         updated_at: r.try_get(26).map_err(db)?,
         article_id: r.try_get(27).map_err(db)?,
+        high_risk: r.try_get(28).map_err(db)?,
     })
 }
 
@@ -805,6 +806,33 @@ impl MatchStore for PgStore {
             .into_iter()
             .find(|t| t.id == id)
             .ok_or(StoreError::NotFound)
+    }
+
+    async fn set_match_high_risk(
+        &self,
+        id: MatchId,
+        high_risk: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Match> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let done = async {
+            let done =
+                sqlx::query("UPDATE matches SET high_risk = $1, updated_at = $2 WHERE id = $3")
+                    .bind(high_risk)
+                    .bind(ms(now))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            log_changes(&mut tx, &[(id, None)], now).await?;
+            Ok(m)
+        }
+        .await;
+        settle(tx, done).await
     }
 
     async fn set_match_article(

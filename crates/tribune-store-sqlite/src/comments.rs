@@ -16,7 +16,7 @@ use tribune_core::article::ArticleId;
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
     CommentsPage, EDIT_WINDOW, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem,
-    Report, ReportReason, Thread,
+    Report, ReportReason, SAME_TEXT_CAP, Thread,
 };
 use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
@@ -1116,6 +1116,7 @@ impl SqliteStore {
             },
         )
         .await?;
+        crate::model::teach(tx, id, action, now).await?;
         comment_in(tx, id).await?.ok_or(StoreError::NotFound)
     }
 
@@ -1227,11 +1228,15 @@ impl CommentStore for SqliteStore {
         // One round trip: the article's rate (counted no further than the cap) joined to
         // the author's earlier comments the rules look at; UNION lists each of those once.
         let rows = sqlx::query(
-            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id
-             FROM (SELECT COUNT(*) AS rate FROM (
+            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id, r.others
+             FROM (SELECT (SELECT COUNT(*) FROM (
                      SELECT 1 FROM comments
                      WHERE ?9 > 0 AND article_id = ?2 AND created_at > ?8 AND created_at <= ?3
-                     LIMIT ?9)) r
+                     LIMIT ?9)) AS rate,
+                   (SELECT COUNT(DISTINCT author_id) FROM (
+                     SELECT author_id FROM comments
+                     WHERE fingerprint = ?6 AND created_at >= ?7 AND author_id IS NOT ?1
+                     LIMIT ?12)) AS others) r
              LEFT JOIN (
                  SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
                      WHERE author_id = ?1 AND created_at > ?10 AND id IS NOT ?4
@@ -1259,12 +1264,15 @@ impl CommentStore for SqliteStore {
         .bind(i64::from(look.rate_cap))
         .bind(ms(look.now - Duration::hours(1)))
         .bind(ms(look.here_since))
+        .bind(i64::from(SAME_TEXT_CAP))
         .fetch_all(&self.read)
         .await
         .map_err(db)?;
         let mut context = PostingContext::default();
         for r in &rows {
             context.article_rate = u32::try_from(r.try_get::<i64, _>(0).map_err(db)?).unwrap_or(0);
+            context.same_text_elsewhere =
+                u32::try_from(r.try_get::<i64, _>(4).map_err(db)?).unwrap_or(0);
             if let Some(at) = r.try_get::<Option<i64>, _>(1).map_err(db)? {
                 context.recent.push(RecentComment {
                     at: from_ms(at),

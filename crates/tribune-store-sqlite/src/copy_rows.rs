@@ -63,6 +63,10 @@ fn read_row(table: &CopyTable, r: &SqliteRow) -> StoreResult<Row> {
                     let text: Option<String> = r.try_get(i).map_err(db)?;
                     return Ok(text.map_or(Cell::Null, Cell::Text));
                 }
+                Kind::Bytes => {
+                    let bytes: Option<Vec<u8>> = r.try_get(i).map_err(db)?;
+                    return Ok(bytes.map_or(Cell::Null, Cell::Bytes));
+                }
                 Kind::Int | Kind::NullInt | Kind::Bool | Kind::Time | Kind::NullTime => {
                     r.try_get(i).map_err(db)?
                 }
@@ -115,6 +119,7 @@ pub(crate) async fn restore(
                 Cell::Text(v) => query.bind(v.as_str()),
                 Cell::Bool(v) => query.bind(i64::from(*v)),
                 Cell::Time(v) => query.bind(ms(*v)),
+                Cell::Bytes(v) => query.bind(v.as_slice()),
             };
         }
         query.execute(&mut *conn).await.map_err(|e| match db(e) {
@@ -162,6 +167,7 @@ mod tests {
                 .map(|c| {
                     let declared = match c.kind {
                         Kind::Text | Kind::NullText => "TEXT",
+                        Kind::Bytes => "BLOB",
                         _ => "INTEGER",
                     };
                     (

@@ -448,6 +448,14 @@ impl tribune_core::store::DeskStore for BrokenStore {
 
 #[async_trait]
 impl tribune_core::store::MatchStore for BrokenStore {
+    async fn set_match_high_risk(
+        &self,
+        _: MatchId,
+        _: bool,
+        _: DateTime<Utc>,
+    ) -> StoreResult<Match> {
+        gone()
+    }
     async fn import_fixtures(
         &self,
         _: &str,
@@ -553,6 +561,33 @@ impl tribune_core::store::MatchStore for BrokenStore {
         gone()
     }
     async fn match_log_span(&self) -> StoreResult<(i64, i64)> {
+        gone()
+    }
+}
+
+#[async_trait]
+impl tribune_core::store::ModelStore for BrokenStore {
+    async fn save_model(
+        &self,
+        _: &tribune_core::learning::NewModel,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::learning::ModelVersion> {
+        gone()
+    }
+    async fn model_versions(&self) -> StoreResult<Vec<tribune_core::learning::ModelVersion>> {
+        gone()
+    }
+    async fn model_bytes(&self, _: i64) -> StoreResult<Option<Vec<u8>>> {
+        gone()
+    }
+    async fn lessons_since(
+        &self,
+        _: i64,
+        _: u32,
+    ) -> StoreResult<Vec<tribune_core::learning::Lesson>> {
+        gone()
+    }
+    async fn last_lesson(&self) -> StoreResult<i64> {
         gone()
     }
 }

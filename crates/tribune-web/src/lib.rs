@@ -5,7 +5,9 @@ pub mod assets;
 pub mod auth;
 pub mod cache;
 pub mod error;
+pub mod evening;
 pub mod follow;
+pub mod learning;
 pub mod live;
 pub mod mail;
 pub mod metrics;
@@ -56,6 +58,8 @@ pub struct WebConfig {
     pub mail_from: String,
     /// The automatic moderation rules for comments.
     pub rules: Rules,
+    /// Comments closed every night between these Brussels times (readers; staff may post).
+    pub night_closing: Option<tribune_core::comment::NightClosing>,
     /// Feeds carry whole articles; otherwise only the teaser (readers come to the site).
     pub feed_full_text: bool,
     /// Most addresses in one sitemap file; more are split over several (at most 50,000).
@@ -79,6 +83,7 @@ impl WebConfig {
             smtp: None,
             mail_from: "Tribune <noreply@localhost>".to_string(),
             rules: Rules::default(),
+            night_closing: None,
             feed_full_text: false,
             sitemap_size: routes::feeds::SITEMAP_MAX,
             search_dir: None,
@@ -105,6 +110,10 @@ pub struct AppState {
     pub search: Option<Arc<tribune_search::SearchIndex>>,
     /// This node's live streams (SSE).
     pub live: Arc<live::Live>,
+    /// The moderation model as this node knows it, learning from moderators' decisions.
+    pub learning: Arc<learning::Learning>,
+    /// Which articles are in match-evening mode (stricter moderation).
+    pub evening: Arc<evening::Evening>,
     bus: broadcast::Sender<Event>,
 }
 
@@ -132,6 +141,8 @@ impl AppState {
             limits: Arc::new(auth::Limits::default()),
             search,
             live: Arc::new(live::Live::default()),
+            learning: Arc::new(learning::Learning::new()),
+            evening: Arc::new(evening::Evening::default()),
             clock,
             bus,
         }
@@ -141,6 +152,9 @@ impl AppState {
     /// this returns, then every other subscriber hears of it.
     pub fn publish(&self, event: Event) {
         self.cache.apply(&event);
+        if matches!(event, Event::MatchChanged { .. } | Event::Everything) {
+            self.evening.match_changed();
+        }
         // No subscribers yet is fine: nobody is listening live.
         let _ = self.bus.send(event);
     }
@@ -193,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::comments::router())
         .merge(routes::polls::router())
         .merge(routes::moderation::router())
+        .merge(routes::match_evening::router())
         .merge(routes::newsroom::router())
         .merge(routes::ops::router())
         .merge(routes::account::router())

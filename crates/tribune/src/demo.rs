@@ -520,6 +520,18 @@ pub async fn load(
     loaded.queued = community.queued;
     let live_article = ids.get(LIVE_ARTICLE).copied();
     loaded.matches = crate::matchday::load(store, live_article, now).await?;
+    // The site's moderation model is stored with it from the start (a reload keeps the one
+    // there, with what its moderators taught it).
+    if store
+        .model_versions()
+        .await
+        .map_err(|e| format!("demo model: {e}"))?
+        .is_empty()
+    {
+        tribune_web::learning::keep_builtin(store, now)
+            .await
+            .map_err(|e| format!("demo model: {e}"))?;
+    }
     Ok(loaded)
 }
 

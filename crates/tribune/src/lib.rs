@@ -7,6 +7,7 @@ pub mod fixtures;
 pub mod import;
 pub mod matchday;
 pub mod media;
+pub mod moderation;
 pub mod user;
 pub mod wxr;
 

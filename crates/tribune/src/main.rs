@@ -55,6 +55,10 @@ enum Command {
         /// Comments of an account wait for a moderator until this many were approved.
         #[arg(long, env = "TRIBUNE_PREMODERATE_FIRST", default_value_t = 1)]
         premoderate_first: u32,
+        /// Close comments every night between these Brussels times, e.g. 23:00-07:00
+        /// (readers; staff may still comment).
+        #[arg(long, env = "TRIBUNE_COMMENTS_NIGHT", value_parser = tribune_core::comment::NightClosing::parse)]
+        comments_night: Option<tribune_core::comment::NightClosing>,
         #[command(flatten)]
         web: WebFlags,
     },
@@ -80,6 +84,11 @@ enum Command {
     /// node stopped: a running node keeps its index up to date itself (and rebuilds a missing
     /// or unreadable one at start).
     Reindex,
+    /// The moderation model: what is in use, retrain it, roll it back, measure it.
+    Moderation {
+        #[command(subcommand)]
+        what: ModerationWhat,
+    },
     /// Copy a whole site (articles, accounts, comments, polls and the rest, ids kept) to
     /// another database, e.g. from SQLite to PostgreSQL. Sessions and one-time links are not
     /// copied (readers log in again). Photo files are not moved: their paths stay the same.
@@ -164,6 +173,32 @@ enum UserWhat {
 }
 
 #[derive(Subcommand)]
+enum ModerationWhat {
+    /// The stored versions of the model, newest (in use) first, and the lessons since.
+    Status,
+    /// Train a new version from the built-in set and every moderator decision so far, and
+    /// put it in use (running nodes take it within seconds).
+    Retrain,
+    /// Put an earlier version back in use: the one before the newest, or --to ID (with no
+    /// earlier version, the built-in model).
+    Rollback {
+        #[arg(long)]
+        to: Option<i64>,
+    },
+    /// Measure the rules and the site's model on a labelled JSON Lines file
+    /// ({"text", "lang", "label": "abusive"|"ok", "category"} per line).
+    Evaluate {
+        file: PathBuf,
+        /// Judge as in match-evening mode (stricter).
+        #[arg(long)]
+        evening: bool,
+        /// Also print the comments judged wrongly.
+        #[arg(long)]
+        wrong: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum ImportWhat {
     /// Articles from a JSON Lines file, one article per line.
     Articles { file: PathBuf },
@@ -230,6 +265,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             no_page_cache,
             page_refresh_ms,
             premoderate_first,
+            comments_night,
             web,
         } => {
             let store = open_store(&database).await?;
@@ -261,6 +297,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             tracing::info!(address = %listen, database = %database.describe(), media_dir = %paths.media_dir.display(), page_cache = !no_page_cache, "Tribune is serving on http://{listen}/");
             let mut config = web_config(&paths, !no_page_cache);
             config.rules.premoderate_until = premoderate_first;
+            config.night_closing = comments_night;
             config.page_refresh = std::time::Duration::from_millis(page_refresh_ms);
             config.secure_cookies = web.secure_cookies;
             config.trusted_proxy = web.trusted_proxy;
@@ -420,6 +457,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             }
         }
+        Command::Moderation { what } => {
+            let store = open_store(&database).await?;
+            moderation_command(store.as_ref(), what, clock.now()).await?;
+        }
         Command::Copy { from, to, force } => {
             let from = Database::parse(Some(&from), &paths)?;
             let to = Database::parse(Some(&to), &paths)?;
@@ -468,4 +509,74 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn moderation_command(
+    store: &dyn tribune_core::Store,
+    what: ModerationWhat,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), String> {
+    let describe = |v: &tribune_core::learning::ModelVersion| {
+        format!(
+            "version {}: {} ({} examples, lessons through {}), {}",
+            v.id,
+            tribune_core::time::long_date_time(v.created_at),
+            v.examples,
+            v.lessons_through,
+            v.note
+        )
+    };
+    match what {
+        ModerationWhat::Status => {
+            let versions = store.model_versions().await.map_err(|e| e.to_string())?;
+            let last = store.last_lesson().await.map_err(|e| e.to_string())?;
+            match versions.first() {
+                None => {
+                    println!("in use: the built-in model and every lesson (last lesson {last})")
+                }
+                Some(v) => println!(
+                    "in use: {}\n  plus the lessons after {} (last lesson {last})",
+                    describe(v),
+                    v.lessons_through
+                ),
+            }
+            for v in versions.iter().skip(1) {
+                println!("earlier: {}", describe(v));
+            }
+        }
+        ModerationWhat::Retrain => {
+            let v = tribune_web::learning::retrain(store, now)
+                .await
+                .map_err(|e| format!("retrain: {e}"))?;
+            println!("in use now: {}", describe(&v));
+        }
+        ModerationWhat::Rollback { to } => {
+            let v = tribune_web::learning::rollback(store, to, now)
+                .await
+                .map_err(|e| match e {
+                    tribune_core::StoreError::NotFound => {
+                        format!("rollback: there is no version {}", to.unwrap_or_default())
+                    }
+                    other => format!("rollback: {other}"),
+                })?;
+            println!("in use now: {}", describe(&v));
+        }
+        ModerationWhat::Evaluate {
+            file,
+            evening,
+            wrong,
+        } => {
+            let items = tribune::moderation::read_labelled(&file)?;
+            let rules = tribune_core::moderation::Rules::default();
+            let eval = tribune::moderation::evaluate(store, &rules, &items, evening, now).await?;
+            print!("{}", eval.report());
+            if wrong {
+                println!("\njudged wrongly:");
+                for (label, category, text) in &eval.wrong {
+                    println!("  [{label} {category}] {text}");
+                }
+            }
+        }
+    }
+    Ok(())
 }

@@ -60,8 +60,24 @@ async fn judge(
     comment::check_body(body).map_err(AppError::BadRequest)?;
     let now = state.clock.now();
     viewer.can_post(now)?;
-    let rules = &state.rules;
     let staff = viewer.account.role.is_staff();
+    if !staff
+        && let Some(night) = &state.config.night_closing
+        && night.is_closed(now)
+    {
+        return Err(AppError::Forbidden(night.message()));
+    }
+    let evening = state
+        .evening
+        .for_article(&*state.store, article_id, now)
+        .await?;
+    let tightened;
+    let rules = if evening.is_some() {
+        tightened = crate::evening::evening_rules(&state.rules);
+        &tightened
+    } else {
+        &*state.rules
+    };
     let look = Lookback::new(
         rules,
         viewer.account.id,
@@ -72,6 +88,11 @@ async fn judge(
         now,
     );
     let context = state.store.posting_context(&look).await?;
+    // A model that cannot be refreshed (the database hiccuped) still judges as it stands.
+    if let Err(e) = state.learning.refresh_if_due(&*state.store).await {
+        tracing::warn!(error = %e, "moderation model not refreshed");
+    }
+    let classifier = state.learning.classifier();
     let submission = Submission {
         body,
         article_id,
@@ -82,11 +103,9 @@ async fn judge(
         recent: &context.recent,
         article_rate: context.article_rate,
         now,
-        // TODO(modcore): the classifier, match evenings and same-text counts come with
-        // the store/web part of issue 16.
-        classifier: None,
-        tightened: false,
-        same_text_elsewhere: 0,
+        classifier: Some(&classifier),
+        tightened: evening.is_some(),
+        same_text_elsewhere: context.same_text_elsewhere,
     };
     rules.judge(&submission).map_err(refused)
 }

@@ -41,6 +41,7 @@ pub fn router() -> Router<AppState> {
             post(delete_entry),
         )
         .route("/redactie/wedstrijden/{id}/artikel", post(set_article))
+        .route("/redactie/wedstrijden/{id}/risico", post(set_high_risk))
 }
 
 /// The buttons of the event forms, in the order a reporter needs them most.
@@ -113,6 +114,8 @@ struct ConsolePage {
     entries: Vec<EntryLine>,
     /// The article that carries the match's comments: (editor address, title, status).
     article: Option<(String, String, &'static str)>,
+    /// Marked as a derby or high-risk: its clubs' articles are moderated strictly all day.
+    high_risk: bool,
 }
 
 /// The new-entry form as the console fills it in.
@@ -196,6 +199,7 @@ async fn console(
             ..Draft::default()
         });
     let page = ConsolePage {
+        high_risk: m.high_risk,
         layout: Layout::new(format!("Live: {} — Redactie — Tribune", m.title()), ""),
         menu: desk_menu(&viewer),
         csrf: viewer.session.csrf_token.clone(),
@@ -338,6 +342,37 @@ async fn set_article(
     state.store.set_match_article(id, next, now).await?;
     crate::live::Live::match_written(&state, id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+struct RiskForm {
+    #[serde(default)]
+    csrf: String,
+    /// "ja" marks the match as a derby or high-risk, "nee" takes the mark away.
+    risico: String,
+}
+
+/// A derby or high-risk match tightens moderation on its clubs' articles all match day.
+async fn set_high_risk(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<MatchId>,
+    f: Result<axum::extract::Form<RiskForm>, axum::extract::rejection::FormRejection>,
+) -> Result<Response, AppError> {
+    reporter(&viewer)?;
+    let f = super::form(f)?;
+    viewer.check_form_token(&f.csrf)?;
+    let high_risk = match f.risico.as_str() {
+        "ja" => true,
+        "nee" => false,
+        other => return Err(AppError::BadRequest(format!("Onbekende keuze {other:?}."))),
+    };
+    state
+        .store
+        .set_match_high_risk(id, high_risk, state.clock.now())
+        .await?;
+    crate::live::Live::match_written(&state, id);
+    Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#risico")).into_response())
 }
 
 /// The live article a match's comments start on: tagged with both clubs, so that it shows

@@ -5,6 +5,7 @@ pub mod feeds;
 pub mod live;
 pub mod live_console;
 pub mod match_api;
+pub mod match_evening;
 pub mod matches;
 pub mod moderation;
 pub mod newsroom;

@@ -78,6 +78,11 @@ pub async fn act_on_comment(
         )
         .await?;
     state.publish(Event::ArticleChanged { id: c.article_id });
+    // The decision is stored with its lesson; the next comment is judged by a model that
+    // learned it. Should this read fail, the next refresh learns it.
+    if let Err(e) = state.learning.refresh(&*state.store).await {
+        tracing::warn!(error = %e, "moderation model not refreshed after a decision");
+    }
     Ok(c)
 }
 
