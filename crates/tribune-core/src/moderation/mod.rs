@@ -407,6 +407,11 @@ impl Rules {
         }
 
         let mut reasons = WordLists::builtin().scan(s.body);
+        // A comment that reports or condemns racism quotes it: that is news, not abuse.
+        if phrases::condemns(&normalise::analyse_text(s.body).words) {
+            reasons
+                .retain(|r| !matches!(r.category(), Some(Category::Racism | Category::Homophobia)));
+        }
         let mut reject = reasons.iter().any(|r| matches!(r, Reason::BannedWord(_)));
         for hit in phrases::scan(s.body) {
             reject |= hit.category == Category::Threat;
