@@ -176,6 +176,11 @@ impl Classifier {
             .collect()
     }
 
+    /// The embedded training set with languages and categories.
+    pub fn builtin_training_set() -> Vec<LabelledText> {
+        parse_training_set(TRAIN_DATA)
+    }
+
     /// Trained once from [`Classifier::builtin_examples`].
     pub fn builtin() -> &'static Classifier {
         static MODEL: OnceLock<Classifier> = OnceLock::new();
