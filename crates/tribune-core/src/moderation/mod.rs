@@ -251,9 +251,9 @@ impl Default for Rules {
             slow_mode_threshold: 30,
             slow_mode_interval: Duration::seconds(30),
             duplicate_window: Duration::hours(24),
-            model_hold: 700,
+            model_hold: 850,
             model_reject: 1001,
-            model_hold_tight: 500,
+            model_hold_tight: 650,
         }
     }
 }
