@@ -1,7 +1,8 @@
-//! Our own abuse classifier: multinomial naive Bayes over hashed features of the
-//! normalised text (character 3- to 5-grams inside words, words, word pairs). Counts are
-//! kept per class, so a moderator's decision is one weighted update, effective at once,
-//! and the model explains a score by the words whose features pushed it up.
+//! Our own abuse classifier: logistic regression over hashed binary features of the
+//! normalised text (character 3- to 5-grams inside words, words, word pairs), trained
+//! in-process by gradient descent. A moderator's decision is a few weighted gradient steps
+//! on that text, effective at once, and the model explains a score by the words whose
+//! features pushed it up.
 
 use std::fmt;
 use std::sync::OnceLock;
@@ -15,10 +16,8 @@ pub const MODERATOR_WEIGHT: f32 = 8.0;
 
 /// Hash buckets for features.
 const BUCKETS: usize = 1 << 18;
-/// Laplace smoothing per feature.
-const ALPHA: f32 = 0.2;
 /// The serialisation header and version.
-const MAGIC: &[u8; 8] = b"TRIBNB\0\0";
+const MAGIC: &[u8; 8] = b"TRIBLR\0\0";
 const VERSION: u16 = 1;
 
 const TRAIN_DATA: &str = include_str!("../../data/moderation/train.jsonl");
@@ -63,14 +62,13 @@ impl fmt::Display for ModelError {
 
 impl std::error::Error for ModelError {}
 
-/// The naive Bayes classifier. Index 0 is legitimate, 1 abusive.
+/// Logistic regression over hashed features, trained by stochastic gradient descent.
 #[derive(Clone)]
 pub struct Classifier {
-    /// Per bucket, weighted feature counts per class.
-    counts: Vec<[f32; 2]>,
-    /// Sum of all feature counts per class.
-    totals: [f64; 2],
-    /// Weighted number of documents per class.
+    /// One weight per hash bucket.
+    weights: Vec<f32>,
+    bias: f32,
+    /// Weighted number of examples per class (legitimate, abusive).
     docs: [f64; 2],
 }
 
@@ -78,7 +76,7 @@ impl fmt::Debug for Classifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Classifier")
             .field("docs", &self.docs)
-            .field("totals", &self.totals)
+            .field("bias", &self.bias)
             .finish_non_exhaustive()
     }
 }
@@ -149,19 +147,68 @@ fn features(words: &[String]) -> Vec<Feature> {
 impl Classifier {
     fn empty() -> Classifier {
         Classifier {
-            counts: vec![[0.0; 2]; BUCKETS],
-            totals: [0.0; 2],
+            weights: vec![0.0; BUCKETS],
+            bias: 0.0,
             docs: [0.0; 2],
         }
     }
 
-    /// A classifier trained on these examples only.
+    /// A classifier trained on these examples only: a few passes of gradient descent in
+    /// a fixed shuffled order, so training is deterministic.
     pub fn train(examples: &[Example]) -> Classifier {
         let mut c = Classifier::empty();
-        for e in examples {
-            c.learn(&e.text, e.abusive, e.weight);
+        let prepared: Vec<(Vec<usize>, f32, f32)> = examples
+            .iter()
+            .filter(|e| e.weight.is_finite() && e.weight > 0.0)
+            .map(|e| (buckets(&e.text), f32::from(u8::from(e.abusive)), e.weight))
+            .collect();
+        for e in examples
+            .iter()
+            .filter(|e| e.weight.is_finite() && e.weight > 0.0)
+        {
+            c.docs[usize::from(e.abusive)] += f64::from(e.weight);
+        }
+        let mut order: Vec<usize> = (0..prepared.len()).collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for epoch in 0..EPOCHS {
+            // Fisher-Yates with a small LCG: no dependency, same order every time.
+            for i in (1..order.len()).rev() {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                order.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let rate = LEARNING_RATE / (1.0 + epoch as f32 * 0.5);
+            for &i in &order {
+                let (feats, y, w) = &prepared[i];
+                c.step(feats, *y, rate * w.min(4.0));
+            }
         }
         c
+    }
+
+    /// One gradient step of the log loss on one example.
+    fn step(&mut self, feats: &[usize], y: f32, rate: f32) {
+        if feats.is_empty() {
+            return;
+        }
+        let x = 1.0 / (feats.len() as f32).sqrt();
+        let p = sigmoid(self.z(feats, x));
+        let g = rate * (y - p);
+        for &f in feats {
+            if let Some(w) = self.weights.get_mut(f) {
+                *w = (*w + g * x) * (1.0 - L2 * rate);
+            }
+        }
+        self.bias += g * 0.1;
+    }
+
+    fn z(&self, feats: &[usize], x: f32) -> f32 {
+        let sum: f32 = feats
+            .iter()
+            .map(|&f| self.weights.get(f).copied().unwrap_or(0.0))
+            .sum();
+        self.bias + sum * x
     }
 
     /// The embedded training set (data/moderation/train.jsonl), each with weight 1.
@@ -176,76 +223,72 @@ impl Classifier {
             .collect()
     }
 
+    /// The embedded training set with languages and categories.
+    pub fn builtin_training_set() -> Vec<LabelledText> {
+        parse_training_set(TRAIN_DATA)
+    }
+
     /// Trained once from [`Classifier::builtin_examples`].
     pub fn builtin() -> &'static Classifier {
         static MODEL: OnceLock<Classifier> = OnceLock::new();
         MODEL.get_or_init(|| Classifier::train(&Classifier::builtin_examples()))
     }
 
-    /// Adds one example with a weight (a moderator decision weighs [`MODERATOR_WEIGHT`]).
-    /// A weight that is not a positive finite number changes nothing.
+    /// Adds one example with a weight (a moderator decision weighs [`MODERATOR_WEIGHT`]),
+    /// effective at once: gradient steps on this text, one per unit of weight. A weight
+    /// that is not a positive finite number changes nothing.
     pub fn learn(&mut self, text: &str, abusive: bool, weight: f32) {
         if !(weight.is_finite() && weight > 0.0) {
             return;
         }
-        let class = usize::from(abusive);
-        let words = words_of(text);
-        let feats = features(&words);
-        for f in &feats {
-            if let Some(slot) = self.counts.get_mut(f.bucket) {
-                slot[class] += weight;
-            }
+        let feats = buckets(text);
+        let y = f32::from(u8::from(abusive));
+        let mut left = weight.min(100.0);
+        while left > 0.0 {
+            self.step(&feats, y, LEARNING_RATE * left.min(1.0));
+            left -= 1.0;
         }
-        self.totals[class] += f64::from(weight) * feats.len() as f64;
-        self.docs[class] += f64::from(weight);
-    }
-
-    /// Log-likelihood ratio (abusive over legitimate) of one bucket.
-    fn ratio(&self, bucket: usize) -> f64 {
-        let [ok, bad] = self.counts.get(bucket).copied().unwrap_or([0.0; 2]);
-        let v = f64::from(ALPHA) * BUCKETS as f64;
-        let p_bad = (f64::from(bad) + f64::from(ALPHA)) / (self.totals[1] + v);
-        let p_ok = (f64::from(ok) + f64::from(ALPHA)) / (self.totals[0] + v);
-        (p_bad / p_ok).ln()
+        self.docs[usize::from(abusive)] += f64::from(weight);
     }
 
     /// The risk that `text` is abusive, and the words behind it.
     pub fn score(&self, text: &str) -> ModelScore {
         let words = words_of(text);
         let feats = features(&words);
-        if feats.is_empty() || self.docs[0] <= 0.0 || self.docs[1] <= 0.0 {
+        if feats.is_empty() {
             return ModelScore {
                 risk: 0,
                 words: Vec::new(),
             };
         }
-        let mut per_word = vec![0.0f64; words.len()];
-        let mut per_pair = vec![0.0f64; words.len()];
+        let mut seen = std::collections::HashSet::with_capacity(feats.len());
+        let mut per_word = vec![0.0f32; words.len()];
+        let mut per_pair = vec![0.0f32; words.len()];
         let mut sum = 0.0;
         for f in &feats {
-            let r = self.ratio(f.bucket);
-            sum += r;
+            // Binary features: a gram counts once per text.
+            if !seen.insert(f.bucket) {
+                continue;
+            }
+            let w = self.weights.get(f.bucket).copied().unwrap_or(0.0);
+            sum += w;
             if f.pair {
-                per_pair[f.word] += r;
+                per_pair[f.word] += w;
             } else {
-                per_word[f.word] += r;
+                per_word[f.word] += w;
             }
         }
-        // Naive Bayes adds up evidence as if the overlapping grams were independent,
-        // which makes it wildly overconfident; scaling by the square root of the feature
-        // count keeps long texts from drowning short ones.
-        let prior = (self.docs[1] / self.docs[0]).ln();
-        let z = prior + SCALE * sum / (feats.len() as f64).sqrt() + BIAS;
-        let p = 1.0 / (1.0 + (-z).exp());
+        let x = 1.0 / (seen.len() as f32).sqrt();
+        let p = sigmoid(self.bias + sum * x);
         let risk = (p * 1000.0).round().clamp(0.0, 1000.0) as u32;
 
-        let mut ranked: Vec<(f64, String)> = Vec::new();
+        let mut ranked: Vec<(f32, String)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
             if per_word[i] > 0.0 {
                 ranked.push((per_word[i], w.clone()));
             }
             if let Some(next) = words.get(i + 1)
-                && per_pair[i] > 1.0
+                && per_pair[i] > 0.0
                 && per_pair[i] > per_word[i]
             {
                 ranked.push((per_pair[i], format!("{w} {next}")));
@@ -269,27 +312,28 @@ impl Classifier {
         (self.docs[0] + self.docs[1]).round() as u64
     }
 
-    /// The model as bytes: header, version, totals, then the non-empty buckets.
+    /// The model as bytes: header, version, bucket count, bias, example counts, then the
+    /// non-zero weights as (bucket, weight).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let used: Vec<(u32, [f32; 2])> = self
-            .counts
+        let used: Vec<(u32, f32)> = self
+            .weights
             .iter()
             .enumerate()
-            .filter(|(_, c)| c[0] != 0.0 || c[1] != 0.0)
-            .map(|(i, c)| (i as u32, *c))
+            .filter(|(_, w)| **w != 0.0)
+            .map(|(i, w)| (i as u32, *w))
             .collect();
-        let mut out = Vec::with_capacity(8 + 2 + 4 + 32 + 4 + used.len() * 12);
+        let mut out = Vec::with_capacity(8 + 2 + 4 + 4 + 16 + 4 + used.len() * 8);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
         out.extend_from_slice(&(BUCKETS as u32).to_le_bytes());
-        for v in self.totals.iter().chain(&self.docs) {
+        out.extend_from_slice(&self.bias.to_le_bytes());
+        for v in &self.docs {
             out.extend_from_slice(&v.to_le_bytes());
         }
         out.extend_from_slice(&(used.len() as u32).to_le_bytes());
-        for (i, [a, b]) in used {
+        for (i, w) in used {
             out.extend_from_slice(&i.to_le_bytes());
-            out.extend_from_slice(&a.to_le_bytes());
-            out.extend_from_slice(&b.to_le_bytes());
+            out.extend_from_slice(&w.to_le_bytes());
         }
         out
     }
@@ -308,42 +352,54 @@ impl Classifier {
             return Err(ModelError::Corrupt("bucket count"));
         }
         let mut c = Classifier::empty();
-        for i in 0..4 {
-            let v = f64::from_le_bytes(r.array()?);
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(ModelError::Corrupt("totals"));
-            }
-            if i < 2 {
-                c.totals[i] = v;
-            } else {
-                c.docs[i - 2] = v;
+        c.bias = f32::from_le_bytes(r.array()?);
+        if !c.bias.is_finite() {
+            return Err(ModelError::Corrupt("bias"));
+        }
+        for d in &mut c.docs {
+            *d = f64::from_le_bytes(r.array()?);
+            if !(d.is_finite() && *d >= 0.0) {
+                return Err(ModelError::Corrupt("example counts"));
             }
         }
         let n = u32::from_le_bytes(r.array()?) as usize;
-        if n > BUCKETS || r.remaining() != n * 12 {
+        if n > BUCKETS || r.remaining() != n * 8 {
             return Err(ModelError::Corrupt("length"));
         }
         for _ in 0..n {
             let i = u32::from_le_bytes(r.array()?) as usize;
-            let a = f32::from_le_bytes(r.array()?);
-            let b = f32::from_le_bytes(r.array()?);
+            let w = f32::from_le_bytes(r.array()?);
             let slot = c
-                .counts
+                .weights
                 .get_mut(i)
                 .ok_or(ModelError::Corrupt("bucket index"))?;
-            if !(a.is_finite() && b.is_finite() && a >= 0.0 && b >= 0.0) {
-                return Err(ModelError::Corrupt("counts"));
+            if !w.is_finite() {
+                return Err(ModelError::Corrupt("weight"));
             }
-            *slot = [a, b];
+            *slot = w;
         }
         Ok(c)
     }
 }
 
-/// Scale and offset of the summed log ratios, chosen by cross-validation on the training
-/// set (see examples/moderation_cv.rs).
-const SCALE: f64 = 1.0;
-const BIAS: f64 = 0.0;
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The distinct feature buckets of a text.
+fn buckets(text: &str) -> Vec<usize> {
+    let mut b: Vec<usize> = features(&words_of(text)).iter().map(|f| f.bucket).collect();
+    b.sort_unstable();
+    b.dedup();
+    b
+}
+
+/// Training passes over the examples.
+const EPOCHS: usize = 30;
+/// Step size of gradient descent.
+const LEARNING_RATE: f32 = 4.0;
+/// Weight decay per step.
+const L2: f32 = 1e-5;
 
 struct Reader<'a> {
     bytes: &'a [u8],

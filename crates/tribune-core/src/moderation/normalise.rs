@@ -46,7 +46,9 @@ fn homoglyph(c: char) -> Option<char> {
 /// Emoji that stand for a word in abuse, and the (Dutch) word the rules see.
 fn emoji_word(c: char) -> Option<&'static str> {
     Some(match c {
-        '🐒' | '🐵' | '🙈' | '🙉' | '🙊' | '🦧' => "aap",
+        '🐒' | '🐵' | '🦧' => "aap",
+        // The three wise monkeys mostly say "oops", rarely "monkey".
+        '🙈' | '🙉' | '🙊' => "oeps",
         '🦍' => "gorilla",
         '🍌' => "banaan",
         '🐷' | '🐖' | '🐽' => "varken",
