@@ -572,8 +572,8 @@ async fn moderation_command(
             print!("{}", eval.report());
             if wrong {
                 println!("\njudged wrongly:");
-                for (label, category, text) in &eval.wrong {
-                    println!("  [{label} {category}] {text}");
+                for (label, category, text, why) in &eval.wrong {
+                    println!("  [{label} {category}] {text}\n      -> {why}");
                 }
             }
         }

@@ -81,8 +81,8 @@ pub struct Evaluation {
     pub by_category: BTreeMap<String, Tally>,
     /// Verdict times in microseconds, sorted.
     pub micros: Vec<u64>,
-    /// The comments judged wrongly: (label, category, text).
-    pub wrong: Vec<(String, String, String)>,
+    /// The comments judged wrongly: (label, category, text, the reasons given).
+    pub wrong: Vec<(String, String, String, String)>,
 }
 
 impl Evaluation {
@@ -167,10 +167,17 @@ pub async fn evaluate(
         let judged = rules.judge(&submission);
         eval.micros
             .push(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
-        let stopped = match judged {
-            Ok(j) => j.verdict != Verdict::Visible,
+        let (stopped, why) = match judged {
+            Ok(j) => (
+                j.verdict != Verdict::Visible,
+                j.reasons
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             // A refusal stores nothing: stopped too (there is none for a lone comment).
-            Err(_) => true,
+            Err(r) => (true, r.message()),
         };
         let abusive = item.label == "abusive";
         if abusive {
@@ -188,8 +195,12 @@ pub async fn evaluate(
             .or_default()
             .add(stopped);
         if stopped != abusive {
-            eval.wrong
-                .push((item.label.clone(), item.category.clone(), item.text.clone()));
+            eval.wrong.push((
+                item.label.clone(),
+                item.category.clone(),
+                item.text.clone(),
+                why,
+            ));
         }
     }
     eval.micros.sort_unstable();
