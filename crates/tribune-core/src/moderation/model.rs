@@ -21,6 +21,8 @@ const MAGIC: &[u8; 8] = b"TRIBLR\0\0";
 const VERSION: u16 = 1;
 
 const TRAIN_DATA: &str = include_str!("../../data/moderation/train.jsonl");
+/// The second part, written by hand line by line (see data/moderation/README.md).
+const TRAIN_HAND: &str = include_str!("../../data/moderation/train-hand.jsonl");
 
 /// One labelled text.
 #[derive(Debug, Clone, PartialEq)]
@@ -215,6 +217,7 @@ impl Classifier {
     pub fn builtin_examples() -> Vec<Example> {
         parse_training_set(TRAIN_DATA)
             .into_iter()
+            .chain(parse_training_set(TRAIN_HAND))
             .map(|l| Example {
                 text: l.text,
                 abusive: l.abusive,
@@ -226,6 +229,9 @@ impl Classifier {
     /// The embedded training set with languages and categories.
     pub fn builtin_training_set() -> Vec<LabelledText> {
         parse_training_set(TRAIN_DATA)
+            .into_iter()
+            .chain(parse_training_set(TRAIN_HAND))
+            .collect()
     }
 
     /// Trained once from [`Classifier::builtin_examples`].
