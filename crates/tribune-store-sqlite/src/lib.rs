@@ -32,6 +32,7 @@ mod copy_rows;
 mod desk;
 mod group_commit;
 mod imports;
+mod law;
 mod matches;
 mod polls;
 mod topics;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_matches.sql")),
     (9, include_str!("../migrations/0009_match_log.sql")),
     (10, include_str!("../migrations/0010_match_article.sql")),
+    (11, include_str!("../migrations/0011_law.sql")),
 ];
 
 /// The newest schema this build knows.
@@ -1258,7 +1260,9 @@ impl Store for SqliteStore {
                     (SELECT COUNT(*) FROM api_tokens), (SELECT COUNT(*) FROM competitions),
                     (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM team_aliases),
                     (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events),
-                    (SELECT COUNT(*) FROM live_entries)",
+                    (SELECT COUNT(*) FROM live_entries),
+                    (SELECT COUNT(*) FROM comment_contests),
+                    (SELECT COUNT(*) FROM content_notices)",
         )
         .fetch_one(&self.read)
         .await
@@ -1291,6 +1295,8 @@ impl Store for SqliteStore {
             matches: r.try_get(24).map_err(db)?,
             match_events: r.try_get(25).map_err(db)?,
             live_entries: r.try_get(26).map_err(db)?,
+            comment_contests: r.try_get(27).map_err(db)?,
+            content_notices: r.try_get(28).map_err(db)?,
         })
     }
 }

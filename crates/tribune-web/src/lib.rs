@@ -193,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::comments::router())
         .merge(routes::polls::router())
         .merge(routes::moderation::router())
+        .merge(routes::law::router())
         .merge(routes::newsroom::router())
         .merge(routes::ops::router())
         .merge(routes::account::router())
