@@ -540,7 +540,13 @@ async fn transparency_counts_per_month(backend: Backend) {
 
     // December: one more removal.
     app.clock.advance(Duration::days(15));
-    let (later, _) = post(&app, &reader, id, "Nog een scheidsrechter die er niets van kan").await;
+    let (later, _) = post(
+        &app,
+        &reader,
+        id,
+        "Nog een scheidsrechter die er niets van kan",
+    )
+    .await;
     moderate(&moderator, later, "remove", "belediging").await;
     let later_status = app.store.comment(later).await.unwrap().unwrap().verdict;
     assert_ne!(later_status, tribune_core::moderation::Verdict::Visible);
