@@ -17,6 +17,9 @@ mod normalise;
 pub mod phrases;
 pub mod spam;
 
+#[cfg(test)]
+mod issue16_tests;
+
 use Category::*;
 pub use category::Category;
 use category::{escape, unescape};

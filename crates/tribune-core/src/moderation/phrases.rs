@@ -132,14 +132,14 @@ fr-harm-creve            harm-wish     va|allez|vas|qu'il|qu'elle|qu'ils|qu ~2 c
 fr-harm-meriter          harm-wish     merite|meritent|merites ~2 de ~1 mourir|crever|souffrir|cancer
 fr-harm-suicide          harm-wish     suicide|pends ~1 toi|vous|toi|pends-toi
 en-harm-hope             harm-wish     hope|hoping|wish|pray|praying|may ~5 @die|die|rot|@disease|@injury|dead|accident|wheelchair|hospital|crippled|career-ending|cancer|never_walks|never_plays
-en-harm-should           harm-wish     should|deserves|deserve|must|ought ~2 to ~2 @die|die|rot|dead|suffer|cancer|hang
+en-harm-should           harm-wish     should|deserves|deserve|must|ought ~2 ?to ~2 @die|die|rot|dead|suffer|cancer|hang
 en-harm-fire             harm-wish     die|burn|rot ~1 in ~1 a|hell ~1 fire|ditch|cell
 en-harm-get              harm-wish     get|gets|catch|catches ~1 cancer|aids|ebola|covid|a_tumour|a_tumor
 en-harm-kys              harm-wish     go ~1 kill|hang|end ~1 yourself|urself|yourselves
-nl-dehuman-is            dehumanising  die|dat|deze|zo'n|vuile|smerige|stomme|jullie|je|jij|ze|zij|@role ~2 @copula ~2 een|allemaal|gewoon|echte|als|zoals|net ~2 @vermin
+nl-dehuman-is            dehumanising  die|dat|deze|zo'n|vuile|smerige|stomme|jullie|je|jij|ze|zij|@role ~2 @copula ~2 ?een|allemaal|gewoon|echte|als|zoals|net ~2 @vermin
 nl-dehuman-vuil          dehumanising  vuile|smerige|stinkende|vieze @vermin
 fr-dehuman-is            dehumanising  c'est|ces|ce|cette|sale|sales|espece|bande|t|tu|vous|ils|@role ~2 de|des|un|une|que|comme|sont|es|est ~2 @vermin
-en-dehuman-is            dehumanising  you|they|those|these|that|filthy|dirty|bunch|fans|@role ~2 @copula|of|like|bunch ~2 a|an|bloody|dirty|filthy|fucking ~1 @vermin
+en-dehuman-is            dehumanising  you|they|those|these|that|filthy|dirty|bunch|fans|@role ~2 @copula|of|like|bunch ~2 ?a|an|bloody|dirty|filthy|fucking ~1 @vermin
 nl-racism-monkey         racism        die|dat|deze|zo'n|vuile|zwarte|stomme|je|jij|hij|@role ~2 @copula|als|zoals|net ~2 een|echte|als ~1 @monkey
 nl-racism-monkey-direct  racism        vuile|zwarte|stomme|smerige|bruine|jij|zo'n ~1 @monkey
 nl-racism-jungle         racism        terug|ga|rot ~3 naar|in ~2 de|je|jouw|zijn ~1 jungle|boom|bomen|dierentuin|zoo|kooi|oerwoud
@@ -186,7 +186,7 @@ nl-sexual-body           sexual        haar|je|jouw|die|wat_een|mooie|lekkere|ge
 nl-sexual-geil           sexual        geil|geile|geiler|lekker_wijf|lekkere_meid|neukbaar|bespringen|sletje|hoertje
 nl-sexual-nude           sexual        stuur|toon|laat|zien ~3 naaktfoto*|naakt|nudes|je_tieten|je_borsten|je_kont
 fr-sexual-act            sexual        je|j|on|veux|voudrais|vais|aimerais ~4 la|te|t|le ~1 @sexact|prendre|defoncer
-fr-sexual-body           sexual        ses|tes|ta|son|ton|quel|quelle|beau|belle|gros|grosse|jolie|jolies ~2 @sexbody
+fr-sexual-body           sexual        ses|tes|quels|quelles|beaux|belles|ta|son|ton|quel|quelle|beau|belle|gros|grosse|jolie|jolies ~2 @sexbody
 fr-sexual-bonne          sexual        elle|la|cette|t|tu|presentatrice|journaliste|arbitre ~2 est|es|bien ~1 bonne|baisable|chaude
 fr-sexual-nude           sexual        envoie|montre|montrez ~3 nudes|photos_nues|tes_seins|ton_cul|tes_fesses
 en-sexual-act            sexual        i'd|id|i|would|wanna|want|gonna|let ~4 @sexact ~1 her|you|u|him|that|them
