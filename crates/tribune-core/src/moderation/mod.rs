@@ -873,12 +873,18 @@ const SUSPECT: &[(Match, &str, Category)] = &[
     (Word, "ta gueule", Insult),
     (Word, "fdp", Insult),
     (Word, "mongol", Disability),
+    (Prefix, "triso", Disability),
+    (Prefix, "attarde", Disability),
     // French and English.
     (Prefix, "idiot", Insult),
     (Prefix, "imbecile", Insult),
     // English. Not "dick" (Dick Advocaat) nor "retard" (French for "delay").
     (Prefix, "moron", Insult),
     (Word, "retarded", Disability),
+    (Word, "mong", Disability),
+    (Word, "mongs", Disability),
+    (Prefix, "spast", Disability),
+    (Prefix, "downie", Disability),
     (Prefix, "twat", Insult),
     (Prefix, "wanker", Insult),
     (Prefix, "bastard", Insult),

@@ -55,7 +55,7 @@ const CLASSES: &[(&str, &str)] = &[
     ),
     (
         "vermin",
-        "ratten|rat|kakkerlak*|ongedierte|parasiet*|vee|varken|varkens|zwijn|zwijnen|beesten|rats|cafard*|vermine|porc|porcs|betail|parasite*|cockroach*|vermin|pig|pigs|swine|subhuman*|untermensch*|animals|animaux|dieren",
+        "ratten|rat|kakkerlak*|ongedierte|parasiet*|vee|varken|varkens|zwijn|zwijnen|rats|cafard*|vermine|porc|porcs|betail|parasite*|cockroach*|vermin|pig|pigs|swine|subhuman*|untermensch*|animals|animaux|dieren",
     ),
     (
         "copula",
@@ -122,37 +122,46 @@ en-threat-waiting        threat        waiting|wait ~2 for ~2 you|u|him|her|them
 en-threat-weapon         threat        bullet|knife|blade|gun|bomb|acid ~3 for|in|into|through|at ~2 @you|@role|his|your|her
 en-threat-watch          threat        watch|mind ~1 your|ur ~1 back
 nl-threat-watch          threat        kijk|let ~3 maar ~2 uit ~3 je|jij ~1 gaat|woont|rijdt|parkeert|slaapt
-nl-harm-hope             harm-wish     hoop|hoopje|hopelijk|wens|wensen|moge|zou ~6 @die|@disease|@injury|dood|doodvalt|neervalt|ongeluk|hartaanval|rolstoel|ziekenhuis|kreupel|invalide
+nl-harm-hope             harm-wish     hoop|hoopje|hopelijk|wens|wensen|moge|zou ~7 @die|@disease|@injury|dood|doodvalt|neervalt|ongeluk|hartaanval|rolstoel|ziekenhuis|kreupel|invalide|kapot|ziek|ziekbed|nooit_meer_lopen|nooit_meer_wakker|nooit_meer_spelen
+nl-harm-glad               harm-wish     niet_erg|geen_probleem|blij|lachen|feest ~6 dood|sterft|neervalt|doodvalt|crepeert|verongelukt
 nl-harm-krijg            harm-wish     krijg|krijgt|krijgen|kriegt|kreeg ~2 de|een|het|ne ~2 @disease|kanker|tering|tyfus|pest|kolere|klere|hartstilstand
 nl-harm-doodvallen       harm-wish     mag|mogen|moet|moeten|zou|zouden|laat ~4 doodvallen|doodgaan|creperen|sterven|verrekken|verzuipen|verbranden|stikken|verrotten|zelfmoord|ophangen|dood
 nl-harm-val              harm-wish     val|ga|vallen ~1 dood|doodvallen|dood_neer|creperen|verrekken
 nl-harm-suicide          harm-wish     pleeg|plegen ~1 zelfmoord|suicide
-fr-harm-hope             harm-wish     espere|esperons|souhaite|souhaitons|pourvu|vivement|j'espere ~5 @die|@disease|@injury|accident|fauteuil|hopital|mort|morte|creve|crevent|chope|attrape|cancer
-fr-harm-creve            harm-wish     va|allez|vas|qu'il|qu'elle|qu'ils|qu ~2 crever|creve|crevent|mourir|meure|meurent|te_pendre|se_pendre
+fr-harm-hope             harm-wish     espere|esperons|souhaite|souhaitons|pourvu|vivement|j'espere ~6 lachent|lache|petent|pete|casse|cassent|@die|@disease|@injury|accident|fauteuil|hopital|mort|morte|creve|crevent|chope|attrape|cancer
+fr-harm-creve            harm-wish     va|allez|vas|qu'il|qu'elle|qu'ils|qu|que ~4 crever|creve|crevent|mourir|meure|meurent|te_pendre|se_pendre|disparaisse|disparaissent
 fr-harm-meriter          harm-wish     merite|meritent|merites ~2 de ~1 mourir|crever|souffrir|cancer
 fr-harm-suicide          harm-wish     suicide|pends ~1 toi|vous|toi|pends-toi
-en-harm-hope             harm-wish     hope|hoping|wish|pray|praying|may ~5 @die|die|rot|@disease|@injury|dead|accident|wheelchair|hospital|crippled|career-ending|cancer|never_walks|never_plays
+en-harm-hope             harm-wish     hope|hoping|wish|pray|praying|may ~7 @die|die|rot|@disease|@injury|dead|accident|wheelchair|hospital|crippled|career-ending|cancer|never_walks|never_plays
 en-harm-should           harm-wish     should|deserves|deserve|must|ought ~2 ?to ~2 @die|die|rot|dead|suffer|cancer|hang
 en-harm-fire             harm-wish     die|burn|rot ~1 in ~1 a|hell ~1 fire|ditch|cell
 en-harm-get              harm-wish     get|gets|catch|catches ~1 cancer|aids|ebola|covid|a_tumour|a_tumor
 en-harm-kys              harm-wish     go ~1 kill|hang|end ~1 yourself|urself|yourselves
-nl-dehuman-is            dehumanising  die|dat|deze|zo'n|vuile|smerige|stomme|jullie|je|jij|ze|zij|@role ~2 @copula ~2 ?een|allemaal|gewoon|echte|als|zoals|net ~2 @vermin
+nl-dehuman-is            dehumanising  @copula|als|zoals ~2 ?een|allemaal|gewoon|echte|net|maar ~1 @vermin
+nl-dehuman-wat             dehumanising  wat_een|stelletje|bende|troep|hoop ~1 @vermin
+nl-dehuman-geen-mensen     dehumanising  @vermin ~2 geen_mensen|geen_mens
 nl-dehuman-vuil          dehumanising  vuile|smerige|stinkende|vieze @vermin
-fr-dehuman-is            dehumanising  c'est|ces|ce|cette|sale|sales|espece|bande|t|tu|vous|ils|@role ~2 de|des|un|une|que|comme|sont|es|est ~2 @vermin
-en-dehuman-is            dehumanising  you|they|those|these|that|filthy|dirty|bunch|fans|@role ~2 @copula|of|like|bunch ~2 ?a|an|bloody|dirty|filthy|fucking ~1 @vermin
-nl-racism-monkey         racism        die|dat|deze|zo'n|vuile|zwarte|stomme|je|jij|hij|@role ~2 @copula|als|zoals|net ~2 een|echte|als ~1 @monkey
+fr-dehuman-is            dehumanising  c'est|ce|cette|ces|sont|es|est|etes|comme ~2 ?de|des|un|une|du|que ~1 @vermin
+fr-dehuman-sale            dehumanising  sale|sales|espece_de|espece_d|bande_de|gros ~1 @vermin
+en-dehuman-is            dehumanising  @copula|of|like|bunch ~2 ?a|an|bloody|dirty|filthy|fucking ~1 @vermin
+en-dehuman-filthy          dehumanising  filthy|dirty|bunch_of|disgusting|stinking ~1 @vermin
+en-dehuman-not-human       dehumanising  @vermin ~2 not_humans|not_human|not_people
+nl-racism-monkey         racism        is|ben|bent|zijn|lijkt|als|zoals ~2 ?wel|gewoon|net|echt ~1 een|echte|als ~1 @monkey
 nl-racism-monkey-direct  racism        vuile|zwarte|stomme|smerige|bruine|jij|zo'n ~1 @monkey
 nl-racism-jungle         racism        terug|ga|rot ~3 naar|in ~2 de|je|jouw|zijn ~1 jungle|boom|bomen|dierentuin|zoo|kooi|oerwoud
+nl-racism-zoo              racism        @monkey ~2 horen ~3 dierentuin|zoo|jungle|boom|kooi
 nl-racism-banana         racism        banaan|bananen|banaantje ~2 voor|naar|eten|eet|vreten
 nl-racism-banana-b       racism        gooi|geef|gooien|geven|werp ~3 banaan|bananen|banaantje
 any-racism-monkeys       racism        @monkey @monkey
 any-racism-noise         racism        oe|oeh|oeoe|hoe|hoeh|ouh|ou|ooh|oo|uh|oeoeoe|hoehoe|ouhouh|oohooh|uhuh ~0 oe|oeh|oeoe|hoe|hoeh|ouh|ou|ooh|oo|uh|ah|aa|oeoeoe|hoehoe|ouhouh|oohooh|uhuh ~0 oe|oeh|oeoe|hoe|hoeh|ouh|ou|ooh|oo|uh|ah|aa|oeoeoe|hoehoe|ouhouh|oohooh|uhuh
 any-racism-noise-word    racism        oehoehoe*|oeoeoe*|hoehoehoe*|ouhouhouh*|oohoohooh*|oeoeaa*|hoehoeha*|uhuhuh*
-fr-racism-monkey         racism        c'est|ce|cet|cette|sale|espece|gros|t|tu|il|est|es|@role ~2 un|une|de|des|comme ~1 @monkey
+fr-racism-monkey         racism        c'est|est|es|ressemble|comme|sale|espece ~2 ?a ~1 un|une|de|d|des ~1 @monkey
 fr-racism-tree           racism        retourne|retournez|remonte|remontez|rentre ~2 dans|sur|a|au ~2 ton|ta|votre|ses|son|l ~1 arbre|arbres|jungle|zoo|cage|brousse
+fr-racism-zoo              racism        retourne|retournez|va|allez ~1 au|a_la ~1 zoo|jungle|cage|brousse
 fr-racism-banana         racism        banane|bananes ~2 pour|a|au|mange|bouffe
 fr-racism-banana-b         racism        lance|lancez|jette|jetez|donne|donnez ~3 banane|bananes
-en-racism-monkey         racism        you|he|she|that|this|that's|thats|hes|he's|@role ~2 @copula|like|such ~1 a|an|fucking|bloody ~1 @monkey
+en-racism-monkey         racism        is|are|you're|youre|he's|hes|looks|look|like|such ~2 a|an|fucking|bloody ~1 @monkey
+en-racism-chimp            racism        bunch_of|filthy|dirty|chimp|monkey|ape ~1 @monkey|@you|@role
 en-racism-jungle         racism        back|go|get ~2 to|in ~1 the|your|his ~1 jungle|zoo|trees|tree|cage
 en-racism-banana         racism        throw|give|toss|feed ~3 banana|bananas
 nl-exclusion-back        exclusion     ga|gaat|terug|rot|oprotten|opkrassen|keer|vlieg ~3 terug|op ~2 naar ~2 je|jouw|uw|jullie|zijn|eigen|hun @country
@@ -173,6 +182,7 @@ fr-homophobia-belong     homophobia    homos|homosexuels|gays|pedes ~3 n'ont|ont
 en-homophobia-slur       homophobia    you|ur|youre|you're|bunch|such_a|like_a|filthy|dirty|is_a|are ~2 @gayslur
 en-homophobia-sogay      homophobia    so|too|such|you're|youre|ur|hes|he's|are ~1 gay
 en-homophobia-belong     homophobia    gays|gay_players|homos|queers ~3 don't|dont|shouldn't|shouldnt|should|have ~2 belong|allowed|sick|disease|out|banned
+any-disability-insult      disability    comme_un|comme_une|als_een|like_a|is_a|is_een|espece_d|espece_de|what_a|wat_een|zo ~1 autist*|spast*|spastic*|mong|mongs|triso*|attarde*|gehandicapte*|handicape*|downie*|mongol*
 nl-misogyny-kitchen      misogyny      terug|ga|naar ~3 de|het|je ~1 keuken|aanrecht|strijkplank|wasmand
 nl-misogyny-belong       misogyny      @woman ~3 horen|moeten|kunnen|snappen|begrijpen|hebben ~4 niet|niks|niets|geen|thuis|keuken|zwijgen|mond
 nl-misogyny-wijf         misogyny      die|dat|dat_domme|domme|stomme|vuile|lelijke|dikke|hysterische ~1 wijf|wijven|teef|teven|koe|trut|del|slet
@@ -197,6 +207,10 @@ en-sexual-face           sexual        sit|sits ~1 on ~1 my ~1 face|lap|dick
 
 /// Context words that mark a comment as reporting or condemning abuse, not committing it.
 const CONDEMN: &[&str] = &[
+    "mascotte",
+    "mascot",
+    "mascottes",
+    "mascots",
     "racistisch",
     "bejegend",
     "honte",
@@ -441,26 +455,62 @@ pub fn condemns(words: &[String]) -> bool {
 }
 
 /// The phrase rules that fire on `text`, each once, in rule order.
+///
+/// Rules and the condemnation check work per sentence, so a comment that reports racism in
+/// one sentence and threatens in the next is still caught. Doxxing looks at the whole
+/// text (the hint and the address may sit in different sentences).
 pub fn scan(text: &str) -> Vec<Hit> {
+    let mut hits: Vec<Hit> = Vec::new();
+    for sentence in sentences(text) {
+        let words = analyse_text(sentence).words;
+        for hit in scan_sentence(&words) {
+            if !hits.contains(&hit) {
+                hits.push(hit);
+            }
+        }
+    }
     let words = analyse_text(text).words;
-    scan_words(&words)
+    if !condemns(&words) {
+        hits.extend(super::spam::doxxing(&words));
+    }
+    hits
 }
 
-pub(crate) fn scan_words(words: &[String]) -> Vec<Hit> {
+/// The text cut after sentence ends (". ", "! ", "? ", line breaks). A dot inside a word
+/// ("K.A.N.K.E.R", "0478.12") does not end a sentence.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let end = match b {
+            b'\n' => true,
+            b'.' | b'!' | b'?' | b';' => bytes.get(i + 1).is_none_or(|n| n.is_ascii_whitespace()),
+            _ => false,
+        };
+        if end {
+            out.push(&text[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+fn scan_sentence(words: &[String]) -> Vec<Hit> {
     if words.is_empty() || condemns(words) {
         return Vec::new();
     }
-    let mut hits = Vec::new();
-    for rule in rules() {
-        if (0..words.len()).any(|at| matches(&rule.slots, words, at)) {
-            hits.push(Hit {
-                rule: rule.name,
-                category: rule.category,
-            });
-        }
-    }
-    hits.extend(super::spam::doxxing(words));
-    hits
+    rules()
+        .iter()
+        .filter(|rule| (0..words.len()).any(|at| matches(&rule.slots, words, at)))
+        .map(|rule| Hit {
+            rule: rule.name,
+            category: rule.category,
+        })
+        .collect()
 }
 
 /// All rule names with their category, for documentation and tests.

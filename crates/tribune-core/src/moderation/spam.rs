@@ -283,7 +283,24 @@ pub(crate) fn doxxing(words: &[String]) -> Vec<Hit> {
             category: Category::Doxxing,
         });
     }
-    if phone_at(words).is_some() && (hint || person) && person && !offer {
+    // A club's ticket office or shop number is no person's.
+    let business = words.iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "ticketdienst"
+                | "tickets"
+                | "ticket"
+                | "secretariaat"
+                | "fanshop"
+                | "billetterie"
+                | "ticketing"
+                | "onthaal"
+                | "accueil"
+                | "reception"
+                | "clubhuis"
+        )
+    });
+    if phone_at(words).is_some() && person && !offer && !business {
         hits.push(Hit {
             rule: "any-doxxing-phone",
             category: Category::Doxxing,
