@@ -370,6 +370,9 @@ pub async fn load(
                     recent: &[],
                     article_rate: 0,
                     now: at,
+                    classifier: None,
+                    tightened: false,
+                    same_text_elsewhere: 0,
                 })
                 .map_err(|r| format!("demo queue: {}", r.message()))?;
             let queued = store

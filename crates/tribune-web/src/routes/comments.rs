@@ -82,6 +82,11 @@ async fn judge(
         recent: &context.recent,
         article_rate: context.article_rate,
         now,
+        // TODO(modcore): the classifier, match evenings and same-text counts come with
+        // the store/web part of issue 16.
+        classifier: None,
+        tightened: false,
+        same_text_elsewhere: 0,
     };
     rules.judge(&submission).map_err(refused)
 }

@@ -58,21 +58,19 @@ fn moderator(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(|r| r.can_moderate())
 }
 
-/// The policy category of a decision's grounds: the weightiest reason of the rules, or a
-/// moderator's own judgement when the rules found nothing.
+/// The policy category of a decision's grounds ([`Reason::category`], in Dutch): that of the
+/// weightiest reason that has one, or a moderator's own judgement when the rules found none.
 pub fn category_of(codes: &[String]) -> &'static str {
-    let weightiest = codes
+    codes
         .iter()
         .filter_map(|c| Reason::parse(c))
-        .filter(|r| *r != Reason::NewAccount)
-        .max_by_key(Reason::risk);
-    match weightiest {
-        Some(Reason::BannedWord(_)) => "verboden woorden (haat, racisme, bedreiging)",
-        Some(Reason::SuspectWord(_)) => "beledigingen",
-        Some(Reason::TooManyLinks(_)) => "spam (links)",
-        Some(Reason::NewAccount) | None => "oordeel van een moderator",
-    }
+        .filter_map(|r| r.category().map(|c| (r.risk(), c)))
+        .max_by_key(|(risk, _)| *risk)
+        .map_or(BY_JUDGEMENT, |(_, c)| c.describe())
 }
+
+/// The category of a decision the rules gave no category.
+const BY_JUDGEMENT: &str = "oordeel van een moderator (huisregels)";
 
 /// The Dutch description of each stored reason code.
 pub fn grounds_of(codes: &[String]) -> Vec<String> {

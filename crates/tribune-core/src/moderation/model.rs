@@ -1,0 +1,466 @@
+//! Our own abuse classifier: logistic regression over hashed binary features of the
+//! normalised text (character 3- to 5-grams inside words, words, word pairs), trained
+//! in-process by gradient descent. A moderator's decision is a few weighted gradient steps
+//! on that text, effective at once, and the model explains a score by the words whose
+//! features pushed it up.
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use super::normalise::analyse_text;
+
+/// The weight of one moderator decision (a rejection learned as abusive, a restore as
+/// legitimate): as much as this many training examples, so three decisions teach the
+/// model a new insult, or stop it holding an ordinary word.
+pub const MODERATOR_WEIGHT: f32 = 8.0;
+
+/// Hash buckets for features.
+const BUCKETS: usize = 1 << 18;
+/// The serialisation header and version.
+const MAGIC: &[u8; 8] = b"TRIBLR\0\0";
+const VERSION: u16 = 1;
+
+const TRAIN_DATA: &str = include_str!("../../data/moderation/train.jsonl");
+
+/// One labelled text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Example {
+    pub text: String,
+    pub abusive: bool,
+    pub weight: f32,
+}
+
+/// A classifier's opinion of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelScore {
+    /// Chance, in per mille, that the text is abusive.
+    pub risk: u32,
+    /// The words (or word pairs) that pushed the score up most, most first.
+    pub words: Vec<String>,
+}
+
+/// Why bytes are not a classifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ModelError {
+    /// Not our header.
+    NotAModel,
+    /// Written by a version we cannot read.
+    Version(u16),
+    /// Cut short, too long, or holding impossible numbers.
+    Corrupt(&'static str),
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::NotAModel => write!(f, "not a moderation model (wrong header)"),
+            ModelError::Version(v) => write!(f, "moderation model version {v} is not supported"),
+            ModelError::Corrupt(what) => write!(f, "corrupt moderation model: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// Logistic regression over hashed features, trained by stochastic gradient descent.
+#[derive(Clone)]
+pub struct Classifier {
+    /// One weight per hash bucket.
+    weights: Vec<f32>,
+    bias: f32,
+    /// Weighted number of examples per class (legitimate, abusive).
+    docs: [f64; 2],
+}
+
+impl fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Classifier")
+            .field("docs", &self.docs)
+            .field("bias", &self.bias)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One feature of a text: its bucket and, for explanations, the word it belongs to.
+struct Feature {
+    bucket: usize,
+    /// Index into the text's words (a pair belongs to its first word, flagged).
+    word: usize,
+    pair: bool,
+}
+
+fn hash(kind: u8, bytes: &[u8]) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ u64::from(kind);
+    for &b in bytes {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    // Fold the high bits in: FNV's low bits alone are weak.
+    ((h ^ (h >> 29)) as usize) & (BUCKETS - 1)
+}
+
+/// The words of a text as the classifier sees them.
+fn words_of(text: &str) -> Vec<String> {
+    analyse_text(text).words
+}
+
+fn features(words: &[String]) -> Vec<Feature> {
+    let mut out = Vec::with_capacity(words.len() * 12);
+    let mut padded = Vec::with_capacity(40);
+    for (i, w) in words.iter().enumerate() {
+        out.push(Feature {
+            bucket: hash(1, w.as_bytes()),
+            word: i,
+            pair: false,
+        });
+        if let Some(next) = words.get(i + 1) {
+            let mut pair = Vec::with_capacity(w.len() + next.len() + 1);
+            pair.extend_from_slice(w.as_bytes());
+            pair.push(b' ');
+            pair.extend_from_slice(next.as_bytes());
+            out.push(Feature {
+                bucket: hash(2, &pair),
+                word: i,
+                pair: true,
+            });
+        }
+        padded.clear();
+        padded.push(b'<');
+        // Long words (spam, keyboard mashing) are cut: their grams say nothing new.
+        padded.extend(w.bytes().take(24));
+        padded.push(b'>');
+        for n in 3..=5 {
+            if padded.len() < n {
+                break;
+            }
+            for gram in padded.windows(n) {
+                out.push(Feature {
+                    bucket: hash(2 + n as u8, gram),
+                    word: i,
+                    pair: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+impl Classifier {
+    fn empty() -> Classifier {
+        Classifier {
+            weights: vec![0.0; BUCKETS],
+            bias: 0.0,
+            docs: [0.0; 2],
+        }
+    }
+
+    /// A classifier trained on these examples only: a few passes of gradient descent in
+    /// a fixed shuffled order, so training is deterministic.
+    pub fn train(examples: &[Example]) -> Classifier {
+        let mut c = Classifier::empty();
+        let prepared: Vec<(Vec<usize>, f32, f32)> = examples
+            .iter()
+            .filter(|e| e.weight.is_finite() && e.weight > 0.0)
+            .map(|e| (buckets(&e.text), f32::from(u8::from(e.abusive)), e.weight))
+            .collect();
+        for e in examples
+            .iter()
+            .filter(|e| e.weight.is_finite() && e.weight > 0.0)
+        {
+            c.docs[usize::from(e.abusive)] += f64::from(e.weight);
+        }
+        let mut order: Vec<usize> = (0..prepared.len()).collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for epoch in 0..EPOCHS {
+            // Fisher-Yates with a small LCG: no dependency, same order every time.
+            for i in (1..order.len()).rev() {
+                seed = seed
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                order.swap(i, (seed >> 33) as usize % (i + 1));
+            }
+            let rate = LEARNING_RATE / (1.0 + epoch as f32 * 0.5);
+            for &i in &order {
+                let (feats, y, w) = &prepared[i];
+                c.step(feats, *y, rate * w.min(4.0));
+            }
+        }
+        c
+    }
+
+    /// One gradient step of the log loss on one example.
+    fn step(&mut self, feats: &[usize], y: f32, rate: f32) {
+        if feats.is_empty() {
+            return;
+        }
+        let x = 1.0 / (feats.len() as f32).sqrt();
+        let p = sigmoid(self.z(feats, x));
+        let g = rate * (y - p);
+        for &f in feats {
+            if let Some(w) = self.weights.get_mut(f) {
+                *w = (*w + g * x) * (1.0 - L2 * rate);
+            }
+        }
+        self.bias += g * 0.1;
+    }
+
+    fn z(&self, feats: &[usize], x: f32) -> f32 {
+        let sum: f32 = feats
+            .iter()
+            .map(|&f| self.weights.get(f).copied().unwrap_or(0.0))
+            .sum();
+        self.bias + sum * x
+    }
+
+    /// The embedded training set (data/moderation/train.jsonl), each with weight 1.
+    pub fn builtin_examples() -> Vec<Example> {
+        parse_training_set(TRAIN_DATA)
+            .into_iter()
+            .map(|l| Example {
+                text: l.text,
+                abusive: l.abusive,
+                weight: 1.0,
+            })
+            .collect()
+    }
+
+    /// The embedded training set with languages and categories.
+    pub fn builtin_training_set() -> Vec<LabelledText> {
+        parse_training_set(TRAIN_DATA)
+    }
+
+    /// Trained once from [`Classifier::builtin_examples`].
+    pub fn builtin() -> &'static Classifier {
+        static MODEL: OnceLock<Classifier> = OnceLock::new();
+        MODEL.get_or_init(|| Classifier::train(&Classifier::builtin_examples()))
+    }
+
+    /// Adds one example with a weight (a moderator decision weighs [`MODERATOR_WEIGHT`]),
+    /// effective at once: gradient steps on this text, one per unit of weight. A weight
+    /// that is not a positive finite number changes nothing.
+    pub fn learn(&mut self, text: &str, abusive: bool, weight: f32) {
+        if !(weight.is_finite() && weight > 0.0) {
+            return;
+        }
+        let feats = buckets(text);
+        let y = f32::from(u8::from(abusive));
+        let mut left = weight.min(100.0);
+        while left > 0.0 {
+            self.step(&feats, y, LEARNING_RATE * left.min(1.0));
+            left -= 1.0;
+        }
+        self.docs[usize::from(abusive)] += f64::from(weight);
+    }
+
+    /// The risk that `text` is abusive, and the words behind it.
+    pub fn score(&self, text: &str) -> ModelScore {
+        let words = words_of(text);
+        let feats = features(&words);
+        if feats.is_empty() {
+            return ModelScore {
+                risk: 0,
+                words: Vec::new(),
+            };
+        }
+        let mut seen = std::collections::HashSet::with_capacity(feats.len());
+        let mut per_word = vec![0.0f32; words.len()];
+        let mut per_pair = vec![0.0f32; words.len()];
+        let mut sum = 0.0;
+        for f in &feats {
+            // Binary features: a gram counts once per text.
+            if !seen.insert(f.bucket) {
+                continue;
+            }
+            let w = self.weights.get(f.bucket).copied().unwrap_or(0.0);
+            sum += w;
+            if f.pair {
+                per_pair[f.word] += w;
+            } else {
+                per_word[f.word] += w;
+            }
+        }
+        let x = 1.0 / (seen.len() as f32).sqrt();
+        let p = sigmoid(self.bias + sum * x);
+        let risk = (p * 1000.0).round().clamp(0.0, 1000.0) as u32;
+
+        let mut ranked: Vec<(f32, String)> = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            if per_word[i] > 0.0 {
+                ranked.push((per_word[i], w.clone()));
+            }
+            if let Some(next) = words.get(i + 1)
+                && per_pair[i] > 0.0
+                && per_pair[i] > per_word[i]
+            {
+                ranked.push((per_pair[i], format!("{w} {next}")));
+            }
+        }
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut top: Vec<String> = Vec::new();
+        for (_, w) in ranked {
+            if !top.contains(&w) {
+                top.push(w);
+            }
+            if top.len() == 3 {
+                break;
+            }
+        }
+        ModelScore { risk, words: top }
+    }
+
+    /// How many examples (weighted) it learned from.
+    pub fn examples(&self) -> u64 {
+        (self.docs[0] + self.docs[1]).round() as u64
+    }
+
+    /// The model as bytes: header, version, bucket count, bias, example counts, then the
+    /// non-zero weights as (bucket, weight).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let used: Vec<(u32, f32)> = self
+            .weights
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| **w != 0.0)
+            .map(|(i, w)| (i as u32, *w))
+            .collect();
+        let mut out = Vec::with_capacity(8 + 2 + 4 + 4 + 16 + 4 + used.len() * 8);
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&VERSION.to_le_bytes());
+        out.extend_from_slice(&(BUCKETS as u32).to_le_bytes());
+        out.extend_from_slice(&self.bias.to_le_bytes());
+        for v in &self.docs {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&(used.len() as u32).to_le_bytes());
+        for (i, w) in used {
+            out.extend_from_slice(&i.to_le_bytes());
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Reads [`Classifier::to_bytes`] output back; anything else is an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Classifier, ModelError> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(MAGIC.len()).ok() != Some(&MAGIC[..]) {
+            return Err(ModelError::NotAModel);
+        }
+        let version = u16::from_le_bytes(r.array()?);
+        if version != VERSION {
+            return Err(ModelError::Version(version));
+        }
+        if u32::from_le_bytes(r.array()?) as usize != BUCKETS {
+            return Err(ModelError::Corrupt("bucket count"));
+        }
+        let mut c = Classifier::empty();
+        c.bias = f32::from_le_bytes(r.array()?);
+        if !c.bias.is_finite() {
+            return Err(ModelError::Corrupt("bias"));
+        }
+        for d in &mut c.docs {
+            *d = f64::from_le_bytes(r.array()?);
+            if !(d.is_finite() && *d >= 0.0) {
+                return Err(ModelError::Corrupt("example counts"));
+            }
+        }
+        let n = u32::from_le_bytes(r.array()?) as usize;
+        if n > BUCKETS || r.remaining() != n * 8 {
+            return Err(ModelError::Corrupt("length"));
+        }
+        for _ in 0..n {
+            let i = u32::from_le_bytes(r.array()?) as usize;
+            let w = f32::from_le_bytes(r.array()?);
+            let slot = c
+                .weights
+                .get_mut(i)
+                .ok_or(ModelError::Corrupt("bucket index"))?;
+            if !w.is_finite() {
+                return Err(ModelError::Corrupt("weight"));
+            }
+            *slot = w;
+        }
+        Ok(c)
+    }
+}
+
+fn sigmoid(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+/// The distinct feature buckets of a text.
+fn buckets(text: &str) -> Vec<usize> {
+    let mut b: Vec<usize> = features(&words_of(text)).iter().map(|f| f.bucket).collect();
+    b.sort_unstable();
+    b.dedup();
+    b
+}
+
+/// Training passes over the examples.
+const EPOCHS: usize = 30;
+/// Step size of gradient descent.
+const LEARNING_RATE: f32 = 4.0;
+/// Weight decay per step.
+const L2: f32 = 1e-5;
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or(ModelError::Corrupt("length"))?;
+        let s = self
+            .bytes
+            .get(self.at..end)
+            .ok_or(ModelError::Corrupt("truncated"))?;
+        self.at = end;
+        Ok(s)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ModelError> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+
+    fn remaining(&self) -> usize {
+        self.bytes.len().saturating_sub(self.at)
+    }
+}
+
+/// One line of the training set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelledText {
+    pub text: String,
+    pub lang: String,
+    pub abusive: bool,
+    /// A [`super::Category`] code for abusive lines, an "ok-..." kind for legitimate ones.
+    pub category: String,
+}
+
+#[derive(serde::Deserialize)]
+struct Line {
+    text: String,
+    lang: String,
+    label: String,
+    category: String,
+}
+
+/// Parses a JSON-lines training set; blank and malformed lines are skipped.
+pub fn parse_training_set(data: &str) -> Vec<LabelledText> {
+    data.lines()
+        .filter(|l| !l.trim().is_empty())
+        .filter_map(|l| serde_json::from_str::<Line>(l).ok())
+        .filter(|l| l.label == "abusive" || l.label == "ok")
+        .map(|l| LabelledText {
+            abusive: l.label == "abusive",
+            text: l.text,
+            lang: l.lang,
+            category: l.category,
+        })
+        .collect()
+}
