@@ -19,6 +19,7 @@ import {
   describe as described,
   launchBrowser,
   registerAndConfirm,
+  request,
   staffAccount,
 } from './lib/tribune.js';
 
@@ -674,4 +675,73 @@ test('every page that shows the payloads stays intact and runs nothing', async (
   assert.deepEqual(seen.errors, [], `uncaught exceptions:\n  ${seen.errors.join('\n  ')}`);
   assert.deepEqual(seen.foreign, [], `pages loaded resources from other sites:\n  ${seen.foreign.join('\n  ')}`);
   assert.deepEqual(problems, [], `${problems.length} problems on ${pages} pages:\n  ${problems.slice(0, 80).join('\n  ')}`);
+});
+
+// ---------------------------------------------------------------------------------------
+// Notices of illegal content and contests (DSA): the payloads as the texts readers type
+// there, shown on the desk and on the author's own page. Last, because it takes payload
+// comments off the site (a contest needs a decision to contest).
+
+test('payloads as notice and contest texts: stored or refused, shown as plain text, nothing runs', async (t) => {
+  assert.ok(editor && bodies.length > 0, 'the payloads were not posted');
+  const visible = bodies.filter((b) => b.outcome === 'stored' && b.status === 'visible');
+  assert.ok(visible.length > 0, 'no visible payload comment to notify');
+  // Notices: anonymous, 30 an hour per client address, so spread over loopback addresses.
+  const notices = { stored: 0, refused: [] };
+  for (let k = 0; k < PAYLOADS.length; k++) {
+    const explanation = PAYLOADS[k];
+    const target = visible[k % visible.length];
+    const res = await request('POST', '/api/v1/notices', {
+      json: { comment_id: target.id, category: 'other', explanation },
+      localAddress: `127.0.0.${40 + Math.floor(k / 25)}`,
+    });
+    if (res.status === 201) {
+      assert.match(res.data.reference, /^M-\d{4}-\d{6,}$/);
+      notices.stored += 1;
+    } else {
+      assert.equal(res.status, 400, `notice payload #${k} answered ${described(res)}`);
+      notices.refused.push({ k, why: described(res) });
+      // Only what check_text refuses: empty, over 2000 characters, control characters.
+      const trimmed = explanation.trim();
+      assert.ok(
+        !trimmed || [...trimmed].length > 2000 || /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/.test(trimmed),
+        `notice payload #${k} ${JSON.stringify(explanation.slice(0, 80))} was refused: ${res.data?.detail}`,
+      );
+    }
+  }
+  // Contests: the moderator removes the staff's visible payload comments, the poster
+  // contests each with a payload as explanation.
+  const byEmail = new Map([[editor.email, editor], [moderator.email, moderator]]);
+  const contests = { stored: 0, refused: 0 };
+  const mine = visible.filter((b) => byEmail.has(b.poster)).slice(0, 100);
+  for (let k = 0; k < mine.length; k++) {
+    const b = mine[k];
+    const removed = await moderator.call('POST', `/api/v1/moderation/comments/${b.id}`, { action: 'remove', reason: PAYLOADS[(k + 3) % PAYLOADS.length].slice(0, 400).replace(/[\u0000-\u001f]/g, '') });
+    if (removed.status !== 200) continue;
+    const res = await byEmail.get(b.poster).call('POST', `/api/v1/me/decisions/${b.id}/contest`, { explanation: PAYLOADS[(k * 7) % PAYLOADS.length] });
+    if (res.status === 201) contests.stored += 1;
+    else {
+      assert.equal(res.status, 400, `contest ${k} answered ${described(res)}`);
+      contests.refused += 1;
+    }
+  }
+  assert.ok(notices.stored > 0 && contests.stored > 0, `notices ${notices.stored}, contests ${contests.stored}`);
+  const run = await checkPages('editor', ['/moderatie?wachtrij=meldingen', '/moderatie?wachtrij=bezwaren', '/moderatie/logboek', '/account/reacties', '/transparantie'], {
+    cookie: editor.browserCookie(),
+  });
+  const own = await checkPages('moderator', ['/account/reacties'], { cookie: moderator.browserCookie() });
+  const problems = [];
+  const seen = { dialogs: [], errors: [], foreign: [] };
+  for (const r of [run, own]) {
+    for (const k of Object.keys(seen)) seen[k].push(...r.seen[k]);
+    for (const p of r.results) for (const x of p.problems) problems.push(`${p.label} ${p.url}: ${x}`);
+  }
+  t.diagnostic(
+    `notices: ${notices.stored} stored, ${notices.refused.length} refused; contests: ${contests.stored} stored, ${contests.refused} refused; ` +
+      `pages checked: ${run.results.length + own.results.length}`,
+  );
+  assert.deepEqual(seen.dialogs, [], `payloads ran: dialogs opened:\n  ${seen.dialogs.join('\n  ')}`);
+  assert.deepEqual(seen.errors, [], `uncaught exceptions:\n  ${seen.errors.join('\n  ')}`);
+  assert.deepEqual(seen.foreign, [], `pages loaded resources from other sites:\n  ${seen.foreign.join('\n  ')}`);
+  assert.deepEqual(problems, [], `${problems.length} problems:\n  ${problems.slice(0, 40).join('\n  ')}`);
 });

@@ -430,6 +430,42 @@ pub const COMMUNITY: &[CopyTable] = &[
         ],
         key: &["id"],
     },
+    CopyTable {
+        name: "comment_contests",
+        columns: &[
+            col("id", Int),
+            col("comment_id", Int),
+            col("author_id", NullInt),
+            col("decision_ref", Int),
+            col("explanation", Text),
+            col("created_at", Time),
+            col("outcome", NullText),
+            col("note", Text),
+            col("moderator_id", NullInt),
+            col("moderator_name", NullText),
+            col("resolved_at", NullTime),
+        ],
+        key: &["id"],
+    },
+    CopyTable {
+        name: "content_notices",
+        columns: &[
+            col("id", Int),
+            col("comment_id", NullInt),
+            col("category", Text),
+            col("explanation", Text),
+            col("email", NullText),
+            col("reporter_id", NullInt),
+            col("comment_text", Text),
+            col("created_at", Time),
+            col("outcome", NullText),
+            col("note", Text),
+            col("handled_by", NullInt),
+            col("handled_by_name", NullText),
+            col("handled_at", NullTime),
+        ],
+        key: &["id"],
+    },
 ];
 
 /// Tables of the community schema that a copy leaves out on purpose.

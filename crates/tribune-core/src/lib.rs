@@ -10,6 +10,7 @@ pub mod desk;
 pub mod event;
 pub mod football;
 pub mod imported;
+pub mod law;
 pub mod learning;
 pub mod markdown;
 pub mod moderation;

@@ -205,12 +205,14 @@ pub struct SiteCounts {
     pub live_entries: i64,
     pub moderation_models: i64,
     pub moderation_lessons: i64,
+    pub comment_contests: i64,
+    pub content_notices: i64,
 }
 
 impl SiteCounts {
     /// (table name, rows), in the order a copy fills them. The community tables carry the
     /// names of their [`crate::copy::COMMUNITY`] descriptions.
-    pub fn tables(&self) -> [(&'static str, i64); 29] {
+    pub fn tables(&self) -> [(&'static str, i64); 31] {
         [
             ("authors", self.authors),
             ("topics", self.topics),
@@ -241,6 +243,8 @@ impl SiteCounts {
             ("live_entries", self.live_entries),
             ("moderation_models", self.moderation_models),
             ("moderation_lessons", self.moderation_lessons),
+            ("comment_contests", self.comment_contests),
+            ("content_notices", self.content_notices),
         ]
     }
 
@@ -267,6 +271,7 @@ pub trait Store:
     + DeskStore
     + MatchStore
     + ModelStore
+    + LawStore
     + Send
     + Sync
     + 'static
@@ -892,6 +897,82 @@ pub trait PollStore: Send + Sync + 'static {
         poll_id: PollId,
         account_id: AccountId,
     ) -> StoreResult<Option<OptionId>>;
+}
+
+// ---- law: statements of reasons, contests, notices, transparency (DSA) ----
+
+/// What the Digital Services Act asks of comment moderation (see [`crate::law`]). Every
+/// write here adds a line to the moderation log in the same transaction.
+#[async_trait]
+pub trait LawStore: Send + Sync + 'static {
+    /// The author's comments that were taken off (rejected by the rules or a moderator,
+    /// removed), and those whose decision they contested, newest first.
+    async fn decisions_of(
+        &self,
+        author_id: AccountId,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::law::Decision>>;
+    /// The decision on one comment as its author would see it; `None` when the comment is
+    /// not the author's or was never taken off.
+    async fn decision(
+        &self,
+        comment_id: CommentId,
+        author_id: AccountId,
+    ) -> StoreResult<Option<crate::law::Decision>>;
+    /// The author contests the current decision on their comment. NotFound when the comment
+    /// is not theirs or not taken off; Conflict when this decision was contested already.
+    async fn contest(
+        &self,
+        comment_id: CommentId,
+        author_id: AccountId,
+        explanation: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::law::Contest>;
+    async fn contest_by_id(&self, id: i64) -> StoreResult<Option<crate::law::Contest>>;
+    /// Open contests oldest first (`open`), or the latest decided ones.
+    async fn contests(&self, open: bool, limit: u32) -> StoreResult<Vec<crate::law::ContestItem>>;
+    /// A moderator decides a contest; Conflict when it was decided already. Restoring an
+    /// overturned comment is the caller's (through [`CommentStore::moderate_comment`]).
+    async fn resolve_contest(
+        &self,
+        id: i64,
+        moderator_id: AccountId,
+        outcome: crate::law::ContestOutcome,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::law::Contest>;
+    /// Stores a notice; NotFound (nothing stored) for an unknown comment.
+    async fn add_notice(
+        &self,
+        notice: &crate::law::NewNotice,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::law::Notice>;
+    async fn notice(&self, id: i64) -> StoreResult<Option<crate::law::Notice>>;
+    /// Open notices oldest first (`open`), or the latest handled ones.
+    async fn notices(&self, open: bool, limit: u32) -> StoreResult<Vec<crate::law::NoticeItem>>;
+    /// A moderator closes a notice; Conflict when it was handled already.
+    async fn handle_notice(
+        &self,
+        id: i64,
+        moderator_id: AccountId,
+        outcome: crate::law::NoticeOutcome,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::law::Notice>;
+    /// (open contests, open notices).
+    async fn law_queue_sizes(&self) -> StoreResult<(i64, i64)>;
+    /// What happened in [from, to): see [`crate::law::TransparencyCounts`].
+    async fn transparency(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> StoreResult<crate::law::TransparencyCounts>;
+    /// The newest `per` comments (any state) of each account, newest first per account.
+    async fn recent_comments_of(
+        &self,
+        accounts: &[AccountId],
+        per: u32,
+    ) -> StoreResult<Vec<Comment>>;
 }
 
 #[cfg(test)]

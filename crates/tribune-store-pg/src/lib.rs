@@ -21,6 +21,7 @@ mod copy_rows;
 mod desk;
 mod group_commit;
 mod imports;
+mod law;
 mod matches;
 mod model;
 mod polls;
@@ -58,6 +59,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_matches.sql")),
     (9, include_str!("../migrations/0009_match_log.sql")),
     (10, include_str!("../migrations/0010_match_article.sql")),
+    (11, include_str!("../migrations/0011_law.sql")),
     (12, include_str!("../migrations/0012_moderation_model.sql")),
 ];
 
@@ -1768,7 +1770,8 @@ impl Store for PgStore {
                     (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM team_aliases),
                     (SELECT COUNT(*) FROM matches), (SELECT COUNT(*) FROM match_events),
                     (SELECT COUNT(*) FROM live_entries), (SELECT COUNT(*) FROM moderation_models),
-                    (SELECT COUNT(*) FROM moderation_lessons)",
+                    (SELECT COUNT(*) FROM moderation_lessons), (SELECT COUNT(*) FROM comment_contests),
+                    (SELECT COUNT(*) FROM content_notices)",
         )
         .fetch_one(&self.pool)
         .await
@@ -1803,6 +1806,8 @@ impl Store for PgStore {
             live_entries: r.try_get(26).map_err(db)?,
             moderation_models: r.try_get(27).map_err(db)?,
             moderation_lessons: r.try_get(28).map_err(db)?,
+            comment_contests: r.try_get(29).map_err(db)?,
+            content_notices: r.try_get(30).map_err(db)?,
         })
     }
 }

@@ -591,3 +591,83 @@ impl tribune_core::store::ModelStore for BrokenStore {
         gone()
     }
 }
+
+// ---- law (DSA): statements, contests, notices, transparency ----
+#[async_trait]
+impl tribune_core::store::LawStore for BrokenStore {
+    async fn decisions_of(
+        &self,
+        _: AccountId,
+        _: u32,
+    ) -> StoreResult<Vec<tribune_core::law::Decision>> {
+        gone()
+    }
+    async fn decision(
+        &self,
+        _: CommentId,
+        _: AccountId,
+    ) -> StoreResult<Option<tribune_core::law::Decision>> {
+        gone()
+    }
+    async fn contest(
+        &self,
+        _: CommentId,
+        _: AccountId,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::law::Contest> {
+        gone()
+    }
+    async fn contest_by_id(&self, _: i64) -> StoreResult<Option<tribune_core::law::Contest>> {
+        gone()
+    }
+    async fn contests(&self, _: bool, _: u32) -> StoreResult<Vec<tribune_core::law::ContestItem>> {
+        gone()
+    }
+    async fn resolve_contest(
+        &self,
+        _: i64,
+        _: AccountId,
+        _: tribune_core::law::ContestOutcome,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::law::Contest> {
+        gone()
+    }
+    async fn add_notice(
+        &self,
+        _: &tribune_core::law::NewNotice,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::law::Notice> {
+        gone()
+    }
+    async fn notice(&self, _: i64) -> StoreResult<Option<tribune_core::law::Notice>> {
+        gone()
+    }
+    async fn notices(&self, _: bool, _: u32) -> StoreResult<Vec<tribune_core::law::NoticeItem>> {
+        gone()
+    }
+    async fn handle_notice(
+        &self,
+        _: i64,
+        _: AccountId,
+        _: tribune_core::law::NoticeOutcome,
+        _: &str,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::law::Notice> {
+        gone()
+    }
+    async fn law_queue_sizes(&self) -> StoreResult<(i64, i64)> {
+        gone()
+    }
+    async fn transparency(
+        &self,
+        _: DateTime<Utc>,
+        _: DateTime<Utc>,
+    ) -> StoreResult<tribune_core::law::TransparencyCounts> {
+        gone()
+    }
+    async fn recent_comments_of(&self, _: &[AccountId], _: u32) -> StoreResult<Vec<Comment>> {
+        gone()
+    }
+}

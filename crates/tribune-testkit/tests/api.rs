@@ -180,6 +180,15 @@ async fn the_openapi_document_matches_the_routes(backend: Backend) {
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
         "/api/v1/topics",
+        // The Digital Services Act part (routes/law.rs).
+        "/api/v1/me/decisions",
+        "/api/v1/me/decisions/{id}/contest",
+        "/api/v1/notices",
+        "/api/v1/transparency",
+        "/api/v1/moderation/contests",
+        "/api/v1/moderation/contests/{id}",
+        "/api/v1/moderation/notices",
+        "/api/v1/moderation/notices/{id}",
     ];
     routes.sort();
     assert_eq!(

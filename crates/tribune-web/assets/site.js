@@ -478,6 +478,55 @@
     if (url) follow(url.href, handlers);
   }
 
+  // ---- the moderation desk: select all, keyboard shortcuts ----
+  // j/k move between queue items, x ticks the current one for the bulk form, a approves and
+  // r rejects it (its own form's button). Without script the checkboxes and buttons work.
+
+  function desk() {
+    const items = Array.from(document.querySelectorAll(".desk article.queue-item"));
+    const all = document.getElementById("select-all");
+    if (all) {
+      all.closest("label").hidden = false;
+      all.addEventListener("change", () => {
+        for (const box of document.querySelectorAll('input[name="ids"][form="bulk"]')) box.checked = all.checked;
+      });
+    }
+    if (!items.length) return;
+    let current = -1;
+    function focusItem(i) {
+      if (i < 0 || i >= items.length) return;
+      if (current >= 0) items[current].classList.remove("current");
+      current = i;
+      items[i].classList.add("current");
+      items[i].focus({ preventScroll: true });
+      items[i].scrollIntoView({ block: "nearest" });
+    }
+    document.addEventListener("keydown", (e) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target;
+      if (t && (t.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(t.tagName))) return;
+      const item = items[current];
+      switch (e.key) {
+        case "j": focusItem(current + 1); break;
+        case "k": focusItem(Math.max(current - 1, 0)); break;
+        case "x": {
+          const box = item && item.querySelector('input[name="ids"]');
+          if (box) box.checked = !box.checked;
+          break;
+        }
+        case "a":
+        case "r": {
+          const action = e.key === "a" ? "approve" : "reject";
+          const button = item && item.querySelector('form.moderate button[data-action="' + action + '"]');
+          if (button) button.click();
+          break;
+        }
+        default: return;
+      }
+      e.preventDefault();
+    });
+  }
+
   // ---- start ----
 
   api("GET", "/api/v1/me")
@@ -496,4 +545,5 @@
       for (const box of document.querySelectorAll("[data-poll]")) poll(box);
     })
     .catch(() => {});
+  if (document.querySelector(".desk")) desk();
 })();

@@ -618,7 +618,12 @@ pub struct Limits {
     pub mail_by_address: RateLimiter,
     /// Mails to one address (activation, warnings, resets), so nobody is flooded.
     pub mail_by_email: RateLimiter,
+    /// Notices of illegal content per client address (anyone may send them).
+    pub notices_by_address: RateLimiter,
 }
+
+/// Notices one client address may send an hour.
+pub const NOTICES_PER_ADDRESS: usize = 30;
 
 pub const LOGIN_FAILURES_PER_EMAIL: usize = 10;
 pub const LOGIN_FAILURES_PER_ADDRESS: usize = 30;
@@ -637,6 +642,7 @@ impl Default for Limits {
             ),
             mail_by_address: RateLimiter::new(20, Duration::hours(1)),
             mail_by_email: RateLimiter::new(5, Duration::hours(1)),
+            notices_by_address: RateLimiter::new(NOTICES_PER_ADDRESS, Duration::hours(1)),
         }
     }
 }

@@ -208,6 +208,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::polls::router())
         .merge(routes::moderation::router())
         .merge(routes::match_evening::router())
+        .merge(routes::law::router())
         .merge(routes::newsroom::router())
         .merge(routes::ops::router())
         .merge(routes::account::router())

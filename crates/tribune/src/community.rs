@@ -200,7 +200,7 @@ pub async fn load(
         return Ok(loaded);
     }
     let joined = now - Duration::days(400);
-    account(
+    let mira = account(
         store,
         MODERATOR,
         "Moderator Mira",
@@ -375,7 +375,7 @@ pub async fn load(
                     same_text_elsewhere: 0,
                 })
                 .map_err(|r| format!("demo queue: {}", r.message()))?;
-            store
+            let queued = store
                 .add_comment(
                     &NewComment {
                         article_id: *article_id,
@@ -394,6 +394,28 @@ pub async fn load(
                 .await
                 .map_err(|e| format!("demo queue comment: {e}"))?;
             loaded.queued += 1;
+            // The insult is turned down by Mira, and its author contests that (DSA Art. 20).
+            if judged.verdict == Verdict::Pending && body.contains("idioot") {
+                store
+                    .moderate_comment(
+                        queued.id,
+                        mira.id,
+                        tribune_core::comment::CommentAction::Reject,
+                        "Een scheidsrechter uitschelden mag niet.",
+                        at,
+                    )
+                    .await
+                    .map_err(|e| format!("demo rejection: {e}"))?;
+                store
+                    .contest(
+                        queued.id,
+                        author.id,
+                        "Ik schold niemand uit, ik zei wat iedereen zag.",
+                        at + Duration::minutes(2),
+                    )
+                    .await
+                    .map_err(|e| format!("demo contest: {e}"))?;
+            }
         }
         // Two readers complain about a visible comment.
         let page = store
@@ -412,6 +434,21 @@ pub async fn load(
                     .await
                     .map_err(|e| format!("demo report: {e}"))?;
             }
+            // Someone without an account says it breaks the law (a DSA notice).
+            store
+                .add_notice(
+                    &tribune_core::law::NewNotice {
+                        comment_id: target.id,
+                        category: tribune_core::law::NoticeCategory::Privacy,
+                        explanation: "Deze reactie verwijst naar de woonplaats van een speler."
+                            .to_string(),
+                        email: None,
+                        reporter_id: None,
+                    },
+                    now,
+                )
+                .await
+                .map_err(|e| format!("demo notice: {e}"))?;
         }
     }
     Ok(loaded)

@@ -436,7 +436,14 @@ async fn reset_password(state: &AppState, token: &str, password: &str) -> Result
 /// Everything kept about the account, as pretty JSON.
 async fn export_json(state: &AppState, viewer: &Viewer) -> Result<String, AppError> {
     let export = state.store.export_account(viewer.account.id).await?;
-    serde_json::to_string_pretty(&export)
+    let mut value = serde_json::to_value(&export)
+        .map_err(|e| AppError::Internal(format!("export to JSON: {e}")))?;
+    // The statements of reasons and contests (routes/law.rs) travel with the rest.
+    let decisions = super::law::decisions_json(state, viewer.account.id).await?;
+    if let Some(map) = value.as_object_mut() {
+        map.insert("moderation_decisions".to_string(), decisions);
+    }
+    serde_json::to_string_pretty(&value)
         .map_err(|e| AppError::Internal(format!("export to JSON: {e}")))
 }
 

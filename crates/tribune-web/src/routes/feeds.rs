@@ -749,6 +749,7 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
                  Disallow: /wachtwoord-herstellen\n\
                  Disallow: /reacties/*/beantwoorden\n\
                  Disallow: /reacties/*/melden\n\
+                 Disallow: /melden\n\
                  Disallow: /reacties/*/bewerken\n\
                  Disallow: /zoeken\n\
                  Allow: /\n\

@@ -2,6 +2,7 @@ pub mod account;
 pub mod api;
 pub mod comments;
 pub mod feeds;
+pub mod law;
 pub mod live;
 pub mod live_console;
 pub mod match_api;

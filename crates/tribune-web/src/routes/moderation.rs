@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/moderatie", get(desk))
         .route("/moderatie/reacties/{id}", post(comment_form))
+        .route("/moderatie/bulk", post(bulk_form))
         .route(
             "/moderatie/accounts/{id}",
             get(account_page).post(account_form),
@@ -150,6 +151,7 @@ struct ItemView {
     risk: u32,
     reports: Vec<ReportView>,
     actions: Vec<(&'static str, &'static str)>,
+    recent: Vec<RecentView>,
 }
 
 struct ReportView {
@@ -219,6 +221,7 @@ impl ItemView {
                 })
                 .collect(),
             actions,
+            recent: Vec::new(),
         }
     }
 }
@@ -231,6 +234,7 @@ struct DeskPage {
     items: Vec<ItemView>,
     queue: &'static str,
     csrf: String,
+    bulk: Vec<(&'static str, &'static str)>,
 }
 
 async fn desk(
@@ -239,38 +243,247 @@ async fn desk(
     q: Params,
 ) -> Result<Response, AppError> {
     moderator(&viewer)?;
-    let queue = queue_param(&params(q)?)?;
+    let p = params(q)?;
+    let wanted = p.get("wachtrij").map(String::as_str);
+    let law_queue = matches!(wanted, Some(CONTESTS | NOTICES));
+    let queue = if law_queue {
+        Queue::Pending
+    } else {
+        queue_param(&p)?
+    };
     let sizes = state.store.queue_sizes().await?;
-    let items = state.store.queue(queue, QUEUE_SIZE).await?;
+    let (open_contests, open_notices) = state.store.law_queue_sizes().await?;
     let now = state.clock.now();
     let label = |q: Queue| match q {
         Queue::Pending => "Wachtend",
         Queue::Reported => "Gemeld",
         Queue::Flagged => "Gemarkeerd door filters",
     };
+    let mut tabs: Vec<(&'static str, String, i64, bool)> = Queue::ALL
+        .iter()
+        .map(|q| {
+            let n = sizes
+                .iter()
+                .find(|(s, _)| s == q)
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (
+                label(*q),
+                format!("/moderatie?wachtrij={}", q.as_str()),
+                n,
+                !law_queue && *q == queue,
+            )
+        })
+        .collect();
+    tabs.push((
+        "Bezwaren",
+        format!("/moderatie?wachtrij={CONTESTS}"),
+        open_contests,
+        wanted == Some(CONTESTS),
+    ));
+    tabs.push((
+        "Meldingen illegale inhoud",
+        format!("/moderatie?wachtrij={NOTICES}"),
+        open_notices,
+        wanted == Some(NOTICES),
+    ));
+    let csrf = viewer.session.csrf_token.clone();
+    if wanted == Some(CONTESTS) {
+        let items = state.store.contests(true, QUEUE_SIZE).await?;
+        let page = ContestsPage {
+            layout: Layout::new("Bezwaren — Moderatie — Tribune", "Bezwaren van auteurs"),
+            tabs,
+            items: super::law::contest_rows(&items),
+            csrf,
+        };
+        return Ok(personal(page.render()?));
+    }
+    if wanted == Some(NOTICES) {
+        let items = state.store.notices(true, QUEUE_SIZE).await?;
+        let page = NoticesPage {
+            layout: Layout::new(
+                "Meldingen — Moderatie — Tribune",
+                "Meldingen van illegale inhoud",
+            ),
+            tabs,
+            items: super::law::notice_rows(&items),
+            csrf,
+        };
+        return Ok(personal(page.render()?));
+    }
+    let items = state.store.queue(queue, QUEUE_SIZE).await?;
+    let mut authors: Vec<AccountId> = items.iter().filter_map(|i| i.comment.author_id).collect();
+    authors.sort_unstable();
+    authors.dedup();
+    let recent = state
+        .store
+        .recent_comments_of(&authors, RECENT_SHOWN)
+        .await?;
     let page = DeskPage {
         layout: Layout::new("Moderatie — Tribune", "De moderatiewachtrijen"),
-        tabs: Queue::ALL
+        tabs,
+        items: items
             .iter()
-            .map(|q| {
-                let n = sizes
+            .map(|i| {
+                let mut view = ItemView::new(i, now);
+                view.recent = recent
                     .iter()
-                    .find(|(s, _)| s == q)
-                    .map(|(_, n)| *n)
-                    .unwrap_or(0);
-                (
-                    label(*q),
-                    format!("/moderatie?wachtrij={}", q.as_str()),
-                    n,
-                    *q == queue,
-                )
+                    .filter(|c| c.author_id.is_some() && c.author_id == i.comment.author_id)
+                    .map(|c| RecentView::new(c, i.comment.id))
+                    .collect();
+                view
             })
             .collect(),
-        items: items.iter().map(|i| ItemView::new(i, now)).collect(),
         queue: queue.as_str(),
-        csrf: viewer.session.csrf_token.clone(),
+        csrf,
+        bulk: BULK_ACTIONS.to_vec(),
     };
     Ok(personal(page.render()?))
+}
+
+/// The desk's two queues of the Digital Services Act (see routes/law.rs).
+const CONTESTS: &str = "bezwaren";
+const NOTICES: &str = "meldingen";
+/// How many of an author's newest comments the desk shows beside a queue item.
+pub const RECENT_SHOWN: u32 = 10;
+/// What a moderator may do to many comments at once.
+const BULK_ACTIONS: [(&str, &str); 3] = [
+    ("approve", "Geselecteerde goedkeuren"),
+    ("reject", "Geselecteerde afwijzen"),
+    ("remove", "Geselecteerde verwijderen"),
+];
+
+/// One of the author's recent comments, beside a queue item.
+struct RecentView {
+    id: CommentId,
+    text: String,
+    status: &'static str,
+    when: String,
+    article_url: String,
+    this_one: bool,
+}
+
+impl RecentView {
+    fn new(c: &Comment, current: CommentId) -> Self {
+        use tribune_core::moderation::Verdict;
+        Self {
+            id: c.id,
+            text: c.body_markdown.chars().take(280).collect(),
+            status: if c.deleted {
+                "verwijderd door de auteur"
+            } else {
+                match c.verdict {
+                    Verdict::Visible if c.shadow => "shadow-ban",
+                    Verdict::Visible => "zichtbaar",
+                    Verdict::Pending => "wacht",
+                    Verdict::Rejected => "afgewezen",
+                }
+            },
+            when: long_date_time(c.created_at),
+            article_url: format!("/nieuws/{}#reactie-{}", c.article_id, c.id),
+            this_one: c.id == current,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "moderation_contests.html")]
+struct ContestsPage {
+    layout: Layout,
+    tabs: Vec<(&'static str, String, i64, bool)>,
+    items: Vec<super::law::ContestRow>,
+    csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "moderation_notices.html")]
+struct NoticesPage {
+    layout: Layout,
+    tabs: Vec<(&'static str, String, i64, bool)>,
+    items: Vec<super::law::NoticeRow>,
+    csrf: String,
+}
+
+/// The queue a form came from, to go back to.
+fn back_to(wachtrij: &str) -> String {
+    let queue = match wachtrij {
+        CONTESTS | NOTICES => wachtrij,
+        other => Queue::parse(other).unwrap_or(Queue::Pending).as_str(),
+    };
+    format!("/moderatie?wachtrij={queue}")
+}
+
+/// Many comments at once: the ticked ones (`ids`), or every one the page listed (`lijst`)
+/// when the "all" button was used. Each goes through [`act_on_comment`] and so gets its own
+/// audit line; one that no longer fits the action (someone else was quicker) is skipped.
+async fn bulk_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    moderator(&viewer)?;
+    let mut ids = Vec::new();
+    let mut listed = Vec::new();
+    let (mut action, mut reason, mut queue, mut csrf, mut all) = (
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        false,
+    );
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        match k.as_ref() {
+            "ids" | "lijst" => {
+                let id = v
+                    .trim()
+                    .parse::<CommentId>()
+                    .map_err(|_| AppError::BadRequest(format!("\"{v}\" is geen reactienummer.")))?;
+                if k == "ids" {
+                    ids.push(id);
+                } else {
+                    listed.push(id);
+                }
+            }
+            "actie" => action = v.into_owned(),
+            "reden" => reason = v.into_owned(),
+            "wachtrij" => queue = v.into_owned(),
+            "csrf" => csrf = v.into_owned(),
+            "bereik" => all = v == "alles",
+            _ => {}
+        }
+    }
+    viewer.check_form_token(&csrf)?;
+    if all {
+        ids = listed;
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Kies eerst een of meer reacties.".to_string(),
+        ));
+    }
+    if ids.len() > QUEUE_SIZE as usize {
+        return Err(AppError::BadRequest(format!(
+            "Hoogstens {QUEUE_SIZE} reacties tegelijk."
+        )));
+    }
+    if !BULK_ACTIONS.iter().any(|(a, _)| *a == action) {
+        return Err(AppError::BadRequest(format!(
+            "Onbekende actie \"{action}\"."
+        )));
+    }
+    why(&reason)?;
+    for id in ids {
+        match act_on_comment(&state, &viewer, id, &action, &reason).await {
+            Ok(_)
+            | Err(AppError::NotFound)
+            | Err(AppError::Store(tribune_core::StoreError::Invalid(_)))
+            | Err(AppError::Store(tribune_core::StoreError::NotFound)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Redirect::to(&back_to(&queue)).into_response())
 }
 
 #[derive(Deserialize)]
@@ -293,8 +506,7 @@ async fn comment_form(
     let f = form(f)?;
     viewer.check_form_token(&f.csrf)?;
     act_on_comment(&state, &viewer, id, &f.actie, &f.reden).await?;
-    let back = Queue::parse(&f.wachtrij).unwrap_or(Queue::Pending);
-    Ok(Redirect::to(&format!("/moderatie?wachtrij={}", back.as_str())).into_response())
+    Ok(Redirect::to(&back_to(&f.wachtrij)).into_response())
 }
 
 #[derive(Template)]
