@@ -57,6 +57,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_matches.sql")),
     (9, include_str!("../migrations/0009_match_log.sql")),
     (10, include_str!("../migrations/0010_match_article.sql")),
+    (11, include_str!("../migrations/0011_bylines.sql")),
 ];
 
 /// The newest schema this build knows.
@@ -129,6 +130,40 @@ struct Listening {
     listener: Option<PgListener>,
     /// Set when notifications may have been missed: the next wait answers Resync.
     lost: bool,
+}
+
+/// Migration 11: every author's name and key become its normalised byline. Names that only
+/// differed in white space or control characters were one author already (their folded keys
+/// were equal), so two rows cannot meet here unless one held other control characters; such
+/// a later row keeps a key of its own.
+async fn rekey_authors(tx: &mut PgConnection) -> StoreResult<()> {
+    let rows = sqlx::query("SELECT id, name FROM authors ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut seen = std::collections::HashSet::new();
+    for row in rows {
+        let id: i64 = row.try_get(0).map_err(db)?;
+        let name: String = row.try_get(1).map_err(db)?;
+        let normal = tribune_core::article::normalize_byline(&name);
+        let shown = if normal.is_empty() {
+            name
+        } else {
+            normal.clone()
+        };
+        let mut key = normal;
+        while !seen.insert(key.clone()) {
+            key = format!("{key} #{id}");
+        }
+        sqlx::query("UPDATE authors SET name = $1, name_key = $2 WHERE id = $3")
+            .bind(shown)
+            .bind(key)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 /// A time cut to whole milliseconds, as the SQLite store keeps it: comparisons, cursors
@@ -575,6 +610,9 @@ impl PgStore {
         }
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
+            if *version == 11 {
+                rekey_authors(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(version)
                 .bind(ms(Utc::now()))
@@ -600,10 +638,15 @@ impl PgStore {
     }
 
     async fn author_id(tx: &mut PgConnection, name: &str) -> StoreResult<i64> {
-        let name = name.trim();
-        let key = fold_name(name);
+        // The byline rule (see `normalize_byline`): the normalised name is the key.
+        let name = tribune_core::article::normalize_byline(name);
+        if name.is_empty() {
+            return Err(StoreError::Invalid("the byline is empty".into()));
+        }
+        let name = name.as_str();
+        let key = name;
         if let Some(row) = sqlx::query("SELECT id FROM authors WHERE name_key = $1")
-            .bind(&key)
+            .bind(key)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?
@@ -625,7 +668,7 @@ impl PgStore {
         }
         sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES ($1, $2, $3) RETURNING id")
             .bind(name)
-            .bind(&key)
+            .bind(key)
             .bind(&slug)
             .fetch_one(&mut *tx)
             .await
@@ -829,7 +872,7 @@ impl PgStore {
             )
             .bind(a.id)
             .bind(&a.name)
-            .bind(fold_name(&a.name))
+            .bind(tribune_core::article::normalize_byline(&a.name))
             .bind(&a.slug)
             .execute(&mut *tx)
             .await
