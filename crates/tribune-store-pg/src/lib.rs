@@ -1882,3 +1882,69 @@ mod tests {
         assert_eq!(earliest.to_rfc3339(), "-4713-11-24T00:00:00+00:00");
     }
 }
+
+#[cfg(test)]
+mod byline_migration_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::PgStore;
+
+    /// Migration 11 gives authors of an older database the byline rule: names normalised,
+    /// keys equal to them, addresses unchanged. Needs TRIBUNE_TEST_PG_URL; passes (saying it
+    /// was skipped) without.
+    #[tokio::test]
+    async fn migration_11_rekeys_authors_by_their_normalised_byline() {
+        let Some(url) = std::env::var("TRIBUNE_TEST_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!("skipped: TRIBUNE_TEST_PG_URL is not set");
+            return;
+        };
+        let schema = format!("tribune_test_bylines_{}", std::process::id());
+        let store = PgStore::connect_in_schema(&url, &schema).await.unwrap();
+        for (name, key, slug) in [
+            ("Jan De Smet", "jan de smet", "jan-de-smet"),
+            (
+                "<svg\u{c}onload=alert(1)>",
+                "<svg onload=alert(1)>",
+                "svg-onload-alert-1",
+            ),
+        ] {
+            sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES ($1, $2, $3)")
+                .bind(name)
+                .bind(key)
+                .bind(slug)
+                .execute(&store.pool)
+                .await
+                .unwrap();
+        }
+        sqlx::query("DELETE FROM schema_migrations WHERE version = 11")
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        let again = PgStore::connect_in_schema(&url, &schema).await.unwrap();
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT name, name_key, slug FROM authors ORDER BY id")
+                .fetch_all(&again.pool)
+                .await
+                .unwrap();
+        drop((store, again));
+        PgStore::drop_schema_at(&url, &schema).await.unwrap();
+        let rows: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("Jan De Smet", "Jan De Smet", "jan-de-smet"),
+                (
+                    "<svg onload=alert(1)>",
+                    "<svg onload=alert(1)>",
+                    "svg-onload-alert-1"
+                ),
+            ]
+        );
+    }
+}

@@ -1351,3 +1351,57 @@ impl Store for SqliteStore {
         })
     }
 }
+
+#[cfg(test)]
+mod byline_migration_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::SqliteStore;
+
+    /// Migration 11 gives authors of an older database the byline rule: names normalised,
+    /// keys equal to them, addresses unchanged.
+    #[tokio::test]
+    async fn migration_11_rekeys_authors_by_their_normalised_byline() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        for (name, key, slug) in [
+            ("Jan De Smet", "jan de smet", "jan-de-smet"),
+            (
+                "<svg\u{c}onload=alert(1)>",
+                "<svg onload=alert(1)>",
+                "svg-onload-alert-1",
+            ),
+        ] {
+            sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES (?, ?, ?)")
+                .bind(name)
+                .bind(key)
+                .bind(slug)
+                .execute(&store.write)
+                .await
+                .unwrap();
+        }
+        sqlx::query("DELETE FROM schema_migrations WHERE version = 11")
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let again = SqliteStore::open(dir.path()).await.unwrap();
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT name, name_key, slug FROM authors ORDER BY id")
+                .fetch_all(&again.read)
+                .await
+                .unwrap();
+        let expected = [
+            ("Jan De Smet", "Jan De Smet", "jan-de-smet"),
+            (
+                "<svg onload=alert(1)>",
+                "<svg onload=alert(1)>",
+                "svg-onload-alert-1",
+            ),
+        ];
+        let rows: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        assert_eq!(rows, expected);
+    }
+}
