@@ -69,6 +69,27 @@ pub struct Author {
     pub slug: String,
 }
 
+/// A byline as it is stored and shown: every run of white space and control characters
+/// becomes one space, ends trimmed. Two bylines equal after this are one author; bylines
+/// that differ (even only in case or accents) are different authors, and when they slugify
+/// alike the later one gets its own address (`jan-de-smet-2`).
+pub fn normalize_byline(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut gap = false;
+    for c in name.chars() {
+        if c.is_whitespace() || c.is_control() {
+            gap = true;
+        } else {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Photo {
     /// File name under the media directory.
@@ -170,7 +191,7 @@ impl NewArticle {
         if title.chars().count() > TITLE_MAX {
             return Err(format!("title is longer than {TITLE_MAX} characters"));
         }
-        if self.author_name.trim().is_empty() {
+        if normalize_byline(&self.author_name).is_empty() {
             return Err("author is empty".into());
         }
         if self.lead.trim().is_empty() {
@@ -203,6 +224,20 @@ impl NewArticle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bylines_fold_white_space_and_control_characters_only() {
+        assert_eq!(
+            normalize_byline(" <svg\u{c}onload=alert(1)>\t"),
+            "<svg onload=alert(1)>"
+        );
+        assert_eq!(normalize_byline("Jan \n\u{1} De  Smet"), "Jan De Smet");
+        assert_ne!(
+            normalize_byline("Jan De Smet"),
+            normalize_byline("Jan de Smet")
+        );
+        assert_eq!(normalize_byline(" \u{7} "), "");
+    }
 
     fn article() -> NewArticle {
         NewArticle {

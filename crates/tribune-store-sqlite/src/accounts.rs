@@ -16,7 +16,7 @@ use tribune_core::poll::PollId;
 use tribune_core::store::{AccountExport, AccountFilter, AccountStore, StoreError, StoreResult};
 
 use crate::comments::{blank, comment_from_row, report_from_row, settle};
-use crate::{SqliteStore, db, finish, from_ms, ms};
+use crate::{IMMEDIATE, SqliteStore, db, finish, from_ms, ms};
 
 /// The columns [`account_from_row`] reads, from `accounts` as `ac`.
 macro_rules! account_columns {
@@ -308,7 +308,7 @@ impl AccountStore for SqliteStore {
 
     #[instrument(skip_all)]
     async fn set_password(&self, id: AccountId, password_hash: &str) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             let updated = sqlx::query("UPDATE accounts SET password_hash = ? WHERE id = ?")
                 .bind(password_hash)
@@ -345,7 +345,7 @@ impl AccountStore for SqliteStore {
 
     #[instrument(skip_all)]
     async fn change_role(&self, id: AccountId, role: Role) -> StoreResult<Account> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             let account = Self::account_in(&mut tx, id)
                 .await?
@@ -419,7 +419,7 @@ impl AccountStore for SqliteStore {
         id: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ArticleId>> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::delete_account_in(&mut tx, id, now).await;
         finish(tx, done).await
     }

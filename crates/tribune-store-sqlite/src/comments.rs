@@ -22,7 +22,7 @@ use tribune_core::moderation::{RecentComment, Verdict};
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
 
 use crate::accounts::{is_unique_violation, reason_of};
-use crate::{SqliteStore, db, finish, from_ms, ms};
+use crate::{IMMEDIATE, SqliteStore, db, finish, from_ms, ms};
 
 /// The columns [`comment_from_row`] reads, in its order; needs [`comment_joins`].
 macro_rules! comment_columns {
@@ -1348,7 +1348,7 @@ impl CommentStore for SqliteStore {
         edit: &CommentEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Comment> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::edit_comment_in(&mut tx, id, author_id, edit, now).await;
         finish(tx, done).await
     }
@@ -1379,7 +1379,7 @@ impl CommentStore for SqliteStore {
         author_id: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Comment> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::delete_comment_in(&mut tx, id, author_id, now).await;
         finish(tx, done).await
     }
@@ -1394,7 +1394,7 @@ impl CommentStore for SqliteStore {
         if !(-1..=1).contains(&value) {
             return Err(StoreError::Invalid("Een stem is +1, -1 of 0.".into()));
         }
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::vote_comment_in(&mut tx, id, account_id, value).await;
         finish(tx, done).await
     }
@@ -1431,7 +1431,7 @@ impl CommentStore for SqliteStore {
         note: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::report_comment_in(&mut tx, id, reporter_id, reason, note, now).await;
         finish(tx, done).await
     }
@@ -1468,7 +1468,7 @@ impl CommentStore for SqliteStore {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Comment> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::moderate_comment_in(&mut tx, id, moderator_id, action, reason, now).await;
         finish(tx, done).await
     }
@@ -1482,7 +1482,7 @@ impl CommentStore for SqliteStore {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<tribune_core::account::Account> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done =
             Self::moderate_account_in(&mut tx, account_id, moderator_id, action, reason, now).await;
         finish(tx, done).await

@@ -13,7 +13,7 @@ use tribune_core::desk::{
 };
 use tribune_core::store::{DeskStore, StoreError, StoreResult};
 
-use crate::{SqliteStore, db, from_ms, kind_of, ms};
+use crate::{IMMEDIATE, SqliteStore, db, from_ms, kind_of, ms};
 
 const ARTICLE: &str = "SELECT a.id, a.slug, a.title, a.kind, a.source, au.name, a.status,
         a.published_at, a.created_at, a.updated_at, a.lead, a.body_markdown, a.comment_count,
@@ -258,7 +258,7 @@ impl DeskStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<DeskArticle> {
         draft.check_draft().map_err(StoreError::Invalid)?;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let id = match id {
             Some(id) => {
                 let Some(before) = article_in(&mut tx, id, now).await? else {
@@ -324,7 +324,7 @@ impl DeskStore for SqliteStore {
         action: DeskAction,
         now: DateTime<Utc>,
     ) -> StoreResult<DeskArticle> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let Some(before) = article_in(&mut tx, id, now).await? else {
             return Err(StoreError::NotFound);
         };

@@ -14,7 +14,7 @@ use tribune_core::store::{StoreError, StoreResult};
 use crate::comments::{
     BatchFacts, NewPublicComments, check_comment, insert_comments, settle_new_comments,
 };
-use crate::{SqliteStore, db};
+use crate::{IMMEDIATE, SqliteStore, db};
 
 /// Most comments in one commit.
 const BATCH: usize = 128;
@@ -70,7 +70,7 @@ async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
 /// error may have ended the transaction, so no later comment may be written after it.
 async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<Comment>>> {
     let started = std::time::Instant::now();
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = pool.begin_with(IMMEDIATE).await.map_err(db)?;
     let mut outcomes = Vec::with_capacity(batch.len());
     let facts = BatchFacts::read(&mut tx, batch.iter().map(|job| &job.new)).await?;
     // Checked first, then one insert for all that passed; a refusal keeps its place.

@@ -13,14 +13,14 @@ use tribune_core::slugify;
 use tribune_core::store::{StoreError, StoreResult};
 use tribune_core::topic::fold_name;
 
-use crate::{SqliteStore, db, finish, ms};
+use crate::{IMMEDIATE, SqliteStore, db, finish, ms};
 
 pub(crate) async fn import_site(
     store: &SqliteStore,
     site: &SiteImport,
     now: DateTime<Utc>,
 ) -> StoreResult<ImportOutcome> {
-    let mut tx = store.write.begin().await.map_err(db)?;
+    let mut tx = store.write.begin_with(IMMEDIATE).await.map_err(db)?;
     let done = write(&mut tx, site, now).await;
     finish(tx, done).await
 }

@@ -54,6 +54,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/0010_match_article.sql")),
     (11, include_str!("../migrations/0011_law.sql")),
     (12, include_str!("../migrations/0012_moderation_model.sql")),
+    (13, include_str!("../migrations/0013_bylines.sql")),
 ];
 
 /// The newest schema this build knows.
@@ -70,6 +71,16 @@ pub struct SqliteStore {
     comments: CommentWriter,
 }
 
+/// How every write transaction begins: it takes the write lock at once, waiting its turn
+/// (busy_timeout) behind another process's writer. A deferred transaction that read first
+/// and then wants to write cannot wait: SQLite answers SQLITE_BUSY at once when another
+/// connection wrote meanwhile.
+pub(crate) const IMMEDIATE: &str = "BEGIN IMMEDIATE";
+
+/// How long a write waits for another process's write (the import command, `tribune user`)
+/// before it gives up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 fn db(e: sqlx::Error) -> StoreError {
     let busy = matches!(&e, sqlx::Error::Database(d)
         if matches!(d.code().as_deref(), Some("5" | "6" | "261" | "517")));
@@ -79,6 +90,40 @@ fn db(e: sqlx::Error) -> StoreError {
     } else {
         StoreError::Backend(Box::new(e))
     }
+}
+
+/// Migration 13: every author's name and key become its normalised byline. Names that only
+/// differed in white space or control characters were one author already (their folded keys
+/// were equal), so two rows cannot meet here unless one held other control characters; such
+/// a later row keeps a key of its own.
+async fn rekey_authors(tx: &mut SqliteConnection) -> StoreResult<()> {
+    let rows = sqlx::query("SELECT id, name FROM authors ORDER BY id")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut seen = std::collections::HashSet::new();
+    for row in rows {
+        let id: i64 = row.try_get(0).map_err(db)?;
+        let name: String = row.try_get(1).map_err(db)?;
+        let normal = tribune_core::article::normalize_byline(&name);
+        let shown = if normal.is_empty() {
+            name
+        } else {
+            normal.clone()
+        };
+        let mut key = normal;
+        while !seen.insert(key.clone()) {
+            key = format!("{key} #{id}");
+        }
+        sqlx::query("UPDATE authors SET name = ?, name_key = ? WHERE id = ?")
+            .bind(shown)
+            .bind(key)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    Ok(())
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
@@ -137,9 +182,13 @@ impl SqliteStore {
             // FULL: an acknowledged write survives a power cut, not only a crash.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(BUSY_TIMEOUT);
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // Writers of this process queue for the one connection while it may wait out
+            // another process's write: longer than the busy timeout, so a queued write is
+            // not given up on while the one ahead of it is still waiting its turn.
+            .acquire_timeout(BUSY_TIMEOUT * 3)
             .connect_with(options.clone())
             .await
             .map_err(db)?;
@@ -166,7 +215,7 @@ impl SqliteStore {
     /// Applies the migrations this database lacks. Refuses a database whose schema is newer
     /// than this build: running old code on it could damage data.
     pub async fn migrate(&self) -> StoreResult<i64> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         sqlx::raw_sql(
             "CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)",
@@ -188,6 +237,9 @@ impl SqliteStore {
         }
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
+            if *version == 11 {
+                rekey_authors(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
                 .bind(version)
                 .bind(ms(Utc::now()))
@@ -210,10 +262,15 @@ impl SqliteStore {
     }
 
     async fn author_id(tx: &mut SqliteConnection, name: &str) -> StoreResult<i64> {
-        let name = name.trim();
-        let key = fold_name(name);
+        // The byline rule (see `normalize_byline`): the normalised name is the key.
+        let name = tribune_core::article::normalize_byline(name);
+        if name.is_empty() {
+            return Err(StoreError::Invalid("the byline is empty".into()));
+        }
+        let name = name.as_str();
+        let key = name;
         if let Some(row) = sqlx::query("SELECT id FROM authors WHERE name_key = ?")
-            .bind(&key)
+            .bind(key)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?
@@ -235,7 +292,7 @@ impl SqliteStore {
         }
         sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES (?, ?, ?) RETURNING id")
             .bind(name)
-            .bind(&key)
+            .bind(key)
             .bind(&slug)
             .fetch_one(&mut *tx)
             .await
@@ -519,7 +576,7 @@ impl SqliteStore {
             )
             .bind(a.id)
             .bind(&a.name)
-            .bind(fold_name(&a.name))
+            .bind(tribune_core::article::normalize_byline(&a.name))
             .bind(&a.slug)
             .execute(&mut *tx)
             .await
@@ -751,7 +808,7 @@ impl Store for SqliteStore {
         batch: &[NewArticle],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StoreResult<SaveOutcome>>> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let mut outcomes = Vec::with_capacity(batch.len());
         for a in batch {
             // A savepoint per article: a bad one leaves no trace, the others still land.
@@ -779,7 +836,7 @@ impl Store for SqliteStore {
         published: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = sqlx::query("UPDATE articles SET status = ?, updated_at = ? WHERE id = ?")
             .bind(if published { "published" } else { "draft" })
             .bind(ms(now))
@@ -1205,21 +1262,21 @@ impl Store for SqliteStore {
         topics: &[Topic],
         photos: &[PhotoRecord],
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::restore_people_and_topics_in(&mut tx, authors, topics, photos).await;
         finish(tx, done).await
     }
 
     #[instrument(skip_all)]
     async fn restore_articles(&self, batch: &[ArticleRecord]) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::restore_articles_in(&mut tx, batch).await;
         finish(tx, done).await
     }
 
     #[instrument(skip_all)]
     async fn restore_related(&self, links: &[RelatedLinks]) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::restore_related_in(&mut tx, links).await;
         finish(tx, done).await
     }
@@ -1237,7 +1294,7 @@ impl Store for SqliteStore {
 
     #[instrument(skip_all, fields(table = table.name))]
     async fn restore_rows(&self, table: &CopyTable, rows: &[CopyRow]) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = copy_rows::restore(&mut tx, table, rows).await;
         finish(tx, done).await
     }
@@ -1302,5 +1359,59 @@ impl Store for SqliteStore {
             comment_contests: r.try_get(29).map_err(db)?,
             content_notices: r.try_get(30).map_err(db)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod byline_migration_tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::SqliteStore;
+
+    /// Migration 13 gives authors of an older database the byline rule: names normalised,
+    /// keys equal to them, addresses unchanged.
+    #[tokio::test]
+    async fn migration_13_rekeys_authors_by_their_normalised_byline() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).await.unwrap();
+        for (name, key, slug) in [
+            ("Jan De Smet", "jan de smet", "jan-de-smet"),
+            (
+                "<svg\u{c}onload=alert(1)>",
+                "<svg onload=alert(1)>",
+                "svg-onload-alert-1",
+            ),
+        ] {
+            sqlx::query("INSERT INTO authors (name, name_key, slug) VALUES (?, ?, ?)")
+                .bind(name)
+                .bind(key)
+                .bind(slug)
+                .execute(&store.write)
+                .await
+                .unwrap();
+        }
+        sqlx::query("DELETE FROM schema_migrations WHERE version = 13")
+            .execute(&store.write)
+            .await
+            .unwrap();
+        let again = SqliteStore::open(dir.path()).await.unwrap();
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT name, name_key, slug FROM authors ORDER BY id")
+                .fetch_all(&again.read)
+                .await
+                .unwrap();
+        let expected = [
+            ("Jan De Smet", "Jan De Smet", "jan-de-smet"),
+            (
+                "<svg onload=alert(1)>",
+                "<svg onload=alert(1)>",
+                "svg-onload-alert-1",
+            ),
+        ];
+        let rows: Vec<(&str, &str, &str)> = rows
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        assert_eq!(rows, expected);
     }
 }

@@ -16,7 +16,7 @@ use tribune_core::store::{MatchStore, StoreError, StoreResult};
 use tribune_core::topic::fold_name;
 use tribune_core::{markdown, slugify};
 
-use crate::{SqliteStore, db, finish, from_ms, ms};
+use crate::{IMMEDIATE, SqliteStore, db, finish, from_ms, ms};
 
 const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
         h.id, h.slug, h.name, h.short_name, h.topic_id,
@@ -557,7 +557,7 @@ impl MatchStore for SqliteStore {
         if name.is_empty() {
             return Err(StoreError::Invalid("the competition has no name".into()));
         }
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             let competition: i64 = sqlx::query(
                 "INSERT INTO competitions (slug, name) VALUES (?, ?)
@@ -679,7 +679,7 @@ impl MatchStore for SqliteStore {
                 "{m} is not a minute of a match"
             )));
         }
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             let done = sqlx::query(
                 "UPDATE matches SET status = ?, minute = ?, added_minute = ?, updated_at = ?,
@@ -715,7 +715,7 @@ impl MatchStore for SqliteStore {
     ) -> StoreResult<Team> {
         let edit = edit.clone().tidy();
         edit.check().map_err(StoreError::Invalid)?;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             if let Some(topic) = edit.topic_id
                 && sqlx::query("SELECT 1 FROM topics WHERE id = ?")
@@ -831,7 +831,7 @@ impl MatchStore for SqliteStore {
         article: Option<tribune_core::article::ArticleId>,
         now: DateTime<Utc>,
     ) -> StoreResult<Match> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             if let Some(article) = article {
                 if sqlx::query("SELECT 1 FROM articles WHERE id = ?")
@@ -883,7 +883,7 @@ impl MatchStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<(Match, MatchEvent)> {
         event.check().map_err(StoreError::Invalid)?;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             if match_in(&mut tx, id).await?.is_none() {
                 return Err(StoreError::NotFound);
@@ -957,7 +957,7 @@ impl MatchStore for SqliteStore {
         by: Option<tribune_core::account::AccountId>,
         now: DateTime<Utc>,
     ) -> StoreResult<LiveEntry> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             if match_in(&mut tx, id).await?.is_none() {
                 return Err(StoreError::NotFound);
@@ -998,7 +998,7 @@ impl MatchStore for SqliteStore {
         new: &NewLiveEntry,
         now: DateTime<Utc>,
     ) -> StoreResult<LiveEntry> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             entry_in(&mut tx, id, entry).await?;
             check_entry(&mut tx, id, new).await?;
@@ -1033,7 +1033,7 @@ impl MatchStore for SqliteStore {
         entry: LiveEntryId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             let done = sqlx::query(
                 "UPDATE live_entries SET deleted = 1, edited_at = ?

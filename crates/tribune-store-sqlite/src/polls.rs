@@ -10,7 +10,7 @@ use tribune_core::poll::{NewPoll, OptionId, Poll, PollId, PollOption};
 use tribune_core::store::{PollStore, StoreError, StoreResult};
 
 use crate::accounts::is_unique_violation;
-use crate::{SqliteStore, db, finish, from_ms, ms};
+use crate::{IMMEDIATE, SqliteStore, db, finish, from_ms, ms};
 
 async fn poll_in(conn: &mut SqliteConnection, id: PollId) -> StoreResult<Option<Poll>> {
     let Some(r) = sqlx::query(
@@ -162,7 +162,7 @@ impl PollStore for SqliteStore {
     #[instrument(skip_all)]
     async fn create_poll(&self, poll: &NewPoll, now: DateTime<Utc>) -> StoreResult<Poll> {
         poll.check().map_err(StoreError::Invalid)?;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::create_poll_in(&mut tx, poll, now).await;
         finish(tx, done).await
     }
@@ -201,7 +201,7 @@ impl PollStore for SqliteStore {
         account_id: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Poll> {
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = Self::vote_poll_in(&mut tx, poll_id, option_id, account_id, now).await;
         finish(tx, done).await
     }

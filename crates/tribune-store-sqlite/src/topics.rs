@@ -7,7 +7,7 @@ use tribune_core::store::{StoreError, StoreResult};
 use tribune_core::topic::{NewTopic, Topic, TopicId, fold_name, name_clash};
 use tribune_core::{ArticleId, slugify};
 
-use crate::{SqliteStore, db, finish, topic_kind_of};
+use crate::{IMMEDIATE, SqliteStore, db, finish, topic_kind_of};
 
 impl SqliteStore {
     /// Replaces a topic's aliases, strong ones first (a name given as both stays strong);
@@ -105,7 +105,7 @@ impl SqliteStore {
             return Err(StoreError::Invalid("topic name is empty".into()));
         }
         let slug = slugify(name);
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let clash = sqlx::query("SELECT name FROM topics WHERE slug = ? AND name_key <> ?")
             .bind(&slug)
             .bind(fold_name(name))
@@ -194,7 +194,7 @@ impl SqliteStore {
     pub(crate) async fn create_topic_impl(&self, t: &NewTopic) -> StoreResult<Topic> {
         let t = t.checked().map_err(StoreError::Invalid)?;
         let slug = slugify(&t.name);
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             Self::check_clash(&mut tx, &t, None).await?;
             let taken = sqlx::query("SELECT name FROM topics WHERE slug = ?")
@@ -248,7 +248,7 @@ impl SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Topic> {
         let t = t.checked().map_err(StoreError::Invalid)?;
-        let mut tx = self.write.begin().await.map_err(db)?;
+        let mut tx = self.write.begin_with(IMMEDIATE).await.map_err(db)?;
         let done = async {
             let slug: String = sqlx::query("SELECT slug FROM topics WHERE id = ?")
                 .bind(id)

@@ -708,9 +708,10 @@ async fn hostile_headlines_stay_text_in_feeds(backend: Backend) {
     ))
     .await;
     let (_, feed) = rss(&app, "/feed.xml").await;
+    // RSS readers take the title as HTML: it arrives escaped for HTML.
     assert_eq!(
         titles(&feed),
-        ["Club & Anderlecht </title><item>nep</item>"]
+        ["Club &amp; Anderlecht &lt;/title&gt;&lt;item&gt;nep&lt;/item&gt;"]
     );
     let (_, feed) = atom(&app, "/atom.xml").await;
     assert_eq!(
@@ -719,7 +720,91 @@ async fn hostile_headlines_stay_text_in_feeds(backend: Backend) {
     );
 }
 
+/// Plain text as a feed reader's HTML: escaped once for HTML, so the text shows as typed.
+fn as_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// What a reader gets after the feed parser's decoding is HTML without a single element:
+/// the markup someone typed shows as text.
+fn holds_no_element(what: &str, html: &str, typed: &str) {
+    assert!(!html.contains('<'), "{what} has no markup: {html}");
+    assert_eq!(html, as_html(typed), "{what} shows the typed text");
+}
+
+const MARKUP_TITLE: &str = "<b>Club</b> & <svg onload=alert(1)> wint";
+const MARKUP_LEAD: &str = "<svg onload=alert(1)> <img src=x onerror=alert(2)> &amp; meer";
+
+/// A title and lead full of markup reach RSS readers as text, in every RSS feed (site, topic,
+/// author; teasers and full text), while Atom says `type="text"` and carries them as they are.
+async fn markup_in_titles_and_leads_reaches_rss_readers_as_text(backend: Backend) {
+    let app = TestApp::start(backend.clone()).await;
+    let club = app.topic("Club Brugge", TopicKind::Club, &[]).await;
+    let mut a = article(MARKUP_TITLE, 10);
+    a.lead = MARKUP_LEAD.into();
+    a.topics = vec![club.id];
+    a.author_name = "<i>Jan</i> Peeters".into();
+    app.save(&a).await;
+    for path in [
+        "/feed.xml",
+        "/onderwerp/club-brugge/feed.xml",
+        "/auteur/i-jan-i-peeters/feed.xml",
+    ] {
+        let body = fetch(&app, path, "application/rss+xml; charset=utf-8").await;
+        let feed = feed_rs::parser::Builder::new()
+            .sanitize_content(false)
+            .build()
+            .parse(body.as_bytes())
+            .unwrap();
+        assert_eq!(feed.entries.len(), 1, "{path}");
+        let entry = &feed.entries[0];
+        holds_no_element(path, &entry.title.as_ref().unwrap().content, MARKUP_TITLE);
+        holds_no_element(path, &entry.summary.as_ref().unwrap().content, MARKUP_LEAD);
+        assert!(
+            body.contains("&amp;lt;svg onload=alert(1)&amp;gt;"),
+            "{body}"
+        );
+        if path.starts_with("/auteur") {
+            holds_no_element(
+                path,
+                &feed.title.as_ref().unwrap().content,
+                "<i>Jan</i> Peeters — Tribune",
+            );
+        }
+    }
+    let (_, feed) = atom(&app, "/atom.xml").await;
+    assert_eq!(titles(&feed), [MARKUP_TITLE]);
+    assert_eq!(
+        feed.entries[0].summary.as_ref().unwrap().content,
+        MARKUP_LEAD
+    );
+
+    let full = TestApp::start_configured(backend, |c| c.feed_full_text = true).await;
+    a.topics.clear();
+    full.save(&a).await;
+    let body = fetch(&full, "/feed.xml", "application/rss+xml; charset=utf-8").await;
+    let feed = feed_rs::parser::Builder::new()
+        .sanitize_content(false)
+        .build()
+        .parse(body.as_bytes())
+        .unwrap();
+    let entry = &feed.entries[0];
+    holds_no_element(
+        "full text",
+        &entry.summary.as_ref().unwrap().content,
+        MARKUP_LEAD,
+    );
+    let content = entry.content.as_ref().unwrap().body.as_ref().unwrap();
+    assert!(
+        content.contains(&as_html(MARKUP_LEAD)) && !content.contains("<svg"),
+        "the lead in the full text is text too: {content}"
+    );
+}
+
 on_both_backends!(
+    markup_in_titles_and_leads_reaches_rss_readers_as_text,
     feeds_hold_published_articles_with_dates_ids_authors_topics_and_photos,
     full_text_feeds_carry_the_whole_article_with_absolute_links,
     topic_and_author_feeds_hold_their_own_articles_and_pages_announce_them,

@@ -473,7 +473,177 @@ async fn an_imported_author_gets_in_through_wachtwoord_vergeten(backend: Backend
     assert_eq!(fresh.me().await["account"]["role"], "journalist");
 }
 
+/// A WordPress export with one author ("jef", shown as Jef Peeters) and these posts.
+fn export_with(dir: &Path, posts: &[String]) -> PathBuf {
+    let path = dir.join("export.xml");
+    let doc = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0"
+	xmlns:excerpt="https://wordpress.org/export/1.2/excerpt/"
+	xmlns:content="http://purl.org/rss/1.0/modules/content/"
+	xmlns:dc="http://purl.org/dc/elements/1.1/"
+	xmlns:wp="https://wordpress.org/export/1.2/">
+<channel>
+	<title>Voetbalblog Limburg</title>
+	<link>{SITE}</link>
+	<wp:wxr_version>1.2</wp:wxr_version>
+	<wp:base_site_url>{SITE}</wp:base_site_url>
+	<wp:base_blog_url>{SITE}</wp:base_blog_url>
+	<wp:author><wp:author_id>1</wp:author_id><wp:author_login><![CDATA[jef]]></wp:author_login><wp:author_email><![CDATA[jef@voetbalblog.example.be]]></wp:author_email><wp:author_display_name><![CDATA[Jef Peeters]]></wp:author_display_name></wp:author>
+{}
+</channel>
+</rss>
+"#,
+        posts.join("\n")
+    );
+    std::fs::write(&path, doc).unwrap();
+    path
+}
+
+/// A published post; `title` is XML text, `content` and `excerpt` go in CDATA as HTML.
+fn post(id: i64, title: &str, content: &str, excerpt: &str) -> String {
+    format!(
+        r#"	<item>
+		<title>{title}</title>
+		<link>{SITE}/?p={id}</link>
+		<dc:creator><![CDATA[jef]]></dc:creator>
+		<guid isPermaLink="false">{SITE}/?p={id}</guid>
+		<content:encoded><![CDATA[{content}]]></content:encoded>
+		<excerpt:encoded><![CDATA[{excerpt}]]></excerpt:encoded>
+		<wp:post_id>{id}</wp:post_id>
+		<wp:post_date_gmt><![CDATA[2026-11-21 19:45:00]]></wp:post_date_gmt>
+		<wp:status><![CDATA[publish]]></wp:status>
+		<wp:post_type><![CDATA[post]]></wp:post_type>
+	</item>"#
+    )
+}
+
+/// Imports one post without an excerpt whose body opens with something other than a
+/// paragraph: it is imported (never skipped as "no text"), its lead is its first text and
+/// the opening block stays in the body.
+async fn opening_imports_with_its_first_text_as_lead(
+    backend: Backend,
+    content: &str,
+    lead: &str,
+    body_has: &str,
+) {
+    let app = TestApp::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = export_with(
+        dir.path(),
+        &[post(575, "Een bijzondere opening", content, "")],
+    );
+    let report = import(&app, &file, false).await.unwrap();
+    assert!(report.skipped.is_empty(), "nothing skipped: {report}");
+    assert_eq!(report.outcome.articles_created, 1, "{report}");
+    let id = id_of(&app, 575).await;
+    let a = app.store.article(id, app.now()).await.unwrap().unwrap();
+    assert_eq!(a.lead, lead);
+    assert!(a.body_markdown.contains(body_has), "{}", a.body_markdown);
+}
+
+async fn a_post_opening_with_a_quote_imports(backend: Backend) {
+    opening_imports_with_its_first_text_as_lead(
+        backend,
+        "<blockquote><p>Wie niet waagt, niet wint.</p></blockquote>\n<p>Dat zei de trainer.</p>",
+        "Wie niet waagt, niet wint.",
+        "> Wie niet waagt, niet wint.",
+    )
+    .await;
+}
+
+async fn a_post_opening_with_an_h2_imports(backend: Backend) {
+    opening_imports_with_its_first_text_as_lead(
+        backend,
+        "<h2>De aanloop</h2>\n<p>Genk begon sterk.</p>",
+        "De aanloop",
+        "## De aanloop",
+    )
+    .await;
+}
+
+async fn a_post_opening_with_an_h3_imports(backend: Backend) {
+    opening_imports_with_its_first_text_as_lead(
+        backend,
+        "<h3>Kort</h3><ul><li>Genk wint</li></ul>",
+        "Kort",
+        "### Kort",
+    )
+    .await;
+}
+
+async fn a_post_opening_with_a_list_imports(backend: Backend) {
+    opening_imports_with_its_first_text_as_lead(
+        backend,
+        "<ul><li>Eerste punt</li><li>Tweede punt</li></ul>",
+        "Eerste punt",
+        "- Tweede punt",
+    )
+    .await;
+}
+
+async fn a_post_opening_with_an_image_imports(backend: Backend) {
+    opening_imports_with_its_first_text_as_lead(
+        backend,
+        "<figure class=\"wp-block-image\"><img src=\"https://voetbalblog.example.be/foto.jpg\" alt=\"\"></figure>\n<p>Blije gezichten na de match.</p>\n<p>Tweede alinea.</p>",
+        "Blije gezichten na de match.",
+        "Tweede alinea.",
+    )
+    .await;
+}
+
+/// An excerpt or title with markup typed as text (WordPress keeps `&lt;svg&gt;` in its
+/// HTML) arrives in RSS feeds as text, escaped for HTML.
+async fn imported_markup_reaches_rss_readers_as_text(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = export_with(
+        dir.path(),
+        &[post(
+            7,
+            "Titel met &amp;lt;svg onload=alert(1)&amp;gt;",
+            "<p>De tekst.</p>",
+            "Uittreksel &lt;svg onload=alert(1)&gt; &amp;amp; meer",
+        )],
+    );
+    let report = import(&app, &file, false).await.unwrap();
+    assert_eq!(report.outcome.articles_created, 1, "{report}");
+    let a = app
+        .store
+        .article(id_of(&app, 7).await, app.now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(a.lead, "Uittreksel <svg onload=alert(1)> &amp; meer");
+    assert_eq!(a.title, "Titel met <svg onload=alert(1)>");
+    for path in ["/feed.xml", "/auteur/jef-peeters/feed.xml"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status(), 200, "{path}");
+        let body = r.text().await.unwrap();
+        let feed = feed_rs::parser::Builder::new()
+            .sanitize_content(false)
+            .build()
+            .parse(body.as_bytes())
+            .unwrap();
+        let entry = &feed.entries[0];
+        let title = &entry.title.as_ref().unwrap().content;
+        let summary = &entry.summary.as_ref().unwrap().content;
+        assert!(!title.contains('<') && !summary.contains('<'), "{body}");
+        assert_eq!(title, "Titel met &lt;svg onload=alert(1)&gt;");
+        assert_eq!(
+            summary,
+            "Uittreksel &lt;svg onload=alert(1)&gt; &amp;amp; meer"
+        );
+    }
+}
+
 on_both_backends!(
+    a_post_opening_with_a_quote_imports,
+    a_post_opening_with_an_h2_imports,
+    a_post_opening_with_an_h3_imports,
+    a_post_opening_with_a_list_imports,
+    a_post_opening_with_an_image_imports,
+    imported_markup_reaches_rss_readers_as_text,
     an_imported_author_gets_in_through_wachtwoord_vergeten,
     a_wordpress_export_imports_completely,
     importing_again_updates_instead_of_duplicating,

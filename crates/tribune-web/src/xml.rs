@@ -62,6 +62,27 @@ impl Xml {
         self
     }
 
+    /// `<name attrs>text</name>` for an element that readers take as HTML (RSS `<title>` and
+    /// `<description>`): plain text is escaped for HTML first, then for XML, so a reader
+    /// shows `<svg>` typed in a lead as those characters, never as markup.
+    pub fn plain_as_html(
+        &mut self,
+        name: &'static str,
+        attrs: &[(&str, &str)],
+        text: &str,
+    ) -> &mut Self {
+        let mut html = String::with_capacity(text.len());
+        for c in text.chars() {
+            match c {
+                '&' => html.push_str("&amp;"),
+                '<' => html.push_str("&lt;"),
+                '>' => html.push_str("&gt;"),
+                c => html.push(c),
+            }
+        }
+        self.text(name, attrs, &html)
+    }
+
     /// `<name attrs/>`.
     pub fn empty(&mut self, name: &'static str, attrs: &[(&str, &str)]) -> &mut Self {
         self.start_tag(name, attrs);
@@ -119,5 +140,18 @@ mod tests {
         assert!(doc.contains("<title>&lt;/title&gt;&lt;evil/&gt; &amp; bel</title>"));
         assert!(doc.contains(r#"<link href="https://x.be/?a=1&amp;b=2"/>"#));
         assert!(doc.ends_with("</feed>\n"));
+    }
+
+    #[test]
+    fn plain_text_for_html_readers_is_escaped_twice() {
+        let mut x = Xml::new();
+        x.plain_as_html("description", &[], "<svg onload=alert(1)> & \"'");
+        let doc = x.finish();
+        assert!(
+            doc.contains(
+                "<description>&amp;lt;svg onload=alert(1)&amp;gt; &amp;amp; \"'</description>"
+            ),
+            "{doc}"
+        );
     }
 }

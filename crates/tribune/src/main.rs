@@ -271,7 +271,13 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let store = open_store(&database).await?;
             if with_demo {
                 if demo::may_load(store.as_ref()).await? {
-                    let loaded = demo::load(store.as_ref(), &paths.media_dir, clock.now()).await?;
+                    // A failed demo load ends `serve` with a message saying so (writes wait
+                    // for other processes, so this is not an ordinary outcome).
+                    let loaded = demo::load(store.as_ref(), &paths.media_dir, clock.now())
+                        .await
+                        .map_err(|e| {
+                            format!("the demo newsroom could not be loaded, so the site was not started: {e}")
+                        })?;
                     tracing::info!(
                         articles = loaded.articles,
                         topics = loaded.topics,

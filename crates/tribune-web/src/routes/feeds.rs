@@ -361,9 +361,10 @@ fn rss(channel: &Channel, items: &[Item], public_url: &str, full: bool) -> Strin
         ],
     );
     x.open("channel", &[]);
-    x.text("title", &[], &channel.title);
+    // RSS readers take <title> and <description> as HTML: plain text goes in escaped twice.
+    x.plain_as_html("title", &[], &channel.title);
     x.text("link", &[], &absolute(public_url, &channel.page));
-    x.text("description", &[], &channel.description);
+    x.plain_as_html("description", &[], &channel.description);
     x.text("language", &[], "nl-BE");
     x.empty(
         "atom:link",
@@ -383,7 +384,7 @@ fn rss(channel: &Channel, items: &[Item], public_url: &str, full: bool) -> Strin
     for item in items {
         let a = &item.article;
         x.open("item", &[]);
-        x.text("title", &[], &a.display_title());
+        x.plain_as_html("title", &[], &a.display_title());
         x.text("link", &[], &absolute(public_url, &a.path()));
         x.text(
             "guid",
@@ -401,10 +402,10 @@ fn rss(channel: &Channel, items: &[Item], public_url: &str, full: bool) -> Strin
             );
         }
         if full {
-            x.text("description", &[], &a.lead);
+            x.plain_as_html("description", &[], &a.lead);
             x.text("content:encoded", &[], &full_text(a, public_url));
         } else {
-            x.text("description", &[], &item.teaser);
+            x.plain_as_html("description", &[], &item.teaser);
         }
         if let Some(e) = &item.enclosure {
             x.empty(

@@ -329,6 +329,13 @@ async fn convert(
             }
         }
         if lead.is_empty() {
+            // A post that opens with a quote, intertitle or list still has text: its first
+            // text becomes the lead, and the block stays in the body where it belongs.
+            if let Some(first) = blocks.iter().find(|b| !b.plain.is_empty()) {
+                lead = first.plain.clone();
+            }
+        }
+        if lead.is_empty() {
             report.skipped.push((what, "no text".into()));
             continue;
         }
