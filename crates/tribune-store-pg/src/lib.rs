@@ -614,7 +614,7 @@ impl PgStore {
         }
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
-            if *version == 11 {
+            if *version == 13 {
                 rekey_authors(&mut tx).await?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
