@@ -656,6 +656,10 @@ fn same_text_from_other_accounts_holds_as_spam() {
     };
     assert_eq!(rules.judge(&s).unwrap().verdict, Verdict::Visible);
     s.same_text_elsewhere = 2;
+    // A short cheer is said alike by many readers.
+    assert_eq!(rules.judge(&s).unwrap().verdict, Verdict::Visible);
+    let long = "Mooie goal van Nusa, die jongen gaat nog ver komen bij de Rode Duivels";
+    s.body = long;
     let j = rules.judge(&s).unwrap();
     assert_eq!(j.verdict, Verdict::Pending);
     assert_eq!(j.reasons, [Reason::SameTextElsewhere(2)]);
@@ -742,4 +746,24 @@ fn abuse_the_old_lists_missed_is_stopped() {
         let j = judge_with(text, Some(model));
         assert_ne!(j.verdict, Verdict::Visible, "{text:?}");
     }
+}
+
+#[test]
+fn rejections_do_not_teach_the_ordinary_words_around_an_insult() {
+    let rules = Rules::default();
+    let mut model = Classifier::builtin().clone();
+    let ordinary = "De scheidsrechter floot vandaag een degelijke wedstrijd";
+    assert!(model.score(ordinary).risk < rules.model_hold);
+    for text in [
+        "die scheidsrechter is een zwamdrol",
+        "zwamdrol van een scheidsrechter",
+        "scheidsrechter, zwamdrol, ga naar huis",
+    ] {
+        model.learn(text, true, MODERATOR_WEIGHT);
+    }
+    let score = model.score(ordinary);
+    assert!(score.risk < rules.model_hold, "{score:?}");
+    // The taught word survives the model's trip through bytes.
+    let again = Classifier::from_bytes(&model.to_bytes()).unwrap();
+    assert!(again.score("wat een zwamdrol").risk >= rules.model_hold);
 }

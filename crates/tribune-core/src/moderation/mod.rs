@@ -222,6 +222,9 @@ impl Reason {
 // Rules and judging
 // ---------------------------------------------------------------------------------------
 
+/// Words a text needs before the same text from several accounts counts as spam.
+pub const SAME_TEXT_WORDS: usize = 8;
+
 /// The window of [`Rules::burst`].
 pub fn burst_window() -> Duration {
     Duration::seconds(60)
@@ -444,7 +447,11 @@ impl Rules {
                 .into_iter()
                 .map(|sign| Reason::Spam(sign.to_string())),
         );
-        if s.same_text_elsewhere >= 2 {
+        // Many readers cheer alike ("Proficiat!"): only a longer text, or one with a link,
+        // from several accounts is copy-paste spam.
+        if s.same_text_elsewhere >= 2
+            && (count_links(s.body) > 0 || fold(s.body).split(' ').count() >= SAME_TEXT_WORDS)
+        {
             reasons.push(Reason::SameTextElsewhere(s.same_text_elsewhere));
         }
         let mut tightened_hold = false;

@@ -18,7 +18,7 @@ pub const MODERATOR_WEIGHT: f32 = 8.0;
 const BUCKETS: usize = 1 << 18;
 /// The serialisation header and version.
 const MAGIC: &[u8; 8] = b"TRIBLR\0\0";
-const VERSION: u16 = 1;
+const VERSION: u16 = 2;
 
 const TRAIN_DATA: &str = include_str!("../../data/moderation/train.jsonl");
 /// The second part, written by hand line by line (see data/moderation/README.md).
@@ -72,7 +72,36 @@ pub struct Classifier {
     bias: f32,
     /// Weighted number of examples per class (legitimate, abusive).
     docs: [f64; 2],
+    /// What moderators taught word by word: lessons (decisions) per word as (fine, abuse).
+    /// Gradient steps alone saturate on the decided text and barely move a new word seen in
+    /// another sentence, so a word moderators keep rejecting is held by name, and a word
+    /// they keep approving stops counting against a comment. Only words the training set
+    /// never had can be taught as abuse: a rejected comment's ordinary words are not.
+    taught: std::collections::BTreeMap<String, [f32; 2]>,
+    /// The words of the training set, as a bit per hashed word ([`VOCABULARY_BITS`]): what
+    /// "a word the training set never had" means for [`Classifier::learn`].
+    vocabulary: Vec<u64>,
 }
+
+/// Bits of the training vocabulary's set: a few percent of new words look known.
+const VOCABULARY_BITS: usize = 1 << 20;
+
+fn vocabulary_bit(word: &str) -> usize {
+    // Its own hash kind and a wider mask than the feature buckets.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ 0x5a;
+    for &b in word.as_bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    ((h ^ (h >> 29)) as usize) & (VOCABULARY_BITS - 1)
+}
+
+/// Net lessons after which a taught word decides: three rejections more than approvals
+/// hold it, three approvals more than rejections take its weight away.
+const LESSONS_DECIDE: f32 = 3.0;
+/// The risk a word taught as abuse gives a comment: above the default hold threshold.
+const TAUGHT_RISK: u32 = 900;
+/// Words shorter than this are never taught (articles, "ik", "de", "le").
+const TAUGHT_MIN_LEN: usize = 4;
 
 impl fmt::Debug for Classifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,6 +181,8 @@ impl Classifier {
             weights: vec![0.0; BUCKETS],
             bias: 0.0,
             docs: [0.0; 2],
+            taught: std::collections::BTreeMap::new(),
+            vocabulary: vec![0; VOCABULARY_BITS / 64],
         }
     }
 
@@ -169,6 +200,12 @@ impl Classifier {
             .filter(|e| e.weight.is_finite() && e.weight > 0.0)
         {
             c.docs[usize::from(e.abusive)] += f64::from(e.weight);
+            for word in words_of(&e.text) {
+                let bit = vocabulary_bit(&word);
+                if let Some(slot) = c.vocabulary.get_mut(bit / 64) {
+                    *slot |= 1 << (bit % 64);
+                }
+            }
         }
         let mut order: Vec<usize> = (0..prepared.len()).collect();
         let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -247,6 +284,27 @@ impl Classifier {
         if !(weight.is_finite() && weight > 0.0) {
             return;
         }
+        let lessons = weight / MODERATOR_WEIGHT;
+        let mut words = words_of(text);
+        words.sort_unstable();
+        words.dedup();
+        for word in words.into_iter().filter(|w| w.len() >= TAUGHT_MIN_LEN) {
+            let bit = vocabulary_bit(&word);
+            let known = self
+                .vocabulary
+                .get(bit / 64)
+                .is_some_and(|slot| slot & (1 << (bit % 64)) != 0);
+            match self.taught.get_mut(&word) {
+                Some(counts) => counts[usize::from(abusive)] += lessons,
+                // A new word enters as abuse only if the training set never had it.
+                None if !abusive || !known => {
+                    let mut counts = [0.0; 2];
+                    counts[usize::from(abusive)] = lessons;
+                    self.taught.insert(word, counts);
+                }
+                None => {}
+            }
+        }
         let feats = buckets(text);
         let y = f32::from(u8::from(abusive));
         let mut left = weight.min(100.0);
@@ -284,9 +342,26 @@ impl Classifier {
                 per_word[f.word] += w;
             }
         }
+        // Taught words: approved ones stop counting against the comment, rejected ones
+        // hold it by name.
+        let mut held_by: Option<String> = None;
+        for (i, w) in words.iter().enumerate() {
+            let Some([fine, abuse]) = self.taught.get(w).copied() else {
+                continue;
+            };
+            if fine - abuse >= LESSONS_DECIDE && per_word[i] > 0.0 {
+                sum -= per_word[i];
+                per_word[i] = 0.0;
+            } else if abuse - fine >= LESSONS_DECIDE && held_by.is_none() {
+                held_by = Some(w.clone());
+            }
+        }
         let x = 1.0 / (seen.len() as f32).sqrt();
         let p = sigmoid(self.bias + sum * x);
-        let risk = (p * 1000.0).round().clamp(0.0, 1000.0) as u32;
+        let mut risk = (p * 1000.0).round().clamp(0.0, 1000.0) as u32;
+        if held_by.is_some() {
+            risk = risk.max(TAUGHT_RISK);
+        }
 
         let mut ranked: Vec<(f32, String)> = Vec::new();
         for (i, w) in words.iter().enumerate() {
@@ -301,7 +376,7 @@ impl Classifier {
             }
         }
         ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
-        let mut top: Vec<String> = Vec::new();
+        let mut top: Vec<String> = held_by.into_iter().collect();
         for (_, w) in ranked {
             if !top.contains(&w) {
                 top.push(w);
@@ -341,6 +416,20 @@ impl Classifier {
             out.extend_from_slice(&i.to_le_bytes());
             out.extend_from_slice(&w.to_le_bytes());
         }
+        // Then the training vocabulary's bits, and the taught words: count, and per word its
+        // length, bytes and two counts.
+        for slot in &self.vocabulary {
+            out.extend_from_slice(&slot.to_le_bytes());
+        }
+        out.extend_from_slice(&(self.taught.len() as u32).to_le_bytes());
+        for (word, counts) in &self.taught {
+            let bytes = &word.as_bytes()[..word.len().min(usize::from(u16::MAX))];
+            out.extend_from_slice(&(bytes.len() as u16).to_le_bytes());
+            out.extend_from_slice(bytes);
+            for c in counts {
+                out.extend_from_slice(&c.to_le_bytes());
+            }
+        }
         out
     }
 
@@ -369,7 +458,7 @@ impl Classifier {
             }
         }
         let n = u32::from_le_bytes(r.array()?) as usize;
-        if n > BUCKETS || r.remaining() != n * 8 {
+        if n > BUCKETS || r.remaining() < n * 8 + VOCABULARY_BITS / 8 + 4 {
             return Err(ModelError::Corrupt("length"));
         }
         for _ in 0..n {
@@ -383,6 +472,31 @@ impl Classifier {
                 return Err(ModelError::Corrupt("weight"));
             }
             *slot = w;
+        }
+        for slot in &mut c.vocabulary {
+            *slot = u64::from_le_bytes(r.array()?);
+        }
+        let taught = u32::from_le_bytes(r.array()?) as usize;
+        // Each taught word takes at least 10 bytes: a count that promises more is a lie.
+        if taught > r.remaining() / 10 {
+            return Err(ModelError::Corrupt("taught words"));
+        }
+        for _ in 0..taught {
+            let len = usize::from(u16::from_le_bytes(r.array()?));
+            let word = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| ModelError::Corrupt("taught word"))?
+                .to_string();
+            let mut counts = [0.0f32; 2];
+            for c in &mut counts {
+                *c = f32::from_le_bytes(r.array()?);
+                if !(c.is_finite() && *c >= 0.0) {
+                    return Err(ModelError::Corrupt("taught counts"));
+                }
+            }
+            c.taught.insert(word, counts);
+        }
+        if r.remaining() != 0 {
+            return Err(ModelError::Corrupt("length"));
         }
         Ok(c)
     }
