@@ -122,13 +122,12 @@ async fn fresh<'s>(
 }
 
 /// The rules of an article in match-evening mode: slow mode comes at a third of the usual
-/// pace, and a new account's comments wait for a moderator even on a site that trusts
-/// readers from their first comment. (The stricter verdicts, a lower risk threshold and
-/// links held, are the rules' own [`tribune_core::moderation::Submission::tightened`].)
+/// pace. (The stricter verdicts, a lower risk threshold and every link held, are the rules'
+/// own [`tribune_core::moderation::Submission::tightened`]; new accounts wait for a moderator
+/// as the site's `--premoderate-first` says, on any evening.)
 pub fn evening_rules(rules: &Rules) -> Rules {
     Rules {
         slow_mode_threshold: (rules.slow_mode_threshold / 3).max(1),
-        premoderate_until: rules.premoderate_until.max(1),
         ..rules.clone()
     }
 }
