@@ -674,8 +674,11 @@ async fn authors_are_created_once_with_a_unique_slug() {
         assert_eq!(
             pairs,
             [
+                // The byline rule: white space folded, case kept, so " jan  PEETERS " is
+                // someone else than "Jan Peeters", with an address of its own.
                 ("Jan Peeters", "jan-peeters"),
-                ("Jan-Peeters", "jan-peeters-2"),
+                ("Jan-Peeters", "jan-peeters-3"),
+                ("jan PEETERS", "jan-peeters-2"),
                 ("Élise Dubois", "elise-dubois"),
             ]
         );
@@ -684,7 +687,11 @@ async fn authors_are_created_once_with_a_unique_slug() {
             author: Some(jan.id),
             ..all()
         };
-        assert_eq!(list(&store, by_jan, t0()).await.len(), 2);
+        assert_eq!(
+            list(&store, by_jan, t0()).await.len(),
+            1,
+            "\" jan  PEETERS \" wrote the other"
+        );
         assert!(store.author_by_slug("nobody").await.unwrap().is_none());
     })
     .await;

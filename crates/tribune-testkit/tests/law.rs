@@ -344,14 +344,22 @@ async fn a_moderator_upholds_or_overturns_and_the_author_sees_the_outcome(backen
 async fn anyone_notifies_illegal_content_and_gets_a_reference(backend: Backend) {
     let (app, id) = site(backend, trusting()).await;
     let (_, reader) = app.account(Role::Reader, "Lezer Lotte").await;
-    let (comment, _) = post(&app, &reader, id, "Ik weet waar de ref woont").await;
+    let (comment, _) = post(
+        &app,
+        &reader,
+        id,
+        "De scheidsrechter was vandaag echt ondermaats",
+    )
+    .await;
     let article_page = public_page(&app, id).await;
     assert!(article_page.contains(&format!("/melden?reactie={comment}")));
     assert!(article_page.contains("/transparantie"), "footer link");
 
     let anonymous = app.visitor();
     let form = anonymous.page(&format!("/melden?reactie={comment}")).await;
-    assert!(form.contains("Ik weet waar de ref woont") && form.contains("doxxing"));
+    assert!(
+        form.contains("De scheidsrechter was vandaag echt ondermaats") && form.contains("doxxing")
+    );
 
     // Refused, nothing stored.
     let c = comment.to_string();

@@ -4,6 +4,7 @@
 //! article's clubs are read once per such look, so a comment on a quiet day costs nothing.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
@@ -68,15 +69,16 @@ impl Evening {
         if let Some(hot) = snap.hot.iter().find(|h| h.m.article_id == Some(article)) {
             return Ok(Some(hot.clone()));
         }
-        if !snap.topics.contains_key(&article) {
-            let topics = store
-                .article(article, now)
-                .await?
-                .map(|a| a.topics.iter().map(|t| t.id).collect())
-                .unwrap_or_default();
-            snap.topics.insert(article, topics);
-        }
-        let topics = snap.topics.get(&article).map(Vec::as_slice).unwrap_or(&[]);
+        let topics: &[TopicId] = match snap.topics.entry(article) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => slot.insert(
+                store
+                    .article(article, now)
+                    .await?
+                    .map(|a| a.topics.iter().map(|t| t.id).collect())
+                    .unwrap_or_default(),
+            ),
+        };
         Ok(snap
             .hot
             .iter()
