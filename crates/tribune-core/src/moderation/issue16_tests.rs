@@ -767,3 +767,21 @@ fn rejections_do_not_teach_the_ordinary_words_around_an_insult() {
     let again = Classifier::from_bytes(&model.to_bytes()).unwrap();
     assert!(again.score("wat een zwamdrol").risk >= rules.model_hold);
 }
+
+#[test]
+fn a_busy_night_of_rejections_does_not_raise_every_comment() {
+    let rules = Rules::default();
+    let mut model = Classifier::builtin().clone();
+    let ordinary = "Die scheidsrechter kan er niets van, wat een matige partij";
+    let before = model.score(ordinary).risk;
+    assert!(before < rules.model_hold);
+    for i in 0..40 {
+        model.learn(
+            &format!("vuile kankerhoer nummer {i}, ik maak je af"),
+            true,
+            MODERATOR_WEIGHT,
+        );
+    }
+    let after = model.score(ordinary).risk;
+    assert!(after < rules.model_hold, "{before} -> {after}");
+}

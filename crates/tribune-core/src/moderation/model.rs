@@ -220,14 +220,14 @@ impl Classifier {
             let rate = LEARNING_RATE / (1.0 + epoch as f32 * 0.5);
             for &i in &order {
                 let (feats, y, w) = &prepared[i];
-                c.step(feats, *y, rate * w.min(4.0));
+                c.step(feats, *y, rate * w.min(4.0), true);
             }
         }
         c
     }
 
     /// One gradient step of the log loss on one example.
-    fn step(&mut self, feats: &[usize], y: f32, rate: f32) {
+    fn step(&mut self, feats: &[usize], y: f32, rate: f32, move_bias: bool) {
         if feats.is_empty() {
             return;
         }
@@ -239,7 +239,9 @@ impl Classifier {
                 *w = (*w + g * x) * (1.0 - L2 * rate);
             }
         }
-        self.bias += g * 0.1;
+        if move_bias {
+            self.bias += g * 0.1;
+        }
     }
 
     fn z(&self, feats: &[usize], x: f32) -> f32 {
@@ -307,9 +309,12 @@ impl Classifier {
         }
         let feats = buckets(text);
         let y = f32::from(u8::from(abusive));
-        let mut left = weight.min(100.0);
+        // One gentle step per lesson: the decided text's words also stand in ordinary
+        // comments, and a busy night of rejections must not make those suspect (the taught
+        // words above carry what is new). The bias stays for the same reason.
+        let mut left = lessons.min(100.0);
         while left > 0.0 {
-            self.step(&feats, y, LEARNING_RATE * left.min(1.0));
+            self.step(&feats, y, LESSON_RATE * left.min(1.0), false);
             left -= 1.0;
         }
         self.docs[usize::from(abusive)] += f64::from(weight);
@@ -518,6 +523,8 @@ fn buckets(text: &str) -> Vec<usize> {
 const EPOCHS: usize = 30;
 /// Step size of gradient descent.
 const LEARNING_RATE: f32 = 4.0;
+/// Step size of one moderator lesson: a fraction of training's, see [`Classifier::learn`].
+const LESSON_RATE: f32 = 0.5;
 /// Weight decay per step.
 const L2: f32 = 1e-5;
 
