@@ -174,6 +174,22 @@ impl SqliteStore {
     }
 
     pub async fn open_file(path: &Path) -> StoreResult<Self> {
+        // Setting WAL mode on a new file, or migrating, meets another process doing the
+        // same (a `tribune user add` beside a starting server); SQLite answers that lock at
+        // once rather than through the busy timeout, so opening waits its turn here.
+        let started = std::time::Instant::now();
+        loop {
+            match Self::open_once(path).await {
+                Err(StoreError::Unavailable(e)) if started.elapsed() < BUSY_TIMEOUT => {
+                    tracing::debug!(error = %e, "database busy while opening; trying again");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn open_once(path: &Path) -> StoreResult<Self> {
         let options = SqliteConnectOptions::from_str("sqlite://")
             .map_err(db)?
             .filename(path)
