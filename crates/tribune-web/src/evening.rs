@@ -99,28 +99,23 @@ async fn fresh<'s>(
     now: DateTime<Utc>,
 ) -> StoreResult<&'s mut Snapshot> {
     // A clock that went back (tests, a corrected server clock) also asks again.
-    let stale = changed
-        || snapshot
-            .as_ref()
-            .is_none_or(|s| now < s.at || now - s.at >= FRESH_FOR);
-    if stale {
-        let hot = store
-            .matches_between(now - Duration::days(1), now + Duration::days(1), 500)
-            .await?
-            .into_iter()
-            .filter_map(|m| evening_cause(&m, now).map(|cause| HotMatch { m, cause }))
-            .collect();
-        *snapshot = Some(Snapshot {
+    let kept = snapshot
+        .take()
+        .filter(|s| !changed && now >= s.at && now - s.at < FRESH_FOR);
+    let fresh = match kept {
+        Some(s) => s,
+        None => Snapshot {
             at: now,
-            hot,
+            hot: store
+                .matches_between(now - Duration::days(1), now + Duration::days(1), 500)
+                .await?
+                .into_iter()
+                .filter_map(|m| evening_cause(&m, now).map(|cause| HotMatch { m, cause }))
+                .collect(),
             topics: HashMap::new(),
-        });
-    }
-    match snapshot {
-        Some(s) => Ok(s),
-        // Filled just above.
-        None => Err(tribune_core::StoreError::NotFound),
-    }
+        },
+    };
+    Ok(snapshot.insert(fresh))
 }
 
 /// The rules of an article in match-evening mode: slow mode comes at a third of the usual

@@ -173,9 +173,13 @@ pub async fn retrain(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Model
         .await
 }
 
-/// Stores the built-in model as the site's first version (the demo does, so that the site
-/// carries a model from the start); the lessons so far are learned on top of it by the nodes.
-pub async fn keep_builtin(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<ModelVersion> {
+/// Stores the built-in model as the site's first version when the site has none yet, so
+/// that the model in use is stored with the site (a copy or a backup carries it) from its
+/// first start; the lessons so far are learned on top of it by the nodes.
+pub async fn store_builtin_if_none(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<()> {
+    if !store.model_versions().await?.is_empty() {
+        return Ok(());
+    }
     let model = Classifier::builtin();
     store
         .save_model(
@@ -187,7 +191,8 @@ pub async fn keep_builtin(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<
             },
             now,
         )
-        .await
+        .await?;
+    Ok(())
 }
 
 /// Puts an earlier version back in use (`to`, or the one before the newest; with a single

@@ -520,18 +520,10 @@ pub async fn load(
     loaded.queued = community.queued;
     let live_article = ids.get(LIVE_ARTICLE).copied();
     loaded.matches = crate::matchday::load(store, live_article, now).await?;
-    // The site's moderation model is stored with it from the start (a reload keeps the one
-    // there, with what its moderators taught it).
-    if store
-        .model_versions()
+    // A reload keeps the model there, with what its moderators taught it.
+    tribune_web::learning::store_builtin_if_none(store, now)
         .await
-        .map_err(|e| format!("demo model: {e}"))?
-        .is_empty()
-    {
-        tribune_web::learning::keep_builtin(store, now)
-            .await
-            .map_err(|e| format!("demo model: {e}"))?;
-    }
+        .map_err(|e| format!("demo model: {e}"))?;
     Ok(loaded)
 }
 

@@ -297,18 +297,9 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     );
                 }
             }
-            // The moderation model in use is stored with the site from its first start on, so
-            // a copy or a backup carries it.
-            if store
-                .model_versions()
+            tribune_web::learning::store_builtin_if_none(store.as_ref(), clock.now())
                 .await
-                .map_err(|e| format!("moderation model: {e}"))?
-                .is_empty()
-            {
-                tribune_web::learning::keep_builtin(store.as_ref(), clock.now())
-                    .await
-                    .map_err(|e| format!("moderation model: {e}"))?;
-            }
+                .map_err(|e| format!("moderation model: {e}"))?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
