@@ -275,7 +275,10 @@ async fn the_same_text_from_several_accounts_is_held(backend: Backend) {
         statuses.push(post_as_new_reader(&app, id, spam).await.0);
     }
     assert_eq!(statuses[0], "visible", "the first one is just a comment");
-    assert_eq!(statuses[1], "visible", "one other account is not yet a pattern");
+    assert_eq!(
+        statuses[1], "visible",
+        "one other account is not yet a pattern"
+    );
     assert_eq!(
         statuses[2], "pending",
         "the third account with the same text is held"
