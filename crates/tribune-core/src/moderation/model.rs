@@ -23,6 +23,8 @@ const VERSION: u16 = 2;
 const TRAIN_DATA: &str = include_str!("../../data/moderation/train.jsonl");
 /// The second part, written by hand line by line (see data/moderation/README.md).
 const TRAIN_HAND: &str = include_str!("../../data/moderation/train-hand.jsonl");
+/// The third part, also written by hand (see data/moderation/README.md).
+const TRAIN_HAND_2: &str = include_str!("../../data/moderation/train-hand-2.jsonl");
 
 /// One labelled text.
 #[derive(Debug, Clone, PartialEq)]
@@ -252,11 +254,13 @@ impl Classifier {
         self.bias + sum * x
     }
 
-    /// The embedded training set (data/moderation/train.jsonl), each with weight 1.
+    /// The embedded training set (data/moderation/train.jsonl, train-hand.jsonl and
+    /// train-hand-2.jsonl), each with weight 1.
     pub fn builtin_examples() -> Vec<Example> {
         parse_training_set(TRAIN_DATA)
             .into_iter()
             .chain(parse_training_set(TRAIN_HAND))
+            .chain(parse_training_set(TRAIN_HAND_2))
             .map(|l| Example {
                 text: l.text,
                 abusive: l.abusive,
@@ -270,6 +274,7 @@ impl Classifier {
         parse_training_set(TRAIN_DATA)
             .into_iter()
             .chain(parse_training_set(TRAIN_HAND))
+            .chain(parse_training_set(TRAIN_HAND_2))
             .collect()
     }
 
