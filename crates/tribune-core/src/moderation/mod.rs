@@ -428,14 +428,15 @@ impl Rules {
             }
         }
 
-        let mut reasons = WordLists::builtin().scan(s.body);
+        let reading = normalise::Reading::new(s.body);
+        let mut reasons = WordLists::builtin().scan_reading(&reading);
         // A comment that reports or condemns racism quotes it: that is news, not abuse.
-        if phrases::condemns(&normalise::analyse_text(s.body).words) {
+        if phrases::condemns(&reading.whole.words) {
             reasons
                 .retain(|r| !matches!(r.category(), Some(Category::Racism | Category::Homophobia)));
         }
         let mut reject = reasons.iter().any(|r| matches!(r, Reason::BannedWord(_)));
-        for hit in phrases::scan(s.body) {
+        for hit in phrases::scan_reading(&reading) {
             reject |= hit.category == Category::Threat;
             reasons.push(Reason::Phrase {
                 category: hit.category,
@@ -443,7 +444,7 @@ impl Rules {
             });
         }
         reasons.extend(
-            spam::signs(s.body)
+            spam::signs_reading(&reading)
                 .into_iter()
                 .map(|sign| Reason::Spam(sign.to_string())),
         );
@@ -456,7 +457,7 @@ impl Rules {
         }
         let mut tightened_hold = false;
         if let Some(model) = s.classifier {
-            let score = model.score(s.body);
+            let score = model.score_words(&reading.whole.words);
             let hold = if s.tightened {
                 self.model_hold_tight.min(self.model_hold)
             } else {
@@ -1243,7 +1244,12 @@ impl WordLists {
     /// Banned and suspect entries found in `text`: banned first, in list order, each entry
     /// once.
     pub fn scan(&self, text: &str) -> Vec<Reason> {
-        let analysis = normalise::analyse_text(text);
+        self.scan_reading(&normalise::Reading::new(text))
+    }
+
+    /// [`WordLists::scan`] of a text taken apart already.
+    pub(crate) fn scan_reading(&self, reading: &normalise::Reading) -> Vec<Reason> {
+        let analysis = &reading.whole;
         // Shortening long runs changes no match (a run only counts up to its cap) and keeps
         // "kkkkkk..." spam from being walked letter by letter.
         let words: &Vec<String> = &analysis

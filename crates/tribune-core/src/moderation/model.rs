@@ -327,15 +327,20 @@ impl Classifier {
 
     /// The risk that `text` is abusive, and the words behind it.
     pub fn score(&self, text: &str) -> ModelScore {
-        let words = words_of(text);
-        let feats = features(&words);
+        self.score_words(&words_of(text))
+    }
+
+    /// [`Classifier::score`] of a text's words ([`super::normalise::analyse_text`]).
+    pub(crate) fn score_words(&self, words: &[String]) -> ModelScore {
+        let feats = features(words);
         if feats.is_empty() {
             return ModelScore {
                 risk: 0,
                 words: Vec::new(),
             };
         }
-        let mut seen = std::collections::HashSet::with_capacity(feats.len());
+        let mut seen =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(feats.len(), Default::default());
         let mut per_word = vec![0.0f32; words.len()];
         let mut per_pair = vec![0.0f32; words.len()];
         let mut sum = 0.0;

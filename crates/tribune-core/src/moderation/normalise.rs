@@ -136,3 +136,27 @@ pub(crate) fn analyse_text(text: &str) -> Analysis {
     }
     analysis
 }
+
+/// A comment taken apart once for all the checks of one verdict: the word lists, the phrase
+/// rules, the spam signs and the model read their words from here rather than each
+/// analysing the text again (a verdict used to analyse it eight times).
+pub(crate) struct Reading<'a> {
+    pub(crate) text: &'a str,
+    /// The whole text, evasions undone ([`analyse_text`]).
+    pub(crate) whole: Analysis,
+    /// The words of each sentence: phrase rules match within a sentence.
+    pub(crate) sentences: Vec<Vec<String>>,
+}
+
+impl<'a> Reading<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Reading {
+            text,
+            whole: analyse_text(text),
+            sentences: super::phrases::sentences(text)
+                .into_iter()
+                .map(|s| analyse_text(s).words)
+                .collect(),
+        }
+    }
+}

@@ -15,11 +15,13 @@
 //! A comment that reports or condemns abuse ("de club veroordeelt", "the club condemns")
 //! fires no rule: news about racism is not racism.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+
+use rustc_hash::FxHashSet;
 use std::sync::OnceLock;
 
 use super::Category;
-use super::normalise::analyse_text;
+use super::normalise::Reading;
 
 /// A phrase rule that fired.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,7 +298,7 @@ enum Slot {
 /// A slot's alternatives, split for speed: most are one whole word (a hash lookup).
 #[derive(Debug, Clone, Default)]
 struct Alternatives {
-    words: HashSet<String>,
+    words: FxHashSet<String>,
     prefixes: Vec<String>,
     /// Runs of several words, each a word or a prefix (flag).
     runs: Vec<Vec<(String, bool)>>,
@@ -460,25 +462,29 @@ pub fn condemns(words: &[String]) -> bool {
 /// one sentence and threatens in the next is still caught. Doxxing looks at the whole
 /// text (the hint and the address may sit in different sentences).
 pub fn scan(text: &str) -> Vec<Hit> {
+    scan_reading(&Reading::new(text))
+}
+
+/// [`scan`] of a text taken apart already.
+pub(crate) fn scan_reading(reading: &Reading) -> Vec<Hit> {
     let mut hits: Vec<Hit> = Vec::new();
-    for sentence in sentences(text) {
-        let words = analyse_text(sentence).words;
-        for hit in scan_sentence(&words) {
+    for words in &reading.sentences {
+        for hit in scan_sentence(words) {
             if !hits.contains(&hit) {
                 hits.push(hit);
             }
         }
     }
-    let words = analyse_text(text).words;
-    if !condemns(&words) {
-        hits.extend(super::spam::doxxing(&words));
+    let words = &reading.whole.words;
+    if !condemns(words) {
+        hits.extend(super::spam::doxxing(words));
     }
     hits
 }
 
 /// The text cut after sentence ends (". ", "! ", "? ", line breaks). A dot inside a word
 /// ("K.A.N.K.E.R", "0478.12") does not end a sentence.
-fn sentences(text: &str) -> Vec<&str> {
+pub(crate) fn sentences(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     let bytes = text.as_bytes();

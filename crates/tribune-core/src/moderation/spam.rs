@@ -356,8 +356,14 @@ fn domains(lower: &str) -> Vec<String> {
 /// The spam signs found in `text`, as short codes: "disguised-link", "repeated-domain",
 /// "offer-link", "offer-phone", "offer-contact".
 pub fn signs(text: &str) -> Vec<&'static str> {
+    signs_reading(&super::normalise::Reading::new(text))
+}
+
+/// [`signs`] of a text taken apart already.
+pub(crate) fn signs_reading(reading: &super::normalise::Reading) -> Vec<&'static str> {
+    let text = reading.text;
     let lower = text.to_lowercase();
-    let words = super::normalise::analyse_text(text).words;
+    let words = &reading.whole.words;
     let mut out = Vec::new();
     let disguised = [
         "hxxp",
@@ -391,7 +397,7 @@ pub fn signs(text: &str) -> Vec<&'static str> {
     if offers >= 2 && (links > 0 || disguised) {
         out.push("offer-link");
     }
-    let phone = phone_at(&words).is_some();
+    let phone = phone_at(words).is_some();
     if offers >= 2 && phone {
         out.push("offer-phone");
     }
