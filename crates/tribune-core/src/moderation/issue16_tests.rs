@@ -785,3 +785,47 @@ fn a_busy_night_of_rejections_does_not_raise_every_comment() {
     let after = model.score(ordinary).risk;
     assert!(after < rules.model_hold, "{before} -> {after}");
 }
+
+#[test]
+fn veiled_threats_wishes_and_exclusion_fire_but_football_talk_does_not() {
+    for (text, rule) in [
+        (
+            "Iemand moet hem thuis eens een bezoekje brengen",
+            "nl-threat-visit",
+        ),
+        (
+            "Die scheids komt hier niet levend buiten",
+            "nl-threat-alive",
+        ),
+        (
+            "Someone should pay him a visit after the match",
+            "en-threat-visit",
+        ),
+        ("That ref won't leave the stadium alive", "en-threat-alive"),
+        ("Nobody would cry if he died tomorrow", "en-harm-miss"),
+        ("Personne ne pleurerait s'il creve", "fr-harm-pleurer"),
+        (
+            "Die hoort niet in ons land, pak je koffers naar Afrika",
+            "nl-exclusion-belong",
+        ),
+        ("They don't belong in this country", "en-exclusion-belong"),
+        ("Qu'il retourne au bled", "fr-exclusion-bled"),
+    ] {
+        assert!(
+            fired(text).iter().any(|r| r.starts_with(rule)),
+            "{text}: {:?}",
+            fired(text)
+        );
+    }
+    for fine in [
+        "Club Brugge pays a visit to Anderlecht on Sunday",
+        "It would be a shame if he got injured before the World Cup",
+        "Hope he never plays for us again, what a flop",
+        "Die spits hoort niet in eerste klasse",
+        "Het vliegtuig van de Rode Duivels vertrekt terug naar huis",
+        "We'll send them home with a 4-0 defeat",
+        "Pak je koffers trainer, het is gedaan",
+    ] {
+        assert!(fired(fine).is_empty(), "{fine}: {:?}", fired(fine));
+    }
+}

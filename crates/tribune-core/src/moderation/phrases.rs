@@ -124,7 +124,7 @@ en-threat-waiting        threat        waiting|wait ~2 for ~2 you|u|him|her|them
 en-threat-weapon         threat        bullet|knife|blade|gun|bomb|acid ~3 for|in|into|through|at ~2 @you|@role|his|your|her
 en-threat-watch          threat        watch|mind ~1 your|ur ~1 back
 nl-threat-watch          threat        kijk|let ~3 maar ~2 uit ~3 je|jij ~1 gaat|woont|rijdt|parkeert|slaapt
-nl-harm-hope             harm-wish     hoop|hoopje|hopelijk|wens|wensen|moge|zou ~7 @die|@disease|@injury|dood|doodvalt|neervalt|ongeluk|hartaanval|rolstoel|ziekenhuis|kreupel|invalide|kapot|ziek|ziekbed|nooit_meer_lopen|nooit_meer_wakker|nooit_meer_spelen
+nl-harm-hope             harm-wish     hoop|hoopje|hopelijk|wens|wensen|moge|zou ~7 @die|@disease|@injury|dood|doodvalt|neervalt|ongeluk|hartaanval|rolstoel|ziekenhuis|kreupel|invalide|kapot|ziek|ziekbed|nooit_meer_lopen|nooit_meer_wakker
 nl-harm-glad               harm-wish     niet_erg|geen_probleem|blij|lachen|feest ~6 dood|sterft|neervalt|doodvalt|crepeert|verongelukt
 nl-harm-krijg            harm-wish     krijg|krijgt|krijgen|kriegt|kreeg ~2 de|een|het|ne ~2 @disease|kanker|tering|tyfus|pest|kolere|klere|hartstilstand
 nl-harm-doodvallen       harm-wish     mag|mogen|moet|moeten|zou|zouden|laat ~4 doodvallen|doodgaan|creperen|sterven|verrekken|verzuipen|verbranden|stikken|verrotten|zelfmoord|ophangen|dood
@@ -134,7 +134,7 @@ fr-harm-hope             harm-wish     espere|esperons|souhaite|souhaitons|pourv
 fr-harm-creve            harm-wish     va|allez|vas|qu'il|qu'elle|qu'ils|qu|que ~4 crever|creve|crevent|mourir|meure|meurent|te_pendre|se_pendre|disparaisse|disparaissent
 fr-harm-meriter          harm-wish     merite|meritent|merites ~2 de ~1 mourir|crever|souffrir|cancer
 fr-harm-suicide          harm-wish     suicide|pends ~1 toi|vous|toi|pends-toi
-en-harm-hope             harm-wish     hope|hoping|wish|pray|praying|may ~7 @die|die|rot|@disease|@injury|dead|accident|wheelchair|hospital|crippled|career-ending|cancer|never_walks|never_plays
+en-harm-hope             harm-wish     hope|hoping|wish|pray|praying|may ~7 @die|die|rot|@disease|@injury|dead|accident|wheelchair|hospital|crippled|career-ending|cancer|never_walks
 en-harm-should           harm-wish     should|deserves|deserve|must|ought ~2 ?to ~2 @die|die|rot|dead|suffer|cancer|hang
 en-harm-fire             harm-wish     die|burn|rot ~1 in ~1 a|hell ~1 fire|ditch|cell
 en-harm-get              harm-wish     get|gets|catch|catches ~1 cancer|aids|ebola|covid|a_tumour|a_tumor
@@ -177,6 +177,38 @@ fr-exclusion-for         exclusion     la ~1 belgique ~1 aux ~1 belges
 en-exclusion-back        exclusion     go|get|fly|send|sent|fuck ~2 back|off|home ~2 to ~2 your|ur|his|their|own|where|africa @country|you|u|he|they
 en-exclusion-back-b      exclusion     go|send|sent ~1 back ~1 to|where ~2 your|ur|his|they|you|he ~2 country|came|come|belong
 en-exclusion-belg        exclusion     not|never ~2 a ~1 real|true|proper ~1 belgian|belgians|red_devil
+nl-threat-visit          threat        bezoekje ~4 thuis|huis|adres|woning|deur
+nl-threat-visit-b        threat        thuis|adres|woning ~4 bezoekje
+nl-threat-alive          threat        @you|@role|ge|gij ~3 komt|geraakt|raakt ~3 niet ~2 levend
+nl-threat-deadman        threat        ge|je|jij|gij|hij|die|zijt|bent|is ~2 een|ne ~1 dode ~1 man|vent|mens
+fr-threat-visit          threat        visite ~3 chez|domicile|maison
+fr-threat-alive          threat        sortira|sortiras|sortirez|repartira|repartiras|partira ~3 pas ~1 vivant|vivants|indemne
+fr-threat-deadman        threat        t'es|tu_es|il_est|c'est ~1 un ~1 homme ~1 mort
+en-threat-visit          threat        pay|paid ~1 him|her|you|them|his|their ~2 a ~1 visit
+en-threat-alive          threat        won't|wont|will_not|not ~3 leave|walk|get|make ~3 alive|in_one_piece
+en-threat-deadman        threat        you're|youre|ur|he's|hes|you_are|he_is ~1 a ~1 dead ~1 man|men
+en-threat-numbered       threat        your|his|her ~1 days ~1 are ~1 numbered
+nl-harm-jammer           harm-wish     jammer|spijtig ~2 dat ~3 niet ~3 dood|verongelukt|gestorven|crepeert|omgekomen|verongelukte
+nl-harm-mooi             harm-wish     mooi|fijn|leuk|heerlijk ~2 als|moest|moesten ~6 @injury|@die|doodvalt|rolstoel|kanker
+nl-harm-miss             harm-wish     niemand ~3 zou|zal ~3 missen|wenen|huilen|rouwen ~4 dood|sterft|doodgaat|crepeert
+en-harm-miss             harm-wish     nobody|no_one|noone ~2 would|will ~2 miss|cry|mourn ~4 died|dies|dead
+en-harm-cantwait         harm-wish     can't|cant|cannot ~1 wait ~2 till|until|for ~6 @die|dies|dead|injured|@injury|crippled
+en-harm-never            harm-wish     hope|hoping|pray ~4 never ~2 walks|walk|wakes|wake
+fr-harm-pleurer          harm-wish     personne ~2 ne ~2 pleurera|pleurerait|regrettera|regretterait ~4 mort|meurt|creve
+fr-harm-attends          harm-wish     j'attends|attends|vivement ~3 qu|que|le_jour ~4 creve|meure|crever|mourir
+nl-exclusion-belong      exclusion     @you|hij|ze|die|zij|jullie|ge|gullie|zo'n ~3 hoort|horen|hoorde ~2 niet|nie ~2 in_ons_land|in_belgie|in_vlaanderen|in_europa|in_dit_land|thuis_in_belgie
+nl-exclusion-welcome     exclusion     niet|nie|geen ~1 welkom ~2 in|hier ~2 ons_land|belgie|vlaanderen|dit_land|europa
+nl-exclusion-koffers     exclusion     pak|pakt|pakken ~2 je|zijn|uw|hun|jullie ~1 koffers|biezen|valiezen ~4 @country
+nl-exclusion-deport      exclusion     uitzetten|uitwijzen|deporteren ~4 land|afrika|marokko|turkije|congo|grens
+nl-exclusion-volk        exclusion     eigen ~1 volk ~1 eerst
+fr-exclusion-welcome     exclusion     pas|jamais ~2 bienvenu|bienvenus|bienvenue ~2 en|ici|dans|chez ~2 belgique|nous|pays|notre|europe
+fr-exclusion-valise      exclusion     fais|faites|fait|prends ~2 tes|ses|vos|leurs ~1 valises|bagages ~4 pays|bled|afrique|brousse
+fr-exclusion-expulse     exclusion     expulser|expulsez|expulsons|renvoyer|renvoyez ~4 chez_eux|bled|afrique|maroc|leur_pays|son_pays
+fr-exclusion-bled        exclusion     rentre|retourne|renvoie|renvoyer|va ~2 au ~1 bled
+en-exclusion-belong      exclusion     @you|he|she|they|them|these|those|his_kind|their_kind ~3 don't|dont|doesn't|doesnt|do_not|does_not|never ~1 belong ~2 in_this_country|in_our_country|in_belgium|in_europe
+en-exclusion-welcome     exclusion     not ~1 welcome ~2 in|here ~2 our_country|this_country|belgium|europe
+en-exclusion-deport      exclusion     deport|deported|deporting|repatriate ~3 him|her|them|these|those|the_lot|all|home|back|africa
+en-exclusion-bags        exclusion     pack|packs ~1 your|his|their ~1 bags ~4 country|africa|jungle|desert
 nl-homophobia-slur       homophobia    vuile|stomme|smerige|vieze|vuil|bende|stelletje|zo'n|jij|als_een|is_een|zijn_allemaal|allemaal ~1 @gayslur
 nl-homophobia-belong     homophobia    homo|homos|homo's|holebi|holebis|gays|homoseksuelen ~3 horen|moeten|mogen ~3 niet|nergens|weg|buiten|eruit|ziek|ziekte
 fr-homophobia-slur       homophobia    sale|sales|espece|bande|gros|comme_une|comme_un|c'est_une|t'es_une|t'es_un|es_une|est_une ~1 @gayslur
