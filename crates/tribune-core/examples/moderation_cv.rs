@@ -17,6 +17,44 @@ struct Tally {
 }
 
 fn main() {
+    // `--dev FILE`: no cross-validation; the built-in model and the rules judge FILE, as a
+    // quick check while working (the figures we report come from `tribune moderation
+    // evaluate`). `--tight` judges as on a match evening.
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--dev") {
+        let Ok(text) = std::fs::read_to_string(args.get(at + 1).map_or("", String::as_str)) else {
+            eprintln!("usage: moderation_cv [--dev FILE [--tight]]");
+            std::process::exit(2);
+        };
+        let data = tribune_core::moderation::parse_training_set(&text);
+        let tight = args.iter().any(|a| a == "--tight");
+        let rules = Rules::default();
+        let stopped: Vec<bool> = data
+            .iter()
+            .map(|l| {
+                let s = Submission {
+                    body: &l.text,
+                    article_id: 1,
+                    author: Author {
+                        staff: false,
+                        approved_comments: 10,
+                    },
+                    recent: &[],
+                    article_rate: 0,
+                    now: Utc::now(),
+                    classifier: Some(Classifier::builtin()),
+                    tightened: tight,
+                    same_text_elsewhere: 0,
+                };
+                rules
+                    .judge(&s)
+                    .map(|j| j.verdict != Verdict::Visible)
+                    .unwrap_or(true)
+            })
+            .collect();
+        report("built-in model + rules", &data, |i| stopped[i]);
+        return;
+    }
     let data = Classifier::builtin_training_set();
     let folds = 5;
     let rules = Rules::default();
