@@ -17,7 +17,7 @@ use tribune_store_pg::PgStore;
 use tribune_store_sqlite::SqliteStore;
 use tribune_web::{AppState, WebConfig};
 
-pub mod broken;
+pub mod chaos;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
@@ -177,7 +177,7 @@ impl TestApp {
         Self::start_with(backend, |store| store, false).await
     }
 
-    /// `wrap` may put a failure-injecting store in front of the real one.
+    /// `wrap` may put another store in front of the real one.
     pub async fn start_with(
         backend: Backend,
         wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
