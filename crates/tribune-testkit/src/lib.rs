@@ -18,6 +18,7 @@ use tribune_store_sqlite::SqliteStore;
 use tribune_web::{AppState, WebConfig};
 
 pub mod chaos;
+pub mod upgrade;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
