@@ -31,13 +31,9 @@
 //! check above; when JavaScript runs, the page script fills their `csrf` field from
 //! `/api/v1/me`, and an empty field is accepted because the guard already vouched for it.
 
-use std::net::SocketAddr;
-
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{
-    ConnectInfo, FromRequestParts, OptionalFromRequestParts, OriginalUri, Request, State,
-};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, OriginalUri, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
@@ -46,9 +42,11 @@ use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use tribune_core::account::{Account, AccountId, ApiTokenId, MAX_PASSWORD_BYTES, Role, Session};
 
+use crate::config::WebConfig;
 use crate::error::ApiError;
-use crate::throttle::RateLimiter;
-use crate::{AppError, AppState, WebConfig};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::throttle::ClientAddr;
 
 /// How long a login lasts without logging in again.
 pub const SESSION_DAYS: i64 = 30;
@@ -561,37 +559,7 @@ impl OptionalFromRequestParts<AppState> for ApiViewer {
 }
 
 // ---------------------------------------------------------------------------------------
-// Client address
-
-/// The address a request comes from, for rate limits: the connection's peer, or behind a
-/// trusted proxy (`--trusted-proxy`) the last hop of `X-Forwarded-For`, which that proxy
-/// appended. Never trust the header otherwise: anyone can send it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientAddr(pub String);
-
-impl ClientAddr {
-    pub fn of(parts: &Parts, config: &WebConfig) -> Self {
-        if config.trusted_proxy {
-            let forwarded = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .next_back()
-                .and_then(|v| v.rsplit(',').next())
-                .map(str::trim)
-                // An IPv6 address is at most 45 characters; anything longer is not one.
-                .filter(|v| !v.is_empty() && v.len() <= 64);
-            if let Some(addr) = forwarded {
-                return Self(addr.to_string());
-            }
-        }
-        match parts.extensions.get::<ConnectInfo<SocketAddr>>() {
-            Some(ConnectInfo(addr)) => Self(addr.ip().to_string()),
-            None => Self("unknown".to_string()),
-        }
-    }
-}
+// Client address (the type and its limits are in throttle.rs)
 
 impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
@@ -601,109 +569,6 @@ impl FromRequestParts<AppState> for ClientAddr {
         state: &AppState,
     ) -> Result<Self, std::convert::Infallible> {
         Ok(Self::of(parts, &state.config))
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Limits on guessing and on mail
-
-/// Guessing passwords and sending mail, counted per node in memory (see [`RateLimiter`]).
-#[derive(Debug)]
-pub struct Limits {
-    /// Failed logins per account (email address).
-    pub login_by_email: RateLimiter,
-    /// Failed logins per client address; higher, since a household or office shares one.
-    pub login_by_address: RateLimiter,
-    /// Registrations and reset requests per client address: each one sends a mail.
-    pub mail_by_address: RateLimiter,
-    /// Mails to one address (activation, warnings, resets), so nobody is flooded.
-    pub mail_by_email: RateLimiter,
-    /// Notices of illegal content per client address (anyone may send them).
-    pub notices_by_address: RateLimiter,
-}
-
-/// Notices one client address may send an hour.
-pub const NOTICES_PER_ADDRESS: usize = 30;
-
-pub const LOGIN_FAILURES_PER_EMAIL: usize = 10;
-pub const LOGIN_FAILURES_PER_ADDRESS: usize = 30;
-pub const LOGIN_WINDOW_MINUTES: i64 = 15;
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            login_by_email: RateLimiter::new(
-                LOGIN_FAILURES_PER_EMAIL,
-                Duration::minutes(LOGIN_WINDOW_MINUTES),
-            ),
-            login_by_address: RateLimiter::new(
-                LOGIN_FAILURES_PER_ADDRESS,
-                Duration::minutes(LOGIN_WINDOW_MINUTES),
-            ),
-            mail_by_address: RateLimiter::new(20, Duration::hours(1)),
-            mail_by_email: RateLimiter::new(5, Duration::hours(1)),
-            notices_by_address: RateLimiter::new(NOTICES_PER_ADDRESS, Duration::hours(1)),
-        }
-    }
-}
-
-impl Limits {
-    /// 429 when this account or this address failed too often lately.
-    pub fn check_login(
-        &self,
-        email: &str,
-        client: &ClientAddr,
-        now: DateTime<Utc>,
-    ) -> Result<(), AppError> {
-        let wait = [
-            self.login_by_email.check(email, now),
-            self.login_by_address.check(&client.0, now),
-        ]
-        .into_iter()
-        .filter_map(Result::err)
-        .max();
-        match wait {
-            None => Ok(()),
-            Some(wait) => Err(too_many("Te veel mislukte pogingen om in te loggen.", wait)),
-        }
-    }
-
-    pub fn login_failed(&self, email: &str, client: &ClientAddr, now: DateTime<Utc>) {
-        self.login_by_email.record(email, now);
-        self.login_by_address.record(&client.0, now);
-    }
-
-    /// A good password ends the run of typos for the account (not for the address).
-    pub fn login_succeeded(&self, email: &str) {
-        self.login_by_email.clear(email);
-    }
-
-    /// 429 when this address asked for too many mails lately; counts this request.
-    pub fn mail_request(&self, client: &ClientAddr, now: DateTime<Utc>) -> Result<(), AppError> {
-        self.mail_by_address
-            .hit(&client.0, now)
-            .map_err(|wait| too_many("Je vroeg de laatste tijd te veel mails aan.", wait))
-    }
-
-    /// Whether one more mail may go to `email` now (counts it when so). When not, the mail is
-    /// silently skipped: saying so would tell whether the address has an account.
-    pub fn may_mail(&self, email: &str, now: DateTime<Utc>) -> bool {
-        self.mail_by_email.hit(email, now).is_ok()
-    }
-}
-
-/// A 429 whose message says when to try again, in minutes a person understands.
-pub fn too_many(what: &str, wait: Duration) -> AppError {
-    let seconds = u64::try_from(wait.num_seconds().max(1)).unwrap_or(1);
-    let minutes = seconds.div_ceil(60);
-    let when = if minutes <= 1 {
-        "over een minuut".to_string()
-    } else {
-        format!("over {minutes} minuten")
-    };
-    AppError::TooManyRequests {
-        message: format!("{what} Probeer het {when} opnieuw."),
-        retry_after_seconds: seconds,
     }
 }
 
@@ -1010,18 +875,5 @@ mod tests {
         assert!(!check_login_password(Some(String::new()), "wat dan ook").await);
         assert!(check_login_password(Some(hash.clone()), "blauw zwart tot ik sterf").await);
         assert!(!check_login_password(Some(hash), &"x".repeat(300)).await);
-    }
-
-    #[test]
-    fn waits_are_said_in_minutes() {
-        let AppError::TooManyRequests {
-            message,
-            retry_after_seconds,
-        } = too_many("Te veel.", Duration::seconds(130))
-        else {
-            panic!("not a 429");
-        };
-        assert_eq!(retry_after_seconds, 130);
-        assert_eq!(message, "Te veel. Probeer het over 3 minuten opnieuw.");
     }
 }

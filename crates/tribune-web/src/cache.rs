@@ -13,8 +13,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use tribune_core::Event;
+use tribune_core::article::ArticleId;
+use tribune_core::football::MatchId;
 
-use crate::AppError;
+use crate::error::AppError;
 
 /// Kept at most this long even without an event, so day headings ("Vandaag") and anything
 /// else time-dependent stay right.
@@ -26,10 +28,62 @@ const MAX_PAGES: usize = 20_000;
 
 /// A render slower than this is logged.
 const SLOW_RENDER: Duration = Duration::from_millis(50);
-/// The surrogate key every list page carries: any article change can reorder a list.
-pub const LISTS: &str = "lists";
-/// The surrogate key of the matches list: any match change can show there.
-pub const MATCHES: &str = "matches";
+/// What a cached page shows, one surrogate key each: they go out in the `Surrogate-Key`
+/// header (a CDN purges by them) and decide which pages an [`Event`] drops
+/// ([`CacheKey::dropped_by`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CacheKey {
+    /// The home page ("Meest recent" and the ticker).
+    Home,
+    /// Every list of articles (home, topics, authors, feeds, sitemaps, the transparency
+    /// report): any article change can reorder or recount one.
+    Lists,
+    /// The matches page: any match change can show there.
+    Matches,
+    /// The topics overview.
+    Topics,
+    /// An article, wherever it is shown whole or linked with its count.
+    Article(ArticleId),
+    /// A match's board or liveblog, on its page and beside the articles that lead to it.
+    Match(MatchId),
+    /// A topic's page and feeds, by slug.
+    Topic(String),
+    /// An author's page and feeds, by slug.
+    Author(String),
+    Sitemap,
+    Robots,
+    Search,
+}
+
+impl std::fmt::Display for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Home => f.write_str("home"),
+            Self::Lists => f.write_str("lists"),
+            Self::Matches => f.write_str("matches"),
+            Self::Topics => f.write_str("topics"),
+            Self::Article(id) => write!(f, "article-{id}"),
+            Self::Match(id) => write!(f, "match-{id}"),
+            Self::Topic(slug) => write!(f, "topic-{slug}"),
+            Self::Author(slug) => write!(f, "author-{slug}"),
+            Self::Sitemap => f.write_str("sitemap"),
+            Self::Robots => f.write_str("robots"),
+            Self::Search => f.write_str("search"),
+        }
+    }
+}
+
+impl CacheKey {
+    /// The keys whose pages `event` changes; `None` for every page.
+    pub fn dropped_by(event: &Event) -> Option<[Self; 2]> {
+        match event {
+            Event::ArticleChanged { id } => Some([Self::Article(*id), Self::Lists]),
+            Event::MatchChanged { id } => Some([Self::Match(*id), Self::Matches]),
+            // Everything at once is an operator's or a resync's doing: no page may linger.
+            Event::Everything => None,
+        }
+    }
+}
 
 pub struct Page {
     pub status: StatusCode,
@@ -38,22 +92,27 @@ pub struct Page {
     pub etag: HeaderValue,
     /// `keys` joined, ready for the Surrogate-Key header.
     surrogate_key: HeaderValue,
-    /// What this page shows: "home", "article-12", "topic-club-brugge" ... (Surrogate-Key).
-    pub keys: Vec<String>,
+    /// What this page shows (its Surrogate-Key).
+    pub keys: Vec<CacheKey>,
     /// For article pages: the canonical path, so a wrong slug can be redirected from cache.
     pub canonical: Option<String>,
     rendered: Instant,
 }
 
 impl Page {
-    pub fn new(content_type: &'static str, body: impl Into<Bytes>, keys: Vec<String>) -> Self {
+    pub fn new(content_type: &'static str, body: impl Into<Bytes>, keys: Vec<CacheKey>) -> Self {
         let body = body.into();
         let mut h = DefaultHasher::new();
         h.write(&body);
         let etag = HeaderValue::from_str(&format!("\"{:016x}\"", h.finish()))
             .unwrap_or_else(|_| HeaderValue::from_static("\"0\""));
+        let joined = keys
+            .iter()
+            .map(CacheKey::to_string)
+            .collect::<Vec<_>>()
+            .join(" ");
         let surrogate_key =
-            HeaderValue::from_str(&keys.join(" ")).unwrap_or_else(|_| HeaderValue::from_static(""));
+            HeaderValue::from_str(&joined).unwrap_or_else(|_| HeaderValue::from_static(""));
         Self {
             status: StatusCode::OK,
             content_type,
@@ -66,11 +125,11 @@ impl Page {
         }
     }
 
-    pub fn html(body: String, keys: Vec<String>) -> Self {
+    pub fn html(body: String, keys: Vec<CacheKey>) -> Self {
         Self::new("text/html; charset=utf-8", body, keys)
     }
 
-    pub fn json(body: Vec<u8>, keys: Vec<String>) -> Self {
+    pub fn json(body: Vec<u8>, keys: Vec<CacheKey>) -> Self {
         Self::new("application/json", body, keys)
     }
 
@@ -147,13 +206,13 @@ struct Kept {
 
 #[derive(Default)]
 struct Invalidated {
-    keys: HashMap<String, u64>,
+    keys: HashMap<CacheKey, u64>,
     all: u64,
 }
 
 impl Invalidated {
     /// Whether anything a page with `keys` shows was invalidated after `since`.
-    fn since(&self, since: u64, keys: &[String]) -> bool {
+    fn since(&self, since: u64, keys: &[CacheKey]) -> bool {
         self.all > since
             || keys
                 .iter()
@@ -295,27 +354,15 @@ impl PageCache {
 
     /// Forgets every page that shows something the event changed.
     pub fn apply(&self, event: &Event) {
-        match event {
-            Event::ArticleChanged { id } => {
-                let article = format!("article-{id}");
-                self.forget(&[&article, LISTS], |page| {
-                    page.keys.iter().any(|k| *k == article || k == LISTS)
-                });
-            }
-            Event::MatchChanged { id } => {
-                let key = format!("match-{id}");
-                self.forget(&[&key, MATCHES], |page| {
-                    page.keys.iter().any(|k| *k == key || k == MATCHES)
-                });
-            }
-            // Everything at once is an operator's or a resync's doing: no page may linger.
-            Event::Everything => self.forget(&[], |_| true),
+        match CacheKey::dropped_by(event) {
+            Some(keys) => self.forget(&keys, |page| page.keys.iter().any(|k| keys.contains(k))),
+            None => self.forget(&[], |_| true),
         }
     }
 
     /// Drops the pages `touched` picks; `keys` are the surrogate keys the event touched
     /// (none: everything).
-    fn forget(&self, keys: &[&str], touched: impl Fn(&Page) -> bool) {
+    fn forget(&self, keys: &[CacheKey], touched: impl Fn(&Page) -> bool) {
         if let Ok(mut pages) = self.pages.write() {
             // Under the page lock, so a render that checks after this sees the new mark.
             let generation = self.generation.fetch_add(1, Ordering::SeqCst) + 1;
@@ -326,7 +373,7 @@ impl PageCache {
                     marks.keys.clear();
                 } else {
                     for key in keys {
-                        marks.keys.insert((*key).to_string(), generation);
+                        marks.keys.insert(key.clone(), generation);
                     }
                 }
             }
@@ -351,26 +398,25 @@ impl PageCache {
 mod tests {
     use super::*;
 
-    fn page(keys: &[&str]) -> Result<Page, AppError> {
-        Ok(Page::html(
-            "x".into(),
-            keys.iter().map(|k| k.to_string()).collect(),
-        ))
+    fn page(keys: &[CacheKey]) -> Result<Page, AppError> {
+        Ok(Page::html("x".into(), keys.to_vec()))
     }
 
     #[tokio::test]
     async fn an_article_change_drops_its_page_and_every_list_but_nothing_else() {
         let cache = PageCache::new(true, Duration::ZERO);
         cache
-            .get_or_render("a1", || async { page(&["article-1"]) })
+            .get_or_render("a1", || async { page(&[CacheKey::Article(1)]) })
             .await
             .unwrap();
         cache
-            .get_or_render("a2", || async { page(&["article-2"]) })
+            .get_or_render("a2", || async { page(&[CacheKey::Article(2)]) })
             .await
             .unwrap();
         cache
-            .get_or_render("home", || async { page(&["home", LISTS]) })
+            .get_or_render("home", || async {
+                page(&[CacheKey::Home, CacheKey::Lists])
+            })
             .await
             .unwrap();
         cache.apply(&Event::ArticleChanged { id: 1 });
@@ -385,7 +431,7 @@ mod tests {
         cache
             .get_or_render("a1", || async {
                 cache.apply(&Event::ArticleChanged { id: 1 });
-                page(&["article-1"])
+                page(&[CacheKey::Article(1)])
             })
             .await
             .unwrap();
@@ -398,7 +444,7 @@ mod tests {
         cache
             .get_or_render("a1", || async {
                 cache.apply(&Event::ArticleChanged { id: 2 });
-                page(&["article-1"])
+                page(&[CacheKey::Article(1)])
             })
             .await
             .unwrap();
@@ -407,7 +453,7 @@ mod tests {
         cache
             .get_or_render("home", || async {
                 cache.apply(&Event::ArticleChanged { id: 2 });
-                page(&["home", LISTS])
+                page(&[CacheKey::Home, CacheKey::Lists])
             })
             .await
             .unwrap();
@@ -418,7 +464,7 @@ mod tests {
     async fn with_a_refresh_interval_a_changed_page_is_served_on_until_it_is_due() {
         let cache = PageCache::new(true, Duration::from_secs(3600));
         cache
-            .get_or_render("a1", || async { page(&["article-1"]) })
+            .get_or_render("a1", || async { page(&[CacheKey::Article(1)]) })
             .await
             .unwrap();
         cache.apply(&Event::ArticleChanged { id: 1 });
@@ -427,7 +473,7 @@ mod tests {
         cache
             .get_or_render("a2", || async {
                 cache.apply(&Event::ArticleChanged { id: 2 });
-                page(&["article-2"])
+                page(&[CacheKey::Article(2)])
             })
             .await
             .unwrap();
@@ -442,7 +488,7 @@ mod tests {
         let refresh = Duration::from_millis(20);
         let cache = PageCache::new(true, refresh);
         cache
-            .get_or_render("a1", || async { page(&["article-1"]) })
+            .get_or_render("a1", || async { page(&[CacheKey::Article(1)]) })
             .await
             .unwrap();
         // Unchanged, a page outlives its interval.
@@ -457,7 +503,7 @@ mod tests {
             "changed and older than the interval"
         );
         cache
-            .get_or_render("a1", || async { page(&["article-1"]) })
+            .get_or_render("a1", || async { page(&[CacheKey::Article(1)]) })
             .await
             .unwrap();
         cache.apply(&Event::ArticleChanged { id: 1 });
@@ -475,7 +521,7 @@ mod tests {
         // A page rendered 15 s ago and changed since: due for a render, still within its
         // stale window (40 s).
         let started = Instant::now().checked_sub(Duration::from_secs(15)).unwrap();
-        let mut old = page(&["article-1"]).unwrap();
+        let mut old = page(&[CacheKey::Article(1)]).unwrap();
         old.body = Bytes::from_static(b"old");
         cache.pages.write().unwrap().insert(
             "a1".into(),
@@ -493,7 +539,7 @@ mod tests {
                     rendering.send_replace(true);
                     let mut wait = wait.clone();
                     let _ = wait.wait_for(|go| *go).await;
-                    let mut new = page(&["article-1"])?;
+                    let mut new = page(&[CacheKey::Article(1)])?;
                     new.body = Bytes::from_static(b"new");
                     Ok(new)
                 })
@@ -536,7 +582,7 @@ mod tests {
                     // Hold the render until every reader has asked.
                     let mut wait = wait.clone();
                     let _ = wait.wait_for(|go| *go).await;
-                    page(&["article-1"])
+                    page(&[CacheKey::Article(1)])
                 })
                 .await
                 .unwrap()
@@ -559,8 +605,34 @@ mod tests {
     }
 
     #[test]
+    fn surrogate_keys_read_as_a_cdn_knows_them() {
+        let p = Page::html(
+            "x".into(),
+            vec![
+                CacheKey::Home,
+                CacheKey::Lists,
+                CacheKey::Matches,
+                CacheKey::Topics,
+                CacheKey::Article(12),
+                CacheKey::Match(7),
+                CacheKey::Topic("club-brugge".into()),
+                CacheKey::Author("sofie-vermeulen".into()),
+                CacheKey::Sitemap,
+                CacheKey::Robots,
+                CacheKey::Search,
+            ],
+        );
+        let response = p.respond(&HeaderMap::new());
+        assert_eq!(
+            response.headers()["surrogate-key"],
+            "home lists matches topics article-12 match-7 topic-club-brugge \
+             author-sofie-vermeulen sitemap robots search"
+        );
+    }
+
+    #[test]
     fn matching_etag_answers_not_modified() {
-        let p = Page::html("hallo".into(), vec!["home".into()]);
+        let p = Page::html("hallo".into(), vec![CacheKey::Home]);
         let mut h = HeaderMap::new();
         h.insert(header::IF_NONE_MATCH, p.etag.clone());
         assert_eq!(p.respond(&h).status(), StatusCode::NOT_MODIFIED);

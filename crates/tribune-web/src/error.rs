@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use tribune_core::StoreError;
 
+use crate::photos::PhotoError;
 use crate::views;
 
 #[derive(Debug, thiserror::Error)]
@@ -214,3 +215,15 @@ fn login_redirect(return_to: &str) -> Response {
 }
 
 pub const RETRY_AFTER_SECONDS: &str = "5";
+
+impl From<PhotoError> for AppError {
+    fn from(e: PhotoError) -> Self {
+        if matches!(e, PhotoError::TooManyBytes { .. }) {
+            Self::PayloadTooLarge(e.to_string())
+        } else if e.is_refusal() {
+            Self::BadRequest(e.to_string())
+        } else {
+            Self::Internal(e.to_string())
+        }
+    }
+}

@@ -4,37 +4,16 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use tokio::sync::Mutex;
 use tribune_core::{Event, Woke, store::StoreResult};
 
-use crate::AppState;
+use crate::state::AppState;
+pub use crate::state::ChangeFollower;
 
 /// How often the database is asked; the bound on how late an import or a scheduled article
 /// shows up on the pages.
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
 
-pub struct ChangeFollower {
-    position: Mutex<Position>,
-}
-
-struct Position {
-    /// Last change-log entry acted on; `None` until the first look.
-    seq: Option<i64>,
-    /// Scheduled articles up to this time have been announced.
-    checked_until: DateTime<Utc>,
-}
-
 impl ChangeFollower {
-    pub fn new(now: DateTime<Utc>) -> Self {
-        Self {
-            position: Mutex::new(Position {
-                seq: None,
-                checked_until: now,
-            }),
-        }
-    }
-
     /// One look at the database; returns how many events it published.
     pub async fn catch_up(&self, state: &AppState) -> StoreResult<usize> {
         let mut pos = self.position.lock().await;
@@ -73,7 +52,12 @@ impl ChangeFollower {
             pos.checked_until = now;
         }
         // The live streams: matches from their own log, and articles just heard of.
-        crate::live::Live::catch_up(state, &articles).await?;
+        state
+            .live
+            .catch_up(&*state.store, &*state.clock, &articles, |e| {
+                state.publish(e)
+            })
+            .await?;
         Ok(published)
     }
 }

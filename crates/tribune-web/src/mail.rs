@@ -17,8 +17,6 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use crate::WebConfig;
-
 /// One plain-text mail to one reader.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Mail {
@@ -114,16 +112,18 @@ static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
 impl Mailer {
     /// SMTP when the settings name a relay, else the log and the outbox.
-    pub fn new(config: &WebConfig) -> Self {
-        let transport = match &config.smtp {
-            Some(smtp) => Transport::Smtp(smtp.clone()),
-            None => Transport::Log {
-                outbox: config.outbox_dir.clone(),
-            },
+    pub fn new(
+        smtp: Option<SmtpSettings>,
+        outbox: Option<PathBuf>,
+        from: impl Into<String>,
+    ) -> Self {
+        let transport = match smtp {
+            Some(smtp) => Transport::Smtp(smtp),
+            None => Transport::Log { outbox },
         };
         Self(Arc::new(Inner {
             transport,
-            from: config.mail_from.clone(),
+            from: from.into(),
             retry_delays: vec![Duration::from_secs(10), Duration::from_secs(60)],
         }))
     }

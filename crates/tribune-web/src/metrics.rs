@@ -3,15 +3,15 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
-use std::sync::Mutex;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::AppState;
+use crate::cache::PageCache;
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -58,7 +58,8 @@ impl Metrics {
         }
     }
 
-    pub fn render(&self, state: &AppState) -> String {
+    /// The text format, with the page cache's counters after the routes'.
+    pub fn render(&self, cache: &PageCache) -> String {
         let mut out = String::new();
         if let Ok(routes) = self.routes.lock() {
             let mut rows: Vec<_> = routes.iter().collect();
@@ -99,7 +100,6 @@ impl Metrics {
                 );
             }
         }
-        let cache = &state.cache;
         let _ = write!(
             out,
             "# HELP tribune_page_cache_hits_total Pages answered from the page cache.\n\
@@ -121,16 +121,14 @@ impl Metrics {
 
 /// Middleware: times every request and counts it under its route pattern (never the raw
 /// path, so ids in URLs cannot blow up the number of series).
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     // MatchedPath is a cheap clone (shared string), unlike formatting the path.
     let matched = req.extensions().get::<MatchedPath>().cloned();
     let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
     let started = Instant::now();
     let response = next.run(req).await;
     let seconds = started.elapsed().as_secs_f64();
-    state
-        .metrics
-        .observe(route, response.status().as_u16(), seconds);
+    metrics.observe(route, response.status().as_u16(), seconds);
     tracing::debug!(
         route,
         status = response.status().as_u16(),

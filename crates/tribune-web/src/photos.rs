@@ -33,8 +33,6 @@ use image::{
 use sha2::{Digest, Sha256};
 use tribune_core::text::has_hidden_characters;
 
-use crate::AppError;
-
 /// Largest upload accepted, in bytes.
 pub const MAX_BYTES: usize = 20 * 1024 * 1024;
 /// Most pixels a photo may have: a 50,000 × 50,000 decompression bomb claims 2.5 billion.
@@ -105,18 +103,6 @@ impl PhotoError {
             self,
             Self::Encode(_) | Self::Storage { .. } | Self::Interrupted(_)
         )
-    }
-}
-
-impl From<PhotoError> for AppError {
-    fn from(e: PhotoError) -> Self {
-        if matches!(e, PhotoError::TooManyBytes { .. }) {
-            AppError::PayloadTooLarge(e.to_string())
-        } else if e.is_refusal() {
-            AppError::BadRequest(e.to_string())
-        } else {
-            AppError::Internal(e.to_string())
-        }
     }
 }
 
@@ -200,6 +186,24 @@ pub fn variant_widths(master_width: u32) -> Vec<u32> {
 /// put there by hand) is never served as a type a browser would run.
 pub fn content_type_for(file_name: &str) -> Option<&'static str> {
     parse_file_name(file_name).map(|(_, _, kind)| kind.content_type())
+}
+
+/// The type a photo file is served as; `None` for a name we never serve (hidden files,
+/// odd characters, anything but the three photo formats). Uploads are named
+/// `<key>-<width>.jpg|png` (`photos`), imported photos `<key>.jpg|png|webp` (the importer).
+pub fn media_type(file: &str) -> Option<&'static str> {
+    let valid_name = !file.is_empty()
+        && !file.starts_with('.')
+        && file
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
+    let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
+        Some("png") => "image/png",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => return None,
+    };
+    valid_name.then_some(content_type)
 }
 
 /// The `srcset` of a stored photo from its master's file name alone (what an article keeps,

@@ -25,13 +25,18 @@ use tribune_core::store::StoreError;
 
 use super::{Params, form, json, params, private_json};
 use crate::auth::{
-    self, ApiViewer, ClientAddr, Viewer, check_login_password, create_session, hash_password,
-    rotate_session, session_cookie, sha256_hex,
+    self, ApiViewer, Viewer, check_login_password, create_session, hash_password, rotate_session,
+    session_cookie, sha256_hex,
 };
 use crate::error::ApiError;
+use crate::error::AppError;
 use crate::mail::Mail;
+use crate::state::AppState;
+use crate::throttle::ClientAddr;
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::account::{
+    AccountPage, ForgotPage, Link, LoginPage, MessagePage, RegisterPage, ResetPage,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -449,70 +454,6 @@ async fn export_json(state: &AppState, viewer: &Viewer) -> Result<String, AppErr
 
 // ---------------------------------------------------------------------------------------
 // Pages
-
-pub struct Link {
-    pub url: String,
-    pub label: String,
-}
-
-#[derive(Template)]
-#[template(path = "account_register.html")]
-pub struct RegisterPage {
-    pub layout: Layout,
-    pub error: Option<String>,
-    pub email: String,
-    pub display_name: String,
-}
-
-#[derive(Template)]
-#[template(path = "account_login.html")]
-pub struct LoginPage {
-    pub layout: Layout,
-    pub error: Option<String>,
-    pub email: String,
-    pub terug: String,
-}
-
-/// A short page with a heading, a message and a way on.
-#[derive(Template)]
-#[template(path = "account_message.html")]
-pub struct MessagePage {
-    pub layout: Layout,
-    pub heading: String,
-    pub message: String,
-    pub link: Option<Link>,
-}
-
-#[derive(Template)]
-#[template(path = "account_home.html")]
-pub struct AccountPage {
-    pub layout: Layout,
-    pub display_name: String,
-    pub email: String,
-    pub role: &'static str,
-    pub member_since: String,
-    pub barred: Option<String>,
-    pub csrf: String,
-    pub notice: Option<&'static str>,
-    pub password_error: Option<String>,
-    pub delete_error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "account_forgot.html")]
-pub struct ForgotPage {
-    pub layout: Layout,
-    pub error: Option<String>,
-    pub email: String,
-}
-
-#[derive(Template)]
-#[template(path = "account_reset.html")]
-pub struct ResetPage {
-    pub layout: Layout,
-    pub error: Option<String>,
-    pub token: String,
-}
 
 fn layout(title: &str, description: &str) -> Layout {
     Layout::new(format!("{title} — Tribune"), description)

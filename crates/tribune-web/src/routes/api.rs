@@ -13,10 +13,10 @@ use tribune_core::time::iso;
 use tribune_core::topic::{TopicRef, topic_path};
 
 use super::{Params, Segment, limit, params, segment};
-use crate::AppError;
-use crate::AppState;
-use crate::cache::{LISTS, Page};
+use crate::cache::{CacheKey, Page};
 use crate::error::ApiError;
+use crate::error::AppError;
+use crate::state::AppState;
 
 pub const DEFAULT_LIMIT: u32 = 20;
 
@@ -147,7 +147,7 @@ impl From<&Article> for ArticleJson {
     }
 }
 
-fn json(value: &impl Serialize, keys: Vec<String>) -> Result<Page, AppError> {
+fn json(value: &impl Serialize, keys: Vec<CacheKey>) -> Result<Page, AppError> {
     serde_json::to_vec(value)
         .map(|body| Page::json(body, keys))
         .map_err(|e| AppError::Internal(format!("json: {e}")))
@@ -176,7 +176,7 @@ async fn articles(
     let page = state
         .cache
         .get_or_render(&key, || async {
-            let mut keys = vec![LISTS.to_string()];
+            let mut keys = vec![CacheKey::Lists];
             let topic = match &topic_slug {
                 Some(slug) => {
                     let t = state
@@ -184,7 +184,7 @@ async fn articles(
                         .topic_by_slug(slug)
                         .await?
                         .ok_or(AppError::NotFound)?;
-                    keys.push(format!("topic-{}", t.slug));
+                    keys.push(CacheKey::Topic(t.slug.clone()));
                     Some(t.id)
                 }
                 None => None,
@@ -238,8 +238,8 @@ async fn article(
                 .article(id, state.clock.now())
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let mut keys = vec![format!("article-{}", a.id)];
-            keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
+            let mut keys = vec![CacheKey::Article(a.id)];
+            keys.extend(a.related.iter().map(|r| CacheKey::Article(r.id)));
             json(&ArticleJson::from(&a), keys)
         })
         .await?;
@@ -265,7 +265,7 @@ async fn topics(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
                 .collect();
             json(
                 &serde_json::json!({ "topics": list }),
-                vec!["topics".into()],
+                vec![CacheKey::Topics],
             )
         })
         .await?;

@@ -10,18 +10,20 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use tribune_core::comment::{
-    self, Comment, CommentCursor, CommentEdit, CommentId, CommentSort, Lookback, ReportReason,
-};
+use tribune_core::comment::{self, Comment, CommentEdit, CommentId, Lookback, ReportReason};
 use tribune_core::moderation::{self, Judgement, Refusal, Submission, Verdict};
 use tribune_core::{ArticleId, Event, StoreError};
 
-use super::{Params, form, json, params, private_json};
+use super::{Params, comment_paging, form, json, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
-use crate::cache::Page;
+use crate::cache::{CacheKey, Page};
 use crate::error::ApiError;
-use crate::views::{CommentView, Layout, NoticePage, ThreadView};
-use crate::{AppError, AppState};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::comments::{
+    CommentFormPage, CommentFragment, CommentView, ThreadPage, ThreadView,
+};
+use crate::views::{Layout, NoticePage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -372,16 +374,6 @@ fn notice(
         .into_response())
 }
 
-/// A comment with all its replies; as public as the article, and cached with it.
-#[derive(Template)]
-#[template(path = "thread.html")]
-struct ThreadPage {
-    layout: Layout,
-    article_url: String,
-    article_title: String,
-    thread: ThreadView,
-}
-
 async fn thread_page(
     State(state): State<AppState>,
     Path(raw): Path<String>,
@@ -413,27 +405,11 @@ async fn thread_page(
             };
             Ok::<_, AppError>(Page::html(
                 view.render()?,
-                vec![format!("article-{}", article.id)],
+                vec![CacheKey::Article(article.id)],
             ))
         })
         .await?;
     Ok(page.respond(&headers))
-}
-
-/// The small personal pages behind a comment's links: reply, report, edit.
-#[derive(Template)]
-#[template(path = "comment_form.html")]
-struct CommentFormPage {
-    layout: Layout,
-    heading: &'static str,
-    comment: CommentView,
-    action: String,
-    hidden: Vec<(&'static str, String)>,
-    text: Option<String>,
-    reasons: Vec<(&'static str, &'static str)>,
-    submit: &'static str,
-    csrf: String,
-    delete_action: Option<String>,
 }
 
 fn form_page(page: CommentFormPage) -> Result<Response, AppError> {
@@ -696,13 +672,6 @@ impl CommentJson {
     }
 }
 
-/// One comment as page HTML, for the script to insert after posting.
-#[derive(Template)]
-#[template(path = "_comment.html")]
-struct CommentFragment {
-    c: CommentView,
-}
-
 #[derive(Serialize)]
 struct PageJson {
     comments: Vec<ThreadJson>,
@@ -715,33 +684,6 @@ struct ThreadJson {
     root: CommentJson,
     replies: Vec<CommentJson>,
     more_replies: i64,
-}
-
-pub fn comment_paging(
-    q: &std::collections::HashMap<String, String>,
-) -> Result<(CommentSort, Option<CommentCursor>), AppError> {
-    let sort = match q.get("sort").or_else(|| q.get("sorteer")) {
-        None => CommentSort::Newest,
-        Some(s) => CommentSort::parse(s)
-            .or(match s.as_str() {
-                "newest" => Some(CommentSort::Newest),
-                "oldest" => Some(CommentSort::Oldest),
-                "best" => Some(CommentSort::Best),
-                _ => None,
-            })
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "Sorteren kan op nieuwste, oudste of beste, niet op \"{s}\"."
-                ))
-            })?,
-    };
-    let after = match q.get("after").or_else(|| q.get("na")) {
-        None => None,
-        Some(c) => Some(CommentCursor::decode(c).ok_or_else(|| {
-            AppError::BadRequest(format!("\"{c}\" is geen geldige positie in de reacties."))
-        })?),
-    };
-    Ok((sort, after))
 }
 
 async fn api_page(
@@ -793,7 +735,7 @@ async fn api_page(
                 next: page.next,
             };
             let bytes = serde_json::to_vec(&body).map_err(|e| AppError::Internal(e.to_string()))?;
-            Ok::<_, AppError>(Page::json(bytes, vec![format!("article-{article_id}")]))
+            Ok::<_, AppError>(Page::json(bytes, vec![CacheKey::Article(article_id)]))
         })
         .await?;
     Ok(page.respond(&headers))

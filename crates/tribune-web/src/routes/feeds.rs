@@ -15,20 +15,18 @@ use tribune_core::store::{ArticleQuery, ListStamp};
 use tribune_core::time::{rfc822, w3c};
 use tribune_core::topic::topic_path;
 
-use super::site::media_type;
 use super::{Segment, segment};
 use crate::assets::ICON;
-use crate::cache::{LISTS, Page};
-use crate::views::{FeedLink, absolute};
+use crate::cache::{CacheKey, Page};
+use crate::error::AppError;
+use crate::photos::media_type;
+use crate::state::AppState;
+use crate::views::{FeedFormat as Format, SITE_NAME, absolute, feed_path};
 use crate::xml::{Xml, escape_into};
-use crate::{AppError, AppState};
 
-/// The publication's name in feeds, link previews and the Google News sitemap.
-pub const SITE_NAME: &str = "Tribune";
 /// Articles in a feed, newest first.
 pub const FEED_SIZE: u32 = 30;
-/// The most addresses one sitemap file may hold (sitemaps.org).
-pub const SITEMAP_MAX: u32 = 50_000;
+pub use crate::config::SITEMAP_MAX;
 /// Google News reads articles of the last two days, at most 1,000 of them.
 pub const NEWS_WINDOW: Duration = Duration::hours(48);
 pub const NEWS_MAX: u32 = 1_000;
@@ -55,45 +53,6 @@ pub fn router() -> Router<AppState> {
         .route("/robots.txt", get(robots))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Rss,
-    Atom,
-}
-
-impl Format {
-    fn file(self) -> &'static str {
-        match self {
-            Self::Rss => "feed.xml",
-            Self::Atom => "atom.xml",
-        }
-    }
-}
-
-/// The feed of the list page at `page` ("/", "/onderwerp/club-brugge"): the page's address
-/// with `feed.xml` or `atom.xml` after it.
-pub fn feed_path(page: &str, format: Format) -> String {
-    format!("{}/{}", page.trim_end_matches('/'), format.file())
-}
-
-/// The site's own feeds, announced on every public page.
-pub fn site_feed(public_url: &str) -> FeedLink {
-    FeedLink {
-        title: format!("{SITE_NAME} — voetbalnieuws"),
-        rss: absolute(public_url, &feed_path("/", Format::Rss)),
-        atom: absolute(public_url, &feed_path("/", Format::Atom)),
-    }
-}
-
-/// The feeds of a topic or author page at `page`, named after it.
-pub fn list_feed(public_url: &str, page: &str, name: &str) -> FeedLink {
-    FeedLink {
-        title: format!("{name} — {SITE_NAME}"),
-        rss: absolute(public_url, &feed_path(page, Format::Rss)),
-        atom: absolute(public_url, &feed_path(page, Format::Atom)),
-    }
-}
-
 /// Which list a feed follows, by the slug in its address.
 enum List {
     Site,
@@ -108,7 +67,7 @@ struct Channel {
     page: String,
     query: ArticleQuery,
     /// The surrogate key of its page: the feed shows what the page shows.
-    key: String,
+    key: CacheKey,
 }
 
 async fn channel(state: &AppState, list: &List) -> Result<Channel, AppError> {
@@ -122,7 +81,7 @@ async fn channel(state: &AppState, list: &List) -> Result<Channel, AppError> {
             description: "Het laatste voetbalnieuws uit België".to_string(),
             page: "/".to_string(),
             query,
-            key: "home".to_string(),
+            key: CacheKey::Home,
         },
         List::Topic(slug) => {
             let topic = state
@@ -138,7 +97,7 @@ async fn channel(state: &AppState, list: &List) -> Result<Channel, AppError> {
                     topic: Some(topic.id),
                     ..query
                 },
-                key: format!("topic-{}", topic.slug),
+                key: CacheKey::Topic(topic.slug.clone()),
             }
         }
         List::Author(slug) => {
@@ -155,7 +114,7 @@ async fn channel(state: &AppState, list: &List) -> Result<Channel, AppError> {
                     author: Some(author.id),
                     ..query
                 },
-                key: format!("author-{}", author.slug),
+                key: CacheKey::Author(author.slug.clone()),
             }
         }
     })
@@ -342,7 +301,7 @@ async fn feed(
             Ok::<_, AppError>(Page::new(
                 content_type,
                 body,
-                vec![channel.key, LISTS.into()],
+                vec![channel.key, CacheKey::Lists],
             ))
         })
         .await?;
@@ -623,7 +582,7 @@ async fn sitemap_index(
             Ok::<_, AppError>(Page::new(
                 XML_TYPE,
                 x.finish(),
-                vec!["sitemap".into(), LISTS.into()],
+                vec![CacheKey::Sitemap, CacheKey::Lists],
             ))
         })
         .await?;
@@ -655,7 +614,7 @@ async fn sitemap(
             Ok::<_, AppError>(Page::new(
                 XML_TYPE,
                 body,
-                vec!["sitemap".into(), LISTS.into()],
+                vec![CacheKey::Sitemap, CacheKey::Lists],
             ))
         })
         .await?;
@@ -758,7 +717,7 @@ async fn robots(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
                  Sitemap: {}\n",
                 absolute(&state.config.public_url, "/sitemap.xml")
             );
-            Ok::<_, AppError>(Page::new(TEXT_TYPE, body, vec!["robots".into()]))
+            Ok::<_, AppError>(Page::new(TEXT_TYPE, body, vec![CacheKey::Robots]))
         })
         .await?;
     Ok(rendered.respond(&headers))
@@ -795,20 +754,6 @@ mod tests {
             let file = path.trim_start_matches("/sitemaps/");
             assert_eq!(Part::parse(file), Some(part));
         }
-    }
-
-    #[test]
-    fn feeds_sit_beside_their_page() {
-        assert_eq!(feed_path("/", Format::Rss), "/feed.xml");
-        assert_eq!(feed_path("/", Format::Atom), "/atom.xml");
-        assert_eq!(
-            feed_path("/onderwerp/club-brugge", Format::Rss),
-            "/onderwerp/club-brugge/feed.xml"
-        );
-        assert_eq!(
-            feed_path("/auteur/sofie-vermeulen", Format::Atom),
-            "/auteur/sofie-vermeulen/atom.xml"
-        );
     }
 
     #[test]

@@ -14,20 +14,24 @@ use serde::{Deserialize, Serialize};
 use tribune_core::Event;
 use tribune_core::comment::CommentId;
 use tribune_core::law::{
-    Contest, ContestItem, ContestOutcome, Decision, MAX_CONTEST_CHARS, MAX_NOTE_CHARS,
-    MAX_NOTICE_CHARS, NewNotice, Notice, NoticeCategory, NoticeItem, NoticeOutcome,
-    TransparencyCounts, brussels_months, check_email, check_text,
+    Contest, ContestOutcome, Decision, MAX_CONTEST_CHARS, MAX_NOTE_CHARS, MAX_NOTICE_CHARS,
+    NewNotice, Notice, NoticeCategory, NoticeOutcome, brussels_months, check_email, check_text,
 };
-use tribune_core::moderation::{Reason, Verdict};
-use tribune_core::time::long_date_time;
+use tribune_core::moderation::Verdict;
 
-use super::account::MessagePage;
 use super::{Params, form, json, params, personal, personal_with, private_json};
-use crate::auth::{ApiViewer, ClientAddr, Viewer, too_many};
-use crate::cache::Page;
+use crate::auth::{ApiViewer, Viewer};
+use crate::cache::{CacheKey, Page};
 use crate::error::ApiError;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::throttle::{ClientAddr, too_many};
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::account::{Link, MessagePage};
+use crate::views::law::{
+    DecisionsPage, MonthReport, NoticeDone, NoticePage, TransparencyPage, category_of,
+    decision_view, grounds_of, month_report,
+};
 
 /// Decisions shown on the author's page and in the API.
 const DECISIONS_SHOWN: u32 = 100;
@@ -58,28 +62,6 @@ fn moderator(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(|r| r.can_moderate())
 }
 
-/// The policy category of a decision's grounds ([`Reason::category`], in Dutch): that of the
-/// weightiest reason that has one, or a moderator's own judgement when the rules found none.
-pub fn category_of(codes: &[String]) -> &'static str {
-    codes
-        .iter()
-        .filter_map(|c| Reason::parse(c))
-        .filter_map(|r| r.category().map(|c| (r.risk(), c)))
-        .max_by_key(|(risk, _)| *risk)
-        .map_or(BY_JUDGEMENT, |(_, c)| c.describe())
-}
-
-/// The category of a decision the rules gave no category.
-const BY_JUDGEMENT: &str = "oordeel van een moderator (huisregels)";
-
-/// The Dutch description of each stored reason code.
-pub fn grounds_of(codes: &[String]) -> Vec<String> {
-    codes
-        .iter()
-        .map(|c| Reason::parse(c).map_or_else(|| c.clone(), |r| r.describe()))
-        .collect()
-}
-
 /// An optional note of a moderator: empty, or a checked text.
 fn note(text: &str) -> Result<String, AppError> {
     if text.trim().is_empty() {
@@ -98,80 +80,6 @@ async fn touched(state: &AppState, comment_id: CommentId) {
 
 // ---------------------------------------------------------------------------------------
 // Statement of reasons and contest (author)
-
-struct ContestView {
-    explanation: String,
-    date: String,
-    status: String,
-    note: String,
-}
-
-struct DecisionView {
-    id: CommentId,
-    text: String,
-    article_url: String,
-    article_title: String,
-    kind: &'static str,
-    date: String,
-    by: &'static str,
-    grounds: Vec<String>,
-    category: &'static str,
-    note: String,
-    contest: Option<ContestView>,
-    contestable: bool,
-}
-
-fn contest_view(c: &Contest) -> ContestView {
-    ContestView {
-        explanation: c.explanation.clone(),
-        date: long_date_time(c.created_at),
-        status: match c.outcome {
-            Some(o) => format!(
-                "{} ({})",
-                o.label(),
-                c.resolved_at.map(long_date_time).unwrap_or_default()
-            ),
-            None => "ingediend: een moderator bekijkt je bezwaar".to_string(),
-        },
-        note: c.note.clone(),
-    }
-}
-
-fn decision_view(d: &Decision) -> DecisionView {
-    let mut grounds = grounds_of(&d.reasons);
-    if grounds.is_empty() {
-        grounds.push("beslissing van een moderator aan de hand van de huisregels".to_string());
-    }
-    DecisionView {
-        id: d.comment.id,
-        text: d.comment.body_markdown.clone(),
-        article_url: format!("/nieuws/{}", d.comment.article_id),
-        article_title: d.article_title.clone(),
-        kind: d.kind.label(),
-        date: long_date_time(d.decided_at),
-        by: if d.automated {
-            "automatisch, door de filters van de site"
-        } else {
-            "door een moderator"
-        },
-        grounds,
-        category: category_of(&d.reasons),
-        note: d.moderator_note.clone(),
-        contest: d.contest.as_ref().map(contest_view),
-        contestable: d.contestable(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "account_decisions.html")]
-struct DecisionsPage {
-    layout: Layout,
-    decisions: Vec<DecisionView>,
-    csrf: String,
-    notice: Option<&'static str>,
-    error: Option<String>,
-    max: usize,
-}
 
 async fn render_decisions(
     state: &AppState,
@@ -348,31 +256,6 @@ async fn api_contest(
 // ---------------------------------------------------------------------------------------
 // Notices of illegal content (anyone)
 
-#[derive(Template)]
-#[template(path = "notice_form.html")]
-struct NoticePage {
-    layout: Layout,
-    comment_id: CommentId,
-    comment_text: String,
-    author_name: String,
-    categories: Vec<(&'static str, &'static str, bool)>,
-    explanation: String,
-    email: String,
-    csrf: String,
-    error: Option<String>,
-    max: usize,
-}
-
-#[derive(Template)]
-#[template(path = "notice_done.html")]
-struct NoticeDone {
-    layout: Layout,
-    reference: String,
-    category: &'static str,
-    article_url: String,
-    email: bool,
-}
-
 /// The public comment a notice may be about; hidden comments are not shown to anyone here.
 async fn notifiable(
     state: &AppState,
@@ -388,7 +271,7 @@ fn unknown_comment() -> Result<Response, AppError> {
         message: "We vinden geen reactie met dit nummer die op de site staat. Controleer de \
                   link, of meld de reactie vanaf de pagina waar je ze zag."
             .to_string(),
-        link: Some(super::account::Link {
+        link: Some(Link {
             url: "/".to_string(),
             label: "Naar de voorpagina".to_string(),
         }),
@@ -779,197 +662,8 @@ async fn api_handle(
     ))
 }
 
-// The two queues as the desk shows them.
-
-pub struct ContestRow {
-    pub id: i64,
-    pub comment_id: CommentId,
-    pub author_url: Option<String>,
-    pub author_name: String,
-    pub article_url: String,
-    pub article_title: String,
-    pub text: String,
-    pub decision: String,
-    pub grounds: Vec<String>,
-    pub category: &'static str,
-    pub moderator_note: String,
-    pub explanation: String,
-    pub filed: String,
-}
-
-pub struct NoticeRow {
-    pub id: i64,
-    pub reference: String,
-    pub category: &'static str,
-    pub explanation: String,
-    pub email: String,
-    pub filed: String,
-    pub text_then: String,
-    pub comment_id: Option<CommentId>,
-    pub text_now: Option<String>,
-    pub status: &'static str,
-    pub article_url: String,
-    pub article_title: String,
-    pub actions: Vec<(&'static str, &'static str)>,
-}
-
-pub fn contest_rows(items: &[ContestItem]) -> Vec<ContestRow> {
-    items
-        .iter()
-        .map(|i| {
-            let d = &i.decision;
-            ContestRow {
-                id: i.contest.id,
-                comment_id: d.comment.id,
-                author_url: d
-                    .comment
-                    .author_id
-                    .map(|a| format!("/moderatie/accounts/{a}")),
-                author_name: d.comment.author_name.clone(),
-                article_url: format!("/nieuws/{}#reactie-{}", d.comment.article_id, d.comment.id),
-                article_title: d.article_title.clone(),
-                text: d.comment.body_markdown.clone(),
-                decision: format!(
-                    "{} {} op {}",
-                    d.kind.label(),
-                    if d.automated {
-                        "door de filters"
-                    } else {
-                        "door een moderator"
-                    },
-                    long_date_time(d.decided_at)
-                ),
-                grounds: grounds_of(&d.reasons),
-                category: category_of(&d.reasons),
-                moderator_note: d.moderator_note.clone(),
-                explanation: i.contest.explanation.clone(),
-                filed: long_date_time(i.contest.created_at),
-            }
-        })
-        .collect()
-}
-
-pub fn notice_rows(items: &[NoticeItem]) -> Vec<NoticeRow> {
-    use tribune_core::comment::CommentAction;
-    items
-        .iter()
-        .map(|i| {
-            let n = &i.notice;
-            let c = i.comment.as_ref();
-            let actions = c
-                .map(|c| {
-                    [
-                        ("remove", "Verwijderen"),
-                        ("reject", "Afwijzen"),
-                        ("restore", "Terugzetten"),
-                    ]
-                    .into_iter()
-                    .filter(|(a, _)| {
-                        CommentAction::parse(a).is_some_and(|act| act.apply(c.verdict).is_ok())
-                    })
-                    .collect()
-                })
-                .unwrap_or_default();
-            NoticeRow {
-                id: n.id,
-                reference: n.reference.clone(),
-                category: n.category.label(),
-                explanation: n.explanation.clone(),
-                email: n.email.clone().unwrap_or_default(),
-                filed: long_date_time(n.created_at),
-                text_then: n.comment_text.clone(),
-                comment_id: n.comment_id,
-                text_now: c.map(|c| c.body_markdown.clone()),
-                status: match c {
-                    None => "reactie bestaat niet meer",
-                    Some(c) if c.deleted => "verwijderd door de auteur",
-                    Some(c) => match c.verdict {
-                        Verdict::Visible if c.public => "zichtbaar",
-                        Verdict::Visible => "zichtbaar voor de auteur alleen",
-                        Verdict::Pending => "wacht",
-                        Verdict::Rejected => "afgewezen",
-                    },
-                },
-                article_url: c
-                    .map(|c| format!("/nieuws/{}#reactie-{}", c.article_id, c.id))
-                    .unwrap_or_default(),
-                article_title: i.article_title.clone(),
-                actions,
-            }
-        })
-        .collect()
-}
-
 // ---------------------------------------------------------------------------------------
 // Transparency
-
-#[derive(Serialize)]
-pub struct MonthReport {
-    month: String,
-    /// Comments taken off, per policy category.
-    removed_by_category: Vec<(String, i64)>,
-    removed_total: i64,
-    automated: i64,
-    by_moderators: i64,
-    notices_received: i64,
-    notices_by_category: Vec<(String, i64)>,
-    notices_action_taken: i64,
-    notices_no_action: i64,
-    contests_received: i64,
-    contests_upheld: i64,
-    contests_overturned: i64,
-}
-
-fn add(list: &mut Vec<(String, i64)>, key: &str, n: i64) {
-    match list.iter_mut().find(|(k, _)| k == key) {
-        Some((_, total)) => *total += n,
-        None => list.push((key.to_string(), n)),
-    }
-}
-
-fn codes(s: &str) -> Vec<String> {
-    s.split_whitespace().map(str::to_string).collect()
-}
-
-fn month_report(month: String, t: &TransparencyCounts) -> MonthReport {
-    let mut by_category = Vec::new();
-    let mut automated = 0;
-    let mut human = 0;
-    for (reasons, n) in &t.automated {
-        automated += n;
-        add(&mut by_category, category_of(&codes(reasons)), *n);
-    }
-    for (_, reasons, n) in &t.human {
-        human += n;
-        add(&mut by_category, category_of(&codes(reasons)), *n);
-    }
-    by_category.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut notices_by_category = Vec::new();
-    for (c, n) in &t.notices {
-        let label = NoticeCategory::parse(c).map_or(c.as_str(), |c| c.label());
-        add(&mut notices_by_category, label, *n);
-    }
-    let count = |list: &[(String, i64)], key: &str| {
-        list.iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, n)| *n)
-            .sum::<i64>()
-    };
-    MonthReport {
-        month,
-        removed_total: automated + human,
-        removed_by_category: by_category,
-        automated,
-        by_moderators: human,
-        notices_received: t.notices.iter().map(|(_, n)| n).sum(),
-        notices_by_category,
-        notices_action_taken: count(&t.notices_handled, "action_taken"),
-        notices_no_action: count(&t.notices_handled, "no_action"),
-        contests_received: t.contests,
-        contests_upheld: count(&t.contests_resolved, "upheld"),
-        contests_overturned: count(&t.contests_resolved, "overturned"),
-    }
-}
 
 /// The report's months, newest first.
 pub async fn transparency_report(state: &AppState) -> Result<Vec<MonthReport>, AppError> {
@@ -979,13 +673,6 @@ pub async fn transparency_report(state: &AppState) -> Result<Vec<MonthReport>, A
         out.push(month_report(month, &counts));
     }
     Ok(out)
-}
-
-#[derive(Template)]
-#[template(path = "transparency.html")]
-struct TransparencyPage {
-    layout: Layout,
-    months: Vec<MonthReport>,
 }
 
 /// Cached like a list: moderation and notices publish a change of the comment's article,
@@ -1014,7 +701,7 @@ async fn transparency_page(
             };
             Ok(Page::html(
                 view.render()?,
-                vec![crate::cache::LISTS.to_string()],
+                vec![CacheKey::Lists],
             ))
         })
         .await?;
@@ -1032,7 +719,7 @@ async fn api_transparency(
             let months = transparency_report(&state).await?;
             let body = serde_json::to_vec(&serde_json::json!({ "months": months }))
                 .map_err(|e| AppError::Internal(format!("transparency to JSON: {e}")))?;
-            Ok(Page::json(body, vec![crate::cache::LISTS.to_string()]))
+            Ok(Page::json(body, vec![CacheKey::Lists]))
         })
         .await?;
     Ok(page.respond(&headers))

@@ -12,8 +12,9 @@ use axum::routing::get;
 use tokio::sync::broadcast;
 
 use super::{Params, Segment, params, segment};
-use crate::live::{Frame, Live, Start, reload_frame, stream};
-use crate::{AppError, AppState};
+use crate::error::AppError;
+use crate::live::{Frame, Start, reload_frame, stream};
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -65,7 +66,9 @@ type Side = Vec<(broadcast::Receiver<Frame>, Frame)>;
 async fn with_site(state: &AppState, p: &HashMap<String, String>) -> Result<Side, AppError> {
     match p.get("site").map(String::as_str) {
         None | Some("0") => Ok(Vec::new()),
-        Some("1") => Ok(vec![Live::join_site(state).await?]),
+        Some("1") => Ok(vec![
+            state.live.join_site(&*state.store, &*state.clock).await?,
+        ]),
         Some(_) => Err(AppError::BadRequest("site moet 0 of 1 zijn".to_string())),
     }
 }
@@ -127,12 +130,17 @@ async fn match_stream(
             if let Some(a) = m.article_id
                 && state.store.article(a, now).await?.is_some()
             {
-                side.push(Live::join_article(&state, a).await?);
+                side.push(
+                    state
+                        .live
+                        .join_article(&*state.store, &*state.clock, a)
+                        .await?,
+                );
             }
         }
         Some(_) => return Err(AppError::BadRequest("article moet 0 of 1 zijn".to_string())),
     }
-    let (rx, start) = Live::join_match(&state, id, since).await?;
+    let (rx, start) = state.live.join_match(&*state.store, id, since).await?;
     Ok(match start {
         Start::From { frames, last } => event_stream(&state, frames, last, rx, side),
         Start::Reload => {
@@ -156,11 +164,14 @@ async fn article_stream(
         return Err(AppError::NotFound);
     }
     let site = with_site(&state, &p).await?;
-    let (rx, first) = Live::join_article(&state, id).await?;
+    let (rx, first) = state
+        .live
+        .join_article(&*state.store, &*state.clock, id)
+        .await?;
     Ok(event_stream(&state, vec![first], 0, rx, site))
 }
 
 async fn site_stream(State(state): State<AppState>) -> Result<Response, AppError> {
-    let (rx, first) = Live::join_site(&state).await?;
+    let (rx, first) = state.live.join_site(&*state.store, &*state.clock).await?;
     Ok(event_stream(&state, vec![first], 0, rx, Vec::new()))
 }

@@ -18,12 +18,13 @@ use tribune_core::football::{
     NewMatchEvent, Side, suggested_entry,
 };
 
-use super::matches::{EntryLine, EventLine, MatchLine, entry_lines};
-use super::newsroom::desk_menu;
 use super::personal;
 use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::desk::{ConsolePage, EntryDraft, MatchListPage, Reversible, SideForm, desk_menu};
+use crate::views::matches::{MatchLine, entry_lines, event_line};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -71,62 +72,6 @@ fn reporter(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Role::can_write)
 }
 
-#[derive(Template)]
-#[template(path = "desk_matches.html")]
-struct ListPage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    matches: Vec<(MatchId, MatchLine)>,
-}
-
-struct SideForm {
-    key: &'static str,
-    team: String,
-}
-
-struct Reversible {
-    id: MatchEventId,
-    side: &'static str,
-    text: String,
-}
-
-#[derive(Template)]
-#[template(path = "desk_match.html")]
-struct ConsolePage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    csrf: String,
-    id: MatchId,
-    m: MatchLine,
-    status_key: &'static str,
-    statuses: Vec<(&'static str, &'static str)>,
-    status_buttons: Vec<(&'static str, i32, &'static str)>,
-    event_buttons: Vec<(&'static str, &'static str)>,
-    sides: Vec<SideForm>,
-    minute: String,
-    added: String,
-    events: Vec<EventLine>,
-    reversible: Vec<Reversible>,
-    /// The new-entry form, prefilled after an event.
-    draft: Draft,
-    /// Events an entry can be tied to: (id, "12' Doelpunt Nordin Azzouzi").
-    event_choices: Vec<(MatchEventId, String)>,
-    entries: Vec<EntryLine>,
-    /// The article that carries the match's comments: (editor address, title, status).
-    article: Option<(String, String, &'static str)>,
-    /// Marked as a derby or high-risk: its clubs' articles are moderated strictly all day.
-    high_risk: bool,
-}
-
-/// The new-entry form as the console fills it in.
-#[derive(Default)]
-struct Draft {
-    text: String,
-    minute: String,
-    event_id: Option<MatchEventId>,
-    key_event: bool,
-}
-
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     reporter(&viewer)?;
     let now = state.clock.now();
@@ -136,9 +81,9 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
         .matches_between(now - Duration::days(1), now + Duration::days(3), 100)
         .await?;
     matches.extend(around.into_iter().filter(|m| !m.status.is_live()));
-    let page = ListPage {
+    let page = MatchListPage {
         layout: Layout::new("Live — Redactie — Tribune", "Wedstrijden live volgen"),
-        menu: desk_menu(&viewer),
+        menu: desk_menu(viewer.account.role),
         matches: matches.iter().map(|m| (m.id, MatchLine::new(m))).collect(),
     };
     Ok(personal(page.render()?))
@@ -188,20 +133,20 @@ async fn console(
     let draft = q
         .fase
         .and_then(|f| events.iter().find(|e| e.id == f))
-        .map(|e| Draft {
+        .map(|e| EntryDraft {
             text: suggested_entry(e, &team(e.side)),
             minute: e.minute.minute.to_string(),
             event_id: Some(e.id),
             key_event: e.kind.can_be_reversed() || e.kind == EventKind::VarDecision,
         })
-        .unwrap_or_else(|| Draft {
+        .unwrap_or_else(|| EntryDraft {
             minute: m.minute.map(|mi| mi.minute.to_string()).unwrap_or_default(),
-            ..Draft::default()
+            ..EntryDraft::default()
         });
     let page = ConsolePage {
         high_risk: m.high_risk,
         layout: Layout::new(format!("Live: {} — Redactie — Tribune", m.title()), ""),
-        menu: desk_menu(&viewer),
+        menu: desk_menu(viewer.account.role),
         csrf: viewer.session.csrf_token.clone(),
         id,
         m: MatchLine::new(&m),
@@ -234,7 +179,7 @@ async fn console(
         events: events
             .iter()
             .rev()
-            .map(|e| super::matches::event_line(&m, e, &events))
+            .map(|e| event_line(&m, e, &events))
             .collect(),
         reversible: events
             .iter()
@@ -326,7 +271,7 @@ async fn set_article(
                 .store
                 .set_match_article(id, Some(written.id), now)
                 .await?;
-            crate::live::Live::match_written(&state, id);
+            state.match_written(id);
             // On to the editor: the live article goes out when an editor publishes it.
             return Ok(Redirect::to(&format!("/redactie/artikels/{}", written.id)).into_response());
         }
@@ -340,7 +285,7 @@ async fn set_article(
         other => return Err(AppError::BadRequest(format!("Onbekende actie {other:?}."))),
     };
     state.store.set_match_article(id, next, now).await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
 }
 
@@ -371,7 +316,7 @@ async fn set_high_risk(
         .store
         .set_match_high_risk(id, high_risk, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#risico")).into_response())
 }
 
@@ -445,7 +390,7 @@ async fn set_status(
         .store
         .set_match_status(id, status, minute, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
 }
 
@@ -500,7 +445,7 @@ async fn add_event(
         .store
         .add_match_event(id, &event, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     // Back to the console with an entry about it ready to publish.
     Ok(Redirect::to(&format!(
         "/redactie/wedstrijden/{id}?fase={}#verslag",
@@ -554,7 +499,7 @@ async fn add_entry(
         .store
         .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{}", added.id)).into_response())
 }
 
@@ -572,7 +517,7 @@ async fn edit_entry(
         .store
         .edit_live_entry(id, entry, &new, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{entry}")).into_response())
 }
 
@@ -595,6 +540,6 @@ async fn delete_entry(
         .store
         .delete_live_entry(id, entry, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#verslag")).into_response())
 }

@@ -19,7 +19,8 @@ use tribune_core::football::{
 use super::{Params, json, params, private_json};
 use crate::auth::ApiViewer;
 use crate::error::ApiError;
-use crate::{AppError, AppState};
+use crate::error::AppError;
+use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -116,7 +117,7 @@ async fn set_status(
         .store
         .set_match_status(id, status, minute(b.minute, b.added), state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(private_json(StatusCode::OK, match_json(&m)))
 }
 
@@ -144,7 +145,7 @@ async fn set_article(
         .store
         .set_match_article(id, b.article_id, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(private_json(StatusCode::OK, match_json(&m)))
 }
 
@@ -186,7 +187,7 @@ async fn add_event(
         .store
         .add_match_event(id, &event, state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(private_json(
         StatusCode::CREATED,
         serde_json::json!({"match": match_json(&m), "event": added}),
@@ -226,6 +227,6 @@ async fn add_entry(
         .store
         .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
         .await?;
-    crate::live::Live::match_written(&state, id);
+    state.match_written(id);
     Ok(private_json(StatusCode::CREATED, entry_json(&added)))
 }

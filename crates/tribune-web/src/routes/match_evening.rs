@@ -11,31 +11,16 @@ use tribune_core::time::{clock_time, day_month};
 
 use super::personal;
 use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::moderation::{EveningPage, HotView};
 
 /// Articles listed per club: the newest, where comments come in.
 const PER_CLUB: u32 = 8;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/moderatie/wedstrijdavond", get(page))
-}
-
-struct HotView {
-    title: String,
-    url: String,
-    kickoff: String,
-    why: &'static str,
-    /// (address, title) of each article moderated strictly because of this match.
-    articles: Vec<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "moderation_evening.html")]
-struct EveningPage {
-    layout: Layout,
-    matches: Vec<HotView>,
-    night: Option<String>,
 }
 
 async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {

@@ -24,10 +24,15 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::{FormRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Form, Json, Path, Query};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 
-use crate::AppError;
+use axum::http::{StatusCode, Uri};
+use axum::response::IntoResponse;
+use tribune_core::comment::{CommentCursor, CommentSort};
+
+use crate::cache::Page;
+use crate::error::AppError;
 
 /// Headers every answer carries: no sniffing, no framing, a strict CSP (no inline script or
 /// style anywhere on the site).
@@ -123,7 +128,6 @@ pub fn personal(html: String) -> Response {
 }
 
 pub fn personal_with(status: axum::http::StatusCode, html: String) -> Response {
-    use axum::response::IntoResponse;
     (
         status,
         [(header::CACHE_CONTROL, "private, no-store")],
@@ -134,11 +138,58 @@ pub fn personal_with(status: axum::http::StatusCode, html: String) -> Response {
 
 /// A JSON answer about the reader's own state: never stored by browsers or CDNs.
 pub fn private_json(status: axum::http::StatusCode, body: impl serde::Serialize) -> Response {
-    use axum::response::IntoResponse;
     (
         status,
         [(header::CACHE_CONTROL, "private, no-store")],
         Json(body),
     )
         .into_response()
+}
+
+/// The page, or a redirect to its own address when it was asked for under another one (an
+/// old slug), with the query kept.
+pub fn at_canonical(rendered: &Page, uri: &Uri, headers: &HeaderMap) -> Response {
+    match &rendered.canonical {
+        // 301, not 308: the old address is gone for good and every crawler knows 301.
+        Some(canonical) if canonical != uri.path() => {
+            let location = match uri.query() {
+                Some(query) => format!("{canonical}?{query}"),
+                None => canonical.clone(),
+            };
+            (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, location)],
+            )
+                .into_response()
+        }
+        _ => rendered.respond(headers),
+    }
+}
+
+/// `?sorteer=` (or `?sort=`) and `?na=` (or `?after=`) of a comment section.
+pub fn comment_paging(
+    q: &std::collections::HashMap<String, String>,
+) -> Result<(CommentSort, Option<CommentCursor>), AppError> {
+    let sort = match q.get("sort").or_else(|| q.get("sorteer")) {
+        None => CommentSort::Newest,
+        Some(s) => CommentSort::parse(s)
+            .or(match s.as_str() {
+                "newest" => Some(CommentSort::Newest),
+                "oldest" => Some(CommentSort::Oldest),
+                "best" => Some(CommentSort::Best),
+                _ => None,
+            })
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Sorteren kan op nieuwste, oudste of beste, niet op \"{s}\"."
+                ))
+            })?,
+    };
+    let after = match q.get("after").or_else(|| q.get("na")) {
+        None => None,
+        Some(c) => Some(CommentCursor::decode(c).ok_or_else(|| {
+            AppError::BadRequest(format!("\"{c}\" is geen geldige positie in de reacties."))
+        })?),
+    };
+    Ok((sort, after))
 }

@@ -12,16 +12,20 @@ use chrono::Duration;
 use serde::Deserialize;
 use tribune_core::Event;
 use tribune_core::account::{Account, AccountId};
-use tribune_core::comment::{AccountAction, Comment, CommentAction, CommentId, Queue, QueueItem};
-use tribune_core::moderation::Reason;
+use tribune_core::comment::{AccountAction, Comment, CommentAction, CommentId, Queue};
 use tribune_core::time::long_date_time;
 
 use super::personal;
 use super::{Params, form, json, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
-use crate::views::{CommentView, Layout};
-use crate::{AppError, AppState};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::Layout;
+use crate::views::law::{contest_rows, notice_rows};
+use crate::views::moderation::{
+    AccountPage, ContestsPage, DeskPage, ItemView, LogPage, NoticesPage, RecentView, standing,
+};
 
 /// Items shown per queue page.
 const QUEUE_SIZE: u32 = 100;
@@ -140,103 +144,6 @@ fn queue_param(q: &std::collections::HashMap<String, String>) -> Result<Queue, A
     }
 }
 
-struct ItemView {
-    comment: CommentView,
-    text: String,
-    article_url: String,
-    article_title: String,
-    author_url: Option<String>,
-    verdict: &'static str,
-    reasons: Vec<String>,
-    risk: u32,
-    reports: Vec<ReportView>,
-    actions: Vec<(&'static str, &'static str)>,
-    recent: Vec<RecentView>,
-}
-
-struct ReportView {
-    who: String,
-    reason: &'static str,
-    note: String,
-    text: String,
-    when: String,
-}
-
-impl ItemView {
-    fn new(item: &QueueItem, now: chrono::DateTime<chrono::Utc>) -> Self {
-        let c = &item.comment;
-        let mut comment = CommentView::new(c, now);
-        // Moderators see what readers do not: the text and name of hidden comments.
-        comment.placeholder = None;
-        comment.html = c.body_html.clone();
-        comment.author_name = c.author_name.clone();
-        let actions = [
-            ("approve", "Goedkeuren"),
-            ("reject", "Afwijzen"),
-            ("remove", "Verwijderen"),
-            ("restore", "Terugzetten"),
-            ("dismiss", "Meldingen sluiten"),
-        ]
-        .into_iter()
-        .filter(|(a, _)| {
-            CommentAction::parse(a).is_some_and(|act| {
-                act.apply(c.verdict).is_ok()
-                    && (act != CommentAction::Dismiss || !item.reports.is_empty())
-            })
-        })
-        .collect();
-        Self {
-            comment,
-            text: c.body_markdown.clone(),
-            article_url: format!("/nieuws/{}#reactie-{}", c.article_id, c.id),
-            article_title: item.article_title.clone(),
-            author_url: c.author_id.map(|a| format!("/moderatie/accounts/{a}")),
-            verdict: match c.verdict {
-                tribune_core::moderation::Verdict::Visible if c.shadow => {
-                    "zichtbaar voor auteur alleen (shadow-ban)"
-                }
-                tribune_core::moderation::Verdict::Visible => "zichtbaar",
-                tribune_core::moderation::Verdict::Pending => "wacht",
-                tribune_core::moderation::Verdict::Rejected => "afgewezen",
-            },
-            reasons: item
-                .reasons
-                .iter()
-                .map(|code| {
-                    Reason::parse(code)
-                        .map(|r| r.describe())
-                        .unwrap_or_else(|| code.clone())
-                })
-                .collect(),
-            risk: item.risk,
-            reports: item
-                .reports
-                .iter()
-                .map(|r| ReportView {
-                    who: r.reporter_name.clone(),
-                    reason: r.reason.label(),
-                    note: r.note.clone(),
-                    text: r.comment_text.clone(),
-                    when: long_date_time(r.created_at),
-                })
-                .collect(),
-            actions,
-            recent: Vec::new(),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "moderation.html")]
-struct DeskPage {
-    layout: Layout,
-    tabs: Vec<(&'static str, String, i64, bool)>,
-    items: Vec<ItemView>,
-    queue: &'static str,
-    csrf: String,
-    bulk: Vec<(&'static str, &'static str)>,
-}
-
 async fn desk(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -293,7 +200,7 @@ async fn desk(
         let page = ContestsPage {
             layout: Layout::new("Bezwaren — Moderatie — Tribune", "Bezwaren van auteurs"),
             tabs,
-            items: super::law::contest_rows(&items),
+            items: contest_rows(&items),
             csrf,
         };
         return Ok(personal(page.render()?));
@@ -306,7 +213,7 @@ async fn desk(
                 "Meldingen van illegale inhoud",
             ),
             tabs,
-            items: super::law::notice_rows(&items),
+            items: notice_rows(&items),
             csrf,
         };
         return Ok(personal(page.render()?));
@@ -352,57 +259,6 @@ const BULK_ACTIONS: [(&str, &str); 3] = [
     ("reject", "Geselecteerde afwijzen"),
     ("remove", "Geselecteerde verwijderen"),
 ];
-
-/// One of the author's recent comments, beside a queue item.
-struct RecentView {
-    id: CommentId,
-    text: String,
-    status: &'static str,
-    when: String,
-    article_url: String,
-    this_one: bool,
-}
-
-impl RecentView {
-    fn new(c: &Comment, current: CommentId) -> Self {
-        use tribune_core::moderation::Verdict;
-        Self {
-            id: c.id,
-            text: c.body_markdown.chars().take(280).collect(),
-            status: if c.deleted {
-                "verwijderd door de auteur"
-            } else {
-                match c.verdict {
-                    Verdict::Visible if c.shadow => "shadow-ban",
-                    Verdict::Visible => "zichtbaar",
-                    Verdict::Pending => "wacht",
-                    Verdict::Rejected => "afgewezen",
-                }
-            },
-            when: long_date_time(c.created_at),
-            article_url: format!("/nieuws/{}#reactie-{}", c.article_id, c.id),
-            this_one: c.id == current,
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "moderation_contests.html")]
-struct ContestsPage {
-    layout: Layout,
-    tabs: Vec<(&'static str, String, i64, bool)>,
-    items: Vec<super::law::ContestRow>,
-    csrf: String,
-}
-
-#[derive(Template)]
-#[template(path = "moderation_notices.html")]
-struct NoticesPage {
-    layout: Layout,
-    tabs: Vec<(&'static str, String, i64, bool)>,
-    items: Vec<super::law::NoticeRow>,
-    csrf: String,
-}
 
 /// The queue a form came from, to go back to.
 fn back_to(wachtrij: &str) -> String {
@@ -509,34 +365,6 @@ async fn comment_form(
     Ok(Redirect::to(&back_to(&f.wachtrij)).into_response())
 }
 
-#[derive(Template)]
-#[template(path = "moderation_account.html")]
-struct AccountPage {
-    layout: Layout,
-    account: Account,
-    standing: String,
-    created: String,
-    csrf: String,
-}
-
-fn standing(a: &Account, now: chrono::DateTime<chrono::Utc>) -> String {
-    let mut parts = Vec::new();
-    if a.banned {
-        parts.push("geblokkeerd".to_string());
-    }
-    if let Some(until) = a.suspended_until.filter(|u| *u > now) {
-        parts.push(format!("geschorst tot {}", long_date_time(until)));
-    }
-    if a.shadow_banned {
-        parts.push("shadow-ban".to_string());
-    }
-    if parts.is_empty() {
-        "in orde".to_string()
-    } else {
-        parts.join(", ")
-    }
-}
-
 async fn account_page(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -580,13 +408,6 @@ async fn account_form(
     let days = f.dagen.trim().parse::<i64>().ok();
     act_on_account(&state, &viewer, id, &f.actie, days, &f.reden).await?;
     Ok(Redirect::to(&format!("/moderatie/accounts/{id}")).into_response())
-}
-
-#[derive(Template)]
-#[template(path = "moderation_log.html")]
-struct LogPage {
-    layout: Layout,
-    entries: Vec<(String, String, String, String, String)>,
 }
 
 async fn log_page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {

@@ -20,11 +20,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tribune_core::account::Role;
 use tribune_core::article::{ArticleId, ArticleKind, Photo};
-use tribune_core::desk::{
-    ArticleDraft, DeskAction, DeskArticle, DeskQuery, DeskRow, DeskStatus, DiffLine, diff_lines,
-};
+use tribune_core::desk::{ArticleDraft, DeskAction, DeskArticle, DeskQuery, DeskStatus};
 use tribune_core::poll::NewPoll;
-use tribune_core::time::{from_input, input_date, input_time, long_date_time, short_date_time};
+use tribune_core::time::{from_input, long_date_time};
 use tribune_core::topic::TopicId;
 use tribune_core::{Event, markdown};
 
@@ -32,8 +30,13 @@ use super::personal;
 use super::{Params, json, page_number, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::desk::{
+    ArticleListPage, ArticleRow, DiffPage, EditorArticle, EditorFields, EditorPage, RevisionLine,
+    RevisionsPage, desk_menu, field_diffs,
+};
 
 /// Articles on one page of the back office's list.
 const LIST_SIZE: u32 = 50;
@@ -207,31 +210,9 @@ async fn restore_revision(
 // ---------------------------------------------------------------------------------------
 // The editor's fields.
 
-/// The editor form as typed: kept whole when it does not pass (shown again with the error),
-/// and what an autosave stores (as JSON).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-struct Fields {
-    titel: String,
-    soort: String,
-    bron: String,
-    auteur: String,
-    inleiding: String,
-    tekst: String,
-    foto_pad: String,
-    foto_credit: String,
-    foto_bijschrift: String,
-    foto_breedte: String,
-    foto_hoogte: String,
-    onderwerp: Vec<String>,
-    verwant: Vec<String>,
-    datum: String,
-    tijd: String,
-}
-
 /// The fields of a form post, and its `csrf` and `actie`.
-fn read_form(body: &[u8]) -> (Fields, HashMap<String, String>) {
-    let mut f = Fields::default();
+fn read_form(body: &[u8]) -> (EditorFields, HashMap<String, String>) {
+    let mut f = EditorFields::default();
     let mut other = HashMap::new();
     for (k, v) in url::form_urlencoded::parse(body) {
         let v = v.into_owned();
@@ -291,8 +272,7 @@ fn checked_photo(
 ) -> Result<Photo, String> {
     let path = path.trim();
     let plain = !path.contains(['/', '\\']) && !path.starts_with('.');
-    if !plain || crate::routes::site::media_type(path).is_none() || !media_dir.join(path).is_file()
-    {
+    if !plain || crate::photos::media_type(path).is_none() || !media_dir.join(path).is_file() {
         return Err("De foto is niet (meer) te vinden: laad ze opnieuw op.".into());
     }
     let (width, height) = size.ok_or("De foto mist haar afmetingen: laad ze opnieuw op.")?;
@@ -305,142 +285,48 @@ fn checked_photo(
     })
 }
 
-impl Fields {
-    fn of(d: &ArticleDraft) -> Self {
-        let photo = d.photo.as_ref();
-        Self {
-            titel: d.title.clone(),
-            soort: d.kind.as_str().into(),
-            bron: d.source.clone().unwrap_or_default(),
-            auteur: d.byline.clone(),
-            inleiding: d.lead.clone(),
-            tekst: d.body_markdown.clone(),
-            foto_pad: photo.map(|p| p.path.clone()).unwrap_or_default(),
-            foto_credit: photo.map(|p| p.credit.clone()).unwrap_or_default(),
-            foto_bijschrift: photo.and_then(|p| p.caption.clone()).unwrap_or_default(),
-            foto_breedte: photo.map(|p| p.width.to_string()).unwrap_or_default(),
-            foto_hoogte: photo.map(|p| p.height.to_string()).unwrap_or_default(),
-            onderwerp: d.topics.iter().map(|t| t.to_string()).collect(),
-            verwant: d.related.iter().map(|t| t.to_string()).collect(),
-            datum: d.publish_at.map(input_date).unwrap_or_default(),
-            tijd: d.publish_at.map(input_time).unwrap_or_default(),
-        }
-    }
-
-    /// The draft these fields describe; the error says, in Dutch, what to fix.
-    fn draft(&self, media_dir: &std::path::Path) -> Result<ArticleDraft, String> {
-        let kind = ArticleKind::parse(self.soort.trim())
-            .ok_or_else(|| "Kies wat voor artikel het is.".to_string())?;
-        let photo = if self.foto_pad.trim().is_empty() {
-            None
-        } else {
-            let px = |s: &str| s.trim().parse::<u32>().ok().filter(|n| *n > 0);
-            Some(checked_photo(
-                media_dir,
-                &self.foto_pad,
-                &self.foto_credit,
-                &self.foto_bijschrift,
-                px(&self.foto_breedte).zip(px(&self.foto_hoogte)),
-            )?)
-        };
-        let publish_at = match (self.datum.trim(), self.tijd.trim()) {
-            ("", "") => None,
-            (d, t) => Some(
-                from_input(d, if t.is_empty() { "00:00" } else { t }).ok_or_else(|| {
-                    "Die publicatiedatum of -tijd bestaat niet (JJJJ-MM-DD en UU:MM).".to_string()
-                })?,
-            ),
-        };
-        let draft = ArticleDraft {
-            title: self.titel.trim().to_string(),
-            kind,
-            source: Some(self.bron.trim().to_string()).filter(|s| !s.is_empty()),
-            byline: self.auteur.trim().to_string(),
-            lead: self.inleiding.trim().to_string(),
-            body_markdown: self.tekst.replace("\r\n", "\n"),
-            photo,
-            topics: ids(&self.onderwerp, "Onderwerp")?,
-            related: ids(&self.verwant, "Verwant artikel")?,
-            publish_at,
-        };
-        draft.check_draft()?;
-        Ok(draft)
-    }
+/// The draft these fields describe; the error says, in Dutch, what to fix.
+fn draft_of(fields: &EditorFields, media_dir: &std::path::Path) -> Result<ArticleDraft, String> {
+    let kind = ArticleKind::parse(fields.soort.trim())
+        .ok_or_else(|| "Kies wat voor artikel het is.".to_string())?;
+    let photo = if fields.foto_pad.trim().is_empty() {
+        None
+    } else {
+        let px = |s: &str| s.trim().parse::<u32>().ok().filter(|n| *n > 0);
+        Some(checked_photo(
+            media_dir,
+            &fields.foto_pad,
+            &fields.foto_credit,
+            &fields.foto_bijschrift,
+            px(&fields.foto_breedte).zip(px(&fields.foto_hoogte)),
+        )?)
+    };
+    let publish_at = match (fields.datum.trim(), fields.tijd.trim()) {
+        ("", "") => None,
+        (d, t) => Some(
+            from_input(d, if t.is_empty() { "00:00" } else { t }).ok_or_else(|| {
+                "Die publicatiedatum of -tijd bestaat niet (JJJJ-MM-DD en UU:MM).".to_string()
+            })?,
+        ),
+    };
+    let draft = ArticleDraft {
+        title: fields.titel.trim().to_string(),
+        kind,
+        source: Some(fields.bron.trim().to_string()).filter(|s| !s.is_empty()),
+        byline: fields.auteur.trim().to_string(),
+        lead: fields.inleiding.trim().to_string(),
+        body_markdown: fields.tekst.replace("\r\n", "\n"),
+        photo,
+        topics: ids(&fields.onderwerp, "Onderwerp")?,
+        related: ids(&fields.verwant, "Verwant artikel")?,
+        publish_at,
+    };
+    draft.check_draft()?;
+    Ok(draft)
 }
 
 // ---------------------------------------------------------------------------------------
 // Pages.
-
-/// The back office's menu, on every /redactie page.
-pub fn desk_menu(viewer: &Viewer) -> Vec<(&'static str, &'static str)> {
-    let role = viewer.account.role;
-    let mut menu = vec![
-        ("Artikels", "/redactie"),
-        ("Nieuw artikel", "/redactie/artikels/nieuw"),
-        ("Live", "/redactie/wedstrijden"),
-    ];
-    if role.can_moderate() {
-        menu.push(("Moderatie", "/moderatie"));
-    }
-    if role.can_publish() {
-        menu.push(("Ploegen", "/redactie/ploegen"));
-    }
-    if role.can_administer() {
-        menu.push(("Onderwerpen", "/redactie/onderwerpen"));
-        menu.push(("Gebruikers", "/redactie/gebruikers"));
-    }
-    menu.push(("API-tokens", "/redactie/tokens"));
-    menu
-}
-
-struct Row {
-    id: ArticleId,
-    title: String,
-    status: &'static str,
-    status_key: &'static str,
-    kind: &'static str,
-    author: String,
-    when: String,
-    updated: String,
-    comments: i64,
-    public_url: Option<String>,
-}
-
-impl Row {
-    fn of(r: &DeskRow) -> Self {
-        Self {
-            id: r.id,
-            title: tribune_core::article::display_title(r.kind, &r.title),
-            status: r.status.label(),
-            status_key: r.status.as_str(),
-            kind: r.kind.label().unwrap_or("Nieuws"),
-            author: r.author_name.clone(),
-            when: short_date_time(r.published_at),
-            updated: short_date_time(r.updated_at),
-            comments: r.comment_count,
-            public_url: (r.status == DeskStatus::Published)
-                .then(|| tribune_core::article::article_path(r.id, &r.slug)),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "desk_list.html")]
-struct ListPage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    rows: Vec<Row>,
-    /// (value, label, selected)
-    statuses: Vec<(&'static str, &'static str, bool)>,
-    kinds: Vec<(&'static str, &'static str, bool)>,
-    authors: Vec<(i64, String, bool)>,
-    topics: Vec<(i64, String, bool)>,
-    q: String,
-    van: String,
-    tot: String,
-    prev: Option<String>,
-    next: Option<String>,
-}
 
 fn filter_url(p: &HashMap<String, String>, page: u32) -> String {
     let mut s = url::form_urlencoded::Serializer::new(String::new());
@@ -509,10 +395,10 @@ async fn list(
     rows.truncate(LIST_SIZE as usize);
     let authors = state.store.authors().await?;
     let topics = state.store.topics().await?;
-    let page = ListPage {
+    let page = ArticleListPage {
         layout: Layout::new("Redactie — Tribune", "De artikels van de redactie"),
-        menu: desk_menu(&viewer),
-        rows: rows.iter().map(Row::of).collect(),
+        menu: desk_menu(viewer.account.role),
+        rows: rows.iter().map(ArticleRow::of).collect(),
         statuses: DeskStatus::ALL
             .iter()
             .map(|s| (s.as_str(), s.label(), query.status == Some(*s)))
@@ -544,63 +430,12 @@ async fn list(
     Ok(personal(page.render()?))
 }
 
-#[derive(Template)]
-#[template(path = "desk_editor.html")]
-struct EditorPage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    csrf: String,
-    /// `None` for a new article.
-    article: Option<EditorArticle>,
-    fields: Fields,
-    error: Option<String>,
-    notice: Option<String>,
-    /// When the fields come from an autosave newer than the stored article.
-    restored_at: Option<String>,
-    kinds: Vec<(&'static str, &'static str)>,
-    /// (id, name, kind label, checked)
-    topics: Vec<(TopicId, String, &'static str, bool)>,
-    /// (id, title) of the related articles picked.
-    related: Vec<(ArticleId, String)>,
-    photo_src: Option<String>,
-    authors: Vec<String>,
-    can_publish: bool,
-    poll: Option<(String, Vec<String>)>,
-}
-
-struct EditorArticle {
-    id: ArticleId,
-    status: &'static str,
-    status_key: &'static str,
-    public_url: Option<String>,
-    revision: i64,
-    updated: String,
-    published: String,
-    is_out: bool,
-    submitted: bool,
-}
-
-impl EditorPage {
-    fn form_action(&self) -> String {
-        match &self.article {
-            Some(a) => format!("/redactie/artikels/{}", a.id),
-            None => "/redactie/artikels/nieuw".into(),
-        }
-    }
-    fn autosave_url(&self) -> String {
-        format!("{}/autosave", self.form_action())
-    }
-    fn is_kind(&self, k: &&str) -> bool {
-        self.fields.soort == *k
-    }
-}
-
 /// Renders the editor with `fields` (as stored, autosaved, or as just typed).
 async fn editor(
     state: &AppState,
     viewer: &Viewer,
     article: Option<&DeskArticle>,
-    fields: Fields,
+    fields: EditorFields,
     error: Option<String>,
     notice: Option<String>,
     restored_at: Option<DateTime<Utc>>,
@@ -632,7 +467,7 @@ async fn editor(
             "Artikel schrijven",
         )
         .with_desk_script(),
-        menu: desk_menu(viewer),
+        menu: desk_menu(viewer.account.role),
         csrf: viewer.session.csrf_token.clone(),
         article: article.map(|a| EditorArticle {
             id: a.id,
@@ -684,7 +519,7 @@ async fn autosaved(
     viewer: &Viewer,
     id: Option<ArticleId>,
     than: Option<DateTime<Utc>>,
-) -> Result<Option<(Fields, DateTime<Utc>)>, AppError> {
+) -> Result<Option<(EditorFields, DateTime<Utc>)>, AppError> {
     let Some(a) = state.store.autosaved(viewer.account.id, id).await? else {
         return Ok(None);
     };
@@ -702,10 +537,10 @@ async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     let (fields, restored) = match autosaved(&state, &viewer, None, None).await? {
         Some((f, at)) => (f, Some(at)),
         None => (
-            Fields {
+            EditorFields {
                 soort: "news".into(),
                 auteur: viewer.account.display_name.clone(),
-                ..Fields::default()
+                ..EditorFields::default()
             },
             None,
         ),
@@ -734,7 +569,7 @@ async fn edit_form(
     });
     let (fields, restored) = match autosaved(&state, &viewer, Some(id), Some(a.updated_at)).await? {
         Some((f, at)) => (f, Some(at)),
-        None => (Fields::of(&a.draft), None),
+        None => (EditorFields::of(&a.draft), None),
     };
     let page = editor(&state, &viewer, Some(&a), fields, None, notice, restored).await?;
     Ok(personal(page.render()?))
@@ -757,7 +592,7 @@ async fn save_form(
         Some(id) => Some(load(state, id).await?),
         None => None,
     };
-    let outcome = match fields.draft(&state.config.media_dir) {
+    let outcome = match draft_of(&fields, &state.config.media_dir) {
         Ok(draft) => write(state, viewer, id, &draft, step, "opgeslagen").await,
         Err(message) => Err(AppError::BadRequest(message)),
     };
@@ -941,25 +776,6 @@ async fn attach_poll(
     Ok(Redirect::to(&format!("/redactie/artikels/{id}?bewaard=1")).into_response())
 }
 
-struct RevisionLine {
-    number: i64,
-    when: String,
-    who: String,
-    note: String,
-}
-
-#[derive(Template)]
-#[template(path = "desk_revisions.html")]
-struct RevisionsPage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    csrf: String,
-    id: ArticleId,
-    title: String,
-    revisions: Vec<RevisionLine>,
-    may_restore: bool,
-}
-
 async fn revisions(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -973,7 +789,7 @@ async fn revisions(
             format!("Versies van {} — Redactie — Tribune", a.draft.title),
             "Eerdere versies van het artikel",
         ),
-        menu: desk_menu(&viewer),
+        menu: desk_menu(viewer.account.role),
         csrf: viewer.session.csrf_token.clone(),
         id,
         title: a.draft.title.clone(),
@@ -989,79 +805,6 @@ async fn revisions(
             .collect(),
     };
     Ok(personal(page.render()?))
-}
-
-/// One field of a comparison: its name and how it changed line by line.
-struct FieldDiff {
-    name: &'static str,
-    changed: bool,
-    lines: Vec<DiffLine>,
-}
-
-fn field_diffs(old: &ArticleDraft, new: &ArticleDraft) -> Vec<FieldDiff> {
-    let list = |v: &[i64]| {
-        v.iter()
-            .map(|i| i.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    let photo = |p: &Option<Photo>| {
-        p.as_ref()
-            .map(|p| {
-                format!(
-                    "{}\nFoto: © {}\n{}",
-                    p.path,
-                    p.credit,
-                    p.caption.clone().unwrap_or_default()
-                )
-            })
-            .unwrap_or_default()
-    };
-    let when = |t: Option<DateTime<Utc>>| t.map(long_date_time).unwrap_or_default();
-    let pairs: [(&'static str, String, String); 10] = [
-        ("Titel", old.title.clone(), new.title.clone()),
-        ("Soort", old.kind.as_str().into(), new.kind.as_str().into()),
-        (
-            "Bron",
-            old.source.clone().unwrap_or_default(),
-            new.source.clone().unwrap_or_default(),
-        ),
-        ("Auteur", old.byline.clone(), new.byline.clone()),
-        ("Inleiding", old.lead.clone(), new.lead.clone()),
-        (
-            "Tekst",
-            old.body_markdown.clone(),
-            new.body_markdown.clone(),
-        ),
-        ("Foto", photo(&old.photo), photo(&new.photo)),
-        ("Onderwerpen (id)", list(&old.topics), list(&new.topics)),
-        (
-            "Verwante artikels (id)",
-            list(&old.related),
-            list(&new.related),
-        ),
-        ("Publicatietijd", when(old.publish_at), when(new.publish_at)),
-    ];
-    pairs
-        .into_iter()
-        .map(|(name, a, b)| FieldDiff {
-            name,
-            changed: a != b,
-            lines: diff_lines(&a, &b),
-        })
-        .collect()
-}
-
-#[derive(Template)]
-#[template(path = "desk_diff.html")]
-struct DiffPage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    id: ArticleId,
-    from: i64,
-    to: i64,
-    nothing_changed: bool,
-    fields: Vec<FieldDiff>,
 }
 
 async fn compare(
@@ -1093,7 +836,7 @@ async fn compare(
             format!("Versie {from} en {to} — Redactie — Tribune"),
             "Wat er veranderde",
         ),
-        menu: desk_menu(&viewer),
+        menu: desk_menu(viewer.account.role),
         id,
         from,
         to,

@@ -18,8 +18,9 @@ use tribune_core::account::Role;
 
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
+use crate::error::AppError;
 use crate::photos::{self, MAX_BYTES, PhotoError, ProcessedPhoto};
-use crate::{AppError, AppState};
+use crate::state::AppState;
 
 /// The largest body these routes read: a photo of [`MAX_BYTES`] plus the other fields and
 /// the multipart boundaries.

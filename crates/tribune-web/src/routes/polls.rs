@@ -16,8 +16,10 @@ use tribune_core::{ArticleId, Event};
 use super::{form, json, private_json};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
-use crate::views::{Layout, PollView};
-use crate::{AppError, AppState};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::Layout;
+use crate::views::site::{PollPage, PollView};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -113,17 +115,6 @@ fn poll_id(raw: &str) -> Result<PollId, AppError> {
         .ok()
         .filter(|id| *id > 0)
         .ok_or(AppError::NotFound)
-}
-
-#[derive(Template)]
-#[template(path = "poll.html")]
-struct PollPage {
-    layout: Layout,
-    poll: PollView,
-    article_url: String,
-    show_results: bool,
-    my_vote: Option<OptionId>,
-    csrf: String,
 }
 
 async fn poll_page(

@@ -17,14 +17,16 @@ use serde::Serialize;
 use tribune_core::ArticleKind;
 use tribune_core::article::{article_path, display_title};
 use tribune_core::store::StoreError;
-use tribune_core::time::{iso, short_date_time};
-use tribune_search::{Hit, SearchIndex, SearchQuery, SearchResults, SortOrder};
+use tribune_core::time::iso;
+use tribune_search::{SearchIndex, SearchQuery, SearchResults, SortOrder};
 
 use super::{Params, limit, params};
-use crate::cache::{LISTS, Page};
+use crate::cache::{CacheKey, Page};
 use crate::error::ApiError;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::search::{HitView, KindOption, SearchPage, TopicOption, quoted};
 use crate::views::{Layout, Pager, url_encode};
-use crate::{AppError, AppState};
 
 /// Results per page on /zoeken, and the API's default.
 pub const PAGE_SIZE: usize = 20;
@@ -223,70 +225,6 @@ fn respond(page: Page, headers: &HeaderMap) -> Response {
     response
 }
 
-struct TopicOption {
-    slug: String,
-    name: String,
-    selected: bool,
-}
-
-struct KindOption {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-struct HitView {
-    url: String,
-    /// Escaped, hits in `<mark>`.
-    title_html: String,
-    kind_label: Option<&'static str>,
-    /// Escaped, hits in `<mark>`.
-    snippet_html: String,
-    author: String,
-    source: Option<String>,
-    time: String,
-    datetime: String,
-}
-
-impl From<&Hit> for HitView {
-    fn from(h: &Hit) -> Self {
-        Self {
-            url: article_path(h.id, &h.slug),
-            title_html: quoted(h.kind, &h.title_html),
-            kind_label: h.kind.label(),
-            snippet_html: h.snippet_html.clone(),
-            author: h.author.clone(),
-            source: h.source.clone(),
-            time: short_date_time(h.published_at),
-            datetime: iso(h.published_at),
-        }
-    }
-}
-
-/// A rumour's headline in single quotes, as everywhere on the site.
-fn quoted(kind: ArticleKind, title_html: &str) -> String {
-    if kind == ArticleKind::Rumour {
-        format!("&#39;{title_html}&#39;")
-    } else {
-        title_html.to_string()
-    }
-}
-
-#[derive(Template)]
-#[template(path = "search.html")]
-struct SearchPage {
-    layout: Layout,
-    q: String,
-    topics: Vec<TopicOption>,
-    kinds: Vec<KindOption>,
-    from: String,
-    to: String,
-    newest: bool,
-    summary: Option<String>,
-    hits: Vec<HitView>,
-    pager: Pager,
-}
-
 async fn page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -344,7 +282,7 @@ async fn page(
             next: has_more.then(|| asked.link(asked.page + 1)),
         },
     };
-    let page = Page::html(view.render()?, vec![LISTS.into(), "search".into()]);
+    let page = Page::html(view.render()?, vec![CacheKey::Lists, CacheKey::Search]);
     Ok(respond(page, &headers))
 }
 
@@ -439,7 +377,7 @@ async fn api(
     });
     let body = serde_json::to_vec(&body).map_err(|e| AppError::Internal(format!("json: {e}")))?;
     Ok(respond(
-        Page::json(body, vec![LISTS.into(), "search".into()]),
+        Page::json(body, vec![CacheKey::Lists, CacheKey::Search]),
         &headers,
     ))
 }

@@ -3,23 +3,26 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use tribune_core::article::ArticleId;
 use tribune_core::store::ArticleQuery;
 use tribune_core::topic::topic_path;
 
-use super::comments::comment_paging;
-use super::feeds;
-use super::{Params, Segment, page_number, params, segment};
-use crate::cache::{LISTS, Page};
-use crate::views::{
-    ArticlePage, CommentSection, Headline, HomePage, Layout, ListPage, Pager, PollView, TopicsPage,
-    page_link, ticker,
-};
-use crate::{AppError, AppState, assets, photos};
+use chrono::{DateTime, Duration, Utc};
 use tribune_core::comment;
+use tribune_core::topic::TopicId;
+
+use super::{Params, Segment, at_canonical, comment_paging, page_number, params, segment};
+use crate::cache::{CacheKey, Page};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::comments::CommentSection;
+use crate::views::matches::FollowMatch;
+use crate::views::site::{ArticlePage, HomePage, ListPage, PollView, TopicsPage};
+use crate::views::{Headline, Layout, Pager, list_feed, page_link, ticker};
+use crate::{assets, photos};
 
 /// Headlines per page of "Meest recent", topic and author pages.
 pub const PAGE_SIZE: u32 = 30;
@@ -80,7 +83,7 @@ async fn home(
                 pager: Pager::new("/", page, has_more),
                 ticker: ticker(&latest, now),
             };
-            Ok(Page::html(view.render()?, vec!["home".into(), LISTS.into()]))
+            Ok(Page::html(view.render()?, vec![CacheKey::Home, CacheKey::Lists]))
         })
         .await?;
     Ok(rendered.respond(&headers))
@@ -125,14 +128,14 @@ async fn article(
         let comments = CommentSection::new(&a.path(), a.id, a.comment_count, sort, &page, now);
         let poll = poll.map(|p| PollView::new(&p, now));
         let topic_ids: Vec<_> = a.topics.iter().map(|t| t.id).collect();
-        let follow = super::matches::match_to_follow(&state, a.published_at, &topic_ids).await?;
+        let follow = match_to_follow(&state, a.published_at, &topic_ids).await?;
         let mut keys = vec![
-            format!("article-{}", a.id),
-            format!("author-{}", a.author.slug),
+            CacheKey::Article(a.id),
+            CacheKey::Author(a.author.slug.clone()),
         ];
-        keys.extend(a.related.iter().map(|r| format!("article-{}", r.id)));
-        keys.extend(a.topics.iter().map(|t| format!("topic-{}", t.slug)));
-        keys.extend(follow.as_ref().map(|f| format!("match-{}", f.id)));
+        keys.extend(a.related.iter().map(|r| CacheKey::Article(r.id)));
+        keys.extend(a.topics.iter().map(|t| CacheKey::Topic(t.slug.clone())));
+        keys.extend(follow.as_ref().map(|f| CacheKey::Match(f.id)));
         Ok::<_, AppError>(
             Page::html(
                 ArticlePage::new(&a, poll, comments, follow, &state.config.public_url).render()?,
@@ -149,24 +152,34 @@ async fn article(
     Ok(at_canonical(&rendered, &uri, &headers))
 }
 
-/// The page, or a redirect to its own address when it was asked for under another one (an
-/// old slug), with the query kept.
-pub(crate) fn at_canonical(rendered: &Page, uri: &Uri, headers: &HeaderMap) -> Response {
-    match &rendered.canonical {
-        // 301, not 308: the old address is gone for good and every crawler knows 301.
-        Some(canonical) if canonical != uri.path() => {
-            let location = match uri.query() {
-                Some(query) => format!("{canonical}?{query}"),
-                None => canonical.clone(),
-            };
-            (
-                StatusCode::MOVED_PERMANENTLY,
-                [(header::LOCATION, location)],
-            )
-                .into_response()
-        }
-        _ => rendered.respond(headers),
+/// The match an article is about: the first one of its clubs that kicks off from three
+/// hours before the article appeared to three days after it ("Volg X - Y live vanaf
+/// 16:30"; once played, the score). The match is fixed by the article's own time; the page
+/// is cached under `match-{id}`, which every change of the match's board drops.
+async fn match_to_follow(
+    state: &AppState,
+    published_at: DateTime<Utc>,
+    topics: &[TopicId],
+) -> Result<Option<FollowMatch>, AppError> {
+    if topics.is_empty() {
+        return Ok(None);
     }
+    let found = state
+        .store
+        .matches_between(
+            published_at - Duration::hours(3),
+            published_at + Duration::days(3),
+            200,
+        )
+        .await?
+        .into_iter()
+        .find(|m| {
+            [m.home.topic_id, m.away.topic_id]
+                .into_iter()
+                .flatten()
+                .any(|t| topics.contains(&t))
+        });
+    Ok(found.as_ref().map(FollowMatch::new))
 }
 
 async fn topics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
@@ -176,7 +189,7 @@ async fn topics(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
             let topics = state.store.topics().await?;
             Ok::<_, AppError>(Page::html(
                 TopicsPage::new(&topics, &state.config.public_url).render()?,
-                vec!["topics".into()],
+                vec![CacheKey::Topics],
             ))
         })
         .await?;
@@ -215,7 +228,7 @@ async fn topic(
                     &state.config.public_url,
                     &page_link(&topic_path(&topic.slug), page),
                 )
-                .feed(feeds::list_feed(
+                .feed(list_feed(
                     &state.config.public_url,
                     &topic_path(&topic.slug),
                     &topic.name,
@@ -228,7 +241,7 @@ async fn topic(
             };
             Ok(Page::html(
                 view.render()?,
-                vec![format!("topic-{}", topic.slug), LISTS.into()],
+                vec![CacheKey::Topic(topic.slug.clone()), CacheKey::Lists],
             ))
         })
         .await?;
@@ -263,11 +276,7 @@ async fn author(
                     format!("Artikels van {}", author.name),
                 )
                 .public(&state.config.public_url, &page_link(&base, page))
-                .feed(feeds::list_feed(
-                    &state.config.public_url,
-                    &base,
-                    &author.name,
-                )),
+                .feed(list_feed(&state.config.public_url, &base, &author.name)),
                 kicker: "Auteur".to_string(),
                 heading: author.name.clone(),
                 intro: None,
@@ -276,7 +285,7 @@ async fn author(
             };
             Ok(Page::html(
                 view.render()?,
-                vec![format!("author-{}", author.slug), LISTS.into()],
+                vec![CacheKey::Author(author.slug.clone()), CacheKey::Lists],
             ))
         })
         .await?;
@@ -310,7 +319,7 @@ async fn list_page(
 /// nosniff, whatever a file contains: nothing in the media directory runs in a browser.
 async fn media(State(state): State<AppState>, file: Segment) -> Result<Response, AppError> {
     let file = segment(file)?;
-    let content_type = media_type(&file).ok_or(AppError::NotFound)?;
+    let content_type = photos::media_type(&file).ok_or(AppError::NotFound)?;
     let path = state.config.media_dir.join(&file);
     // A directory (or anything else) that happens to carry a photo's name is not a photo.
     match tokio::fs::metadata(&path).await {
@@ -343,24 +352,6 @@ async fn media(State(state): State<AppState>, file: Segment) -> Result<Response,
         bytes,
     )
         .into_response())
-}
-
-/// The type a photo file is served as; `None` for a name we never serve (hidden files,
-/// odd characters, anything but the three photo formats). Uploads are named
-/// `<key>-<width>.jpg|png` (`photos`), imported photos `<key>.jpg|png|webp` (the importer).
-pub fn media_type(file: &str) -> Option<&'static str> {
-    let valid_name = !file.is_empty()
-        && !file.starts_with('.')
-        && file
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_');
-    let content_type = match file.rsplit_once('.').map(|(_, ext)| ext) {
-        Some("png") => "image/png",
-        Some("jpg" | "jpeg") => "image/jpeg",
-        Some("webp") => "image/webp",
-        _ => return None,
-    };
-    valid_name.then_some(content_type)
 }
 
 async fn asset(uri: Uri) -> Result<Response, AppError> {

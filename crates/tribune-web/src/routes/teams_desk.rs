@@ -13,14 +13,15 @@ use serde::Deserialize;
 use tribune_core::Event;
 use tribune_core::account::Role;
 use tribune_core::football::{Team, TeamEdit, TeamId};
-use tribune_core::topic::{TopicId, TopicKind};
+use tribune_core::topic::TopicId;
 
-use super::newsroom::desk_menu;
 use super::personal_with;
 use super::{Params, Segment, form, params, segment};
 use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::desk::{TeamFormPage, TeamListPage, TeamRow, desk_menu};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,22 +31,6 @@ pub fn router() -> Router<AppState> {
 
 fn editor(viewer: &Viewer) -> Result<(), AppError> {
     viewer.require(Role::can_publish)
-}
-
-struct TeamRow {
-    id: TeamId,
-    name: String,
-    short_name: String,
-    topic: String,
-    aliases: usize,
-}
-
-#[derive(Template)]
-#[template(path = "teams_desk.html")]
-struct ListPage {
-    layout: Layout,
-    menu: Vec<(&'static str, &'static str)>,
-    teams: Vec<TeamRow>,
 }
 
 async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
@@ -69,9 +54,9 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<Response,
             short_name: t.short_name,
         })
         .collect();
-    let page = ListPage {
+    let page = TeamListPage {
         layout: Layout::new("Ploegen — Redactie — Tribune", ""),
-        menu: desk_menu(&viewer),
+        menu: desk_menu(viewer.account.role),
         teams,
     };
     Ok(personal_with(StatusCode::OK, page.render()?))
@@ -96,63 +81,6 @@ struct TeamForm {
     onderwerp: String,
 }
 
-#[derive(Template)]
-#[template(path = "teams_desk_form.html")]
-struct FormPage {
-    layout: Layout,
-    id: TeamId,
-    csrf: String,
-    name: String,
-    name_fr: String,
-    short_name: String,
-    aliases: String,
-    topic: String,
-    /// (id, name) of the clubs and national teams.
-    topics: Vec<(String, String)>,
-    saved: bool,
-    error: Option<String>,
-}
-
-impl FormPage {
-    async fn new(state: &AppState, viewer: &Viewer, team: &Team) -> Result<Self, AppError> {
-        let topics = state
-            .store
-            .topics()
-            .await?
-            .into_iter()
-            .filter(|t| matches!(t.kind, TopicKind::Club | TopicKind::NationalTeam))
-            .map(|t| (t.id.to_string(), t.name))
-            .collect();
-        Ok(Self {
-            layout: Layout::new(format!("{} — Ploegen — Redactie — Tribune", team.name), ""),
-            id: team.id,
-            csrf: viewer.session.csrf_token.clone(),
-            name: team.name.clone(),
-            name_fr: team.name_fr.clone().unwrap_or_default(),
-            short_name: team.short_name.clone(),
-            // The names above are found anyway: the field holds only the others.
-            aliases: team
-                .aliases
-                .iter()
-                .filter(|a| {
-                    ![
-                        Some(&team.name),
-                        Some(&team.short_name),
-                        team.name_fr.as_ref(),
-                    ]
-                    .contains(&Some(*a))
-                })
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("\n"),
-            topic: team.topic_id.map(|t| t.to_string()).unwrap_or_default(),
-            topics,
-            saved: false,
-            error: None,
-        })
-    }
-}
-
 async fn team(state: &AppState, id: Segment) -> Result<Team, AppError> {
     let id: TeamId = segment(id)?.parse().map_err(|_| AppError::NotFound)?;
     state
@@ -173,7 +101,8 @@ async fn edit_page(
     editor(&viewer)?;
     let q = params(q)?;
     let t = team(&state, id).await?;
-    let mut page = FormPage::new(&state, &viewer, &t).await?;
+    let topics = state.store.topics().await?;
+    let mut page = TeamFormPage::new(&viewer.session.csrf_token, &t, topics);
     page.saved = q.contains_key("bewaard");
     Ok(personal_with(StatusCode::OK, page.render()?))
 }
@@ -229,7 +158,8 @@ async fn refused(
     if error.status() != StatusCode::BAD_REQUEST {
         return Err(error);
     }
-    let mut page = FormPage::new(state, viewer, t).await?;
+    let topics = state.store.topics().await?;
+    let mut page = TeamFormPage::new(&viewer.session.csrf_token, t, topics);
     page.name = sent.naam.clone();
     page.name_fr = sent.naam_fr.clone();
     page.short_name = sent.kort.clone();

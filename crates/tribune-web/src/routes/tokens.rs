@@ -11,13 +11,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use serde::Deserialize;
 use tribune_core::account::{ApiToken, ApiTokenId, check_api_token_name};
-use tribune_core::time::long_date_time;
 
 use super::{Segment, form, json, private_json, segment};
 use crate::auth::{self, ApiViewer, Viewer};
 use crate::error::ApiError;
+use crate::error::AppError;
+use crate::state::AppState;
 use crate::views::Layout;
-use crate::{AppError, AppState};
+use crate::views::account::{TokenView, TokensPage};
 
 /// Tokens an account may have that are not revoked: enough for every script a journalist
 /// runs, few enough that nobody loses track of them.
@@ -107,47 +108,6 @@ async fn revoke(state: &AppState, viewer: &Viewer, id: &str) -> Result<ApiToken,
 
 // ---------------------------------------------------------------------------------------
 // The page
-
-struct TokenView {
-    id: ApiTokenId,
-    name: String,
-    created: String,
-    last_used: String,
-    status: String,
-    revoked: bool,
-}
-
-impl TokenView {
-    fn new(t: &ApiToken) -> Self {
-        Self {
-            id: t.id,
-            name: t.name.clone(),
-            created: long_date_time(t.created_at),
-            last_used: t
-                .last_used_at
-                .map_or_else(|| "nog nooit".to_string(), long_date_time),
-            status: match t.revoked_at {
-                Some(at) => format!("ingetrokken op {}", long_date_time(at)),
-                None => "actief".to_string(),
-            },
-            revoked: t.is_revoked(),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "tokens.html")]
-struct TokensPage {
-    layout: Layout,
-    tokens: Vec<TokenView>,
-    csrf: String,
-    /// The secret of the token just made: on this one answer only.
-    new_secret: Option<String>,
-    new_name: Option<String>,
-    error: Option<String>,
-    /// What the name field holds (after an error, what was typed).
-    name: String,
-}
 
 /// The page as `viewer` sees it now; never stored anywhere, as it may hold a secret.
 async fn render(

@@ -25,8 +25,10 @@ use super::personal_with;
 use super::{Params, Segment, form, json, page_number, params, private_json, segment};
 use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::views::desk::{TopicFormPage, TopicListPage, TopicRow, UserRow, UsersPage};
 use crate::views::{Layout, url_encode};
-use crate::{AppError, AppState};
 
 /// Accounts per page of the user list.
 const USERS_PER_PAGE: u32 = 50;
@@ -136,24 +138,6 @@ async fn suggestions(
 // ---------------------------------------------------------------------------------------
 // Topics
 
-struct TopicRow {
-    id: TopicId,
-    name: String,
-    name_fr: String,
-    kind: &'static str,
-    aliases: String,
-    weak_aliases: String,
-    articles: i64,
-    path: String,
-}
-
-#[derive(Template)]
-#[template(path = "topics_desk.html")]
-struct TopicListPage {
-    layout: Layout,
-    topics: Vec<TopicRow>,
-}
-
 async fn topic_list(State(state): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     admin(&viewer)?;
     let topics = state.store.topics().await?;
@@ -182,69 +166,19 @@ async fn topic_list(State(state): State<AppState>, viewer: Viewer) -> Result<Res
     Ok(personal_with(StatusCode::OK, page.render()?))
 }
 
-#[derive(Template)]
-#[template(path = "topics_desk_form.html")]
-struct TopicFormPage {
-    layout: Layout,
-    heading: String,
-    action: String,
-    csrf: String,
-    /// The topic's public page, once it exists.
-    path: Option<String>,
-    name: String,
-    name_fr: String,
-    kind: &'static str,
-    kinds: Vec<(&'static str, &'static str)>,
-    aliases: String,
-    weak_aliases: String,
-    crest: Option<String>,
-    error: Option<String>,
-    saved: bool,
-}
-
-impl TopicFormPage {
-    fn new(viewer: &Viewer, topic: Option<&Topic>) -> Self {
-        let (heading, action) = match topic {
-            Some(t) => (t.name.clone(), format!("/redactie/onderwerpen/{}", t.id)),
-            None => (
-                "Nieuw onderwerp".to_string(),
-                "/redactie/onderwerpen/nieuw".to_string(),
-            ),
-        };
-        Self {
-            layout: Layout::new(
-                format!("{heading} — Onderwerpen — Redactie — Tribune"),
-                "Een onderwerp beheren",
-            ),
-            heading,
-            action,
-            csrf: viewer.session.csrf_token.clone(),
-            path: topic.map(|t| topic_path(&t.slug)),
-            name: topic.map(|t| t.name.clone()).unwrap_or_default(),
-            name_fr: topic.and_then(|t| t.name_fr.clone()).unwrap_or_default(),
-            kind: topic.map_or(TopicKind::Club, |t| t.kind).as_str(),
-            kinds: TopicKind::ALL
-                .iter()
-                .map(|k| (k.as_str(), k.label()))
-                .collect(),
-            aliases: topic.map(|t| t.aliases.join("\n")).unwrap_or_default(),
-            weak_aliases: topic.map(|t| t.weak_aliases.join("\n")).unwrap_or_default(),
-            crest: topic.and_then(|t| t.crest.clone()),
-            error: None,
-            saved: false,
-        }
-    }
-
-    /// The form again as it was sent, with what to fix.
-    fn refused(mut self, sent: &TopicForm, error: &AppError) -> Result<Response, AppError> {
-        self.name = sent.naam.clone();
-        self.name_fr = sent.naam_fr.clone();
-        self.kind = TopicKind::parse(&sent.soort).map_or(self.kind, TopicKind::as_str);
-        self.aliases = sent.bijnamen.clone();
-        self.weak_aliases = sent.zwakke_bijnamen.clone();
-        self.error = Some(error.to_string());
-        Ok(personal_with(error.status(), self.render()?))
-    }
+/// The form again as it was sent, with what to fix.
+fn refused(
+    mut page: TopicFormPage,
+    sent: &TopicForm,
+    error: &AppError,
+) -> Result<Response, AppError> {
+    page.name = sent.naam.clone();
+    page.name_fr = sent.naam_fr.clone();
+    page.kind = TopicKind::parse(&sent.soort).map_or(page.kind, TopicKind::as_str);
+    page.aliases = sent.bijnamen.clone();
+    page.weak_aliases = sent.zwakke_bijnamen.clone();
+    page.error = Some(error.to_string());
+    Ok(personal_with(error.status(), page.render()?))
 }
 
 /// What a topic form sends.
@@ -366,7 +300,7 @@ async fn new_topic_page(State(_): State<AppState>, viewer: Viewer) -> Result<Res
     admin(&viewer)?;
     Ok(personal_with(
         StatusCode::OK,
-        TopicFormPage::new(&viewer, None).render()?,
+        TopicFormPage::new(&viewer.session.csrf_token, None).render()?,
     ))
 }
 
@@ -378,7 +312,7 @@ async fn create_topic(
     admin(&viewer)?;
     let sent = TopicForm::read(&state, request).await?;
     viewer.check_form_token(&sent.csrf)?;
-    let page = TopicFormPage::new(&viewer, None);
+    let page = TopicFormPage::new(&viewer.session.csrf_token, None);
     let saved = async {
         let mut topic = sent.topic(None)?;
         if let Some(bytes) = sent.wapen.clone() {
@@ -393,7 +327,7 @@ async fn create_topic(
             Ok(Redirect::to(&format!("/redactie/onderwerpen/{}?bewaard=1", t.id)).into_response())
         }
         Err(e) if matches!(e.status(), StatusCode::BAD_REQUEST | StatusCode::CONFLICT) => {
-            page.refused(&sent, &e)
+            refused(page, &sent, &e)
         }
         Err(e) => Err(e),
     }
@@ -409,7 +343,7 @@ async fn edit_topic_page(
     let id = id_of(id)?;
     let q = params(q)?;
     let topic = state.store.topic(id).await?.ok_or(AppError::NotFound)?;
-    let mut page = TopicFormPage::new(&viewer, Some(&topic));
+    let mut page = TopicFormPage::new(&viewer.session.csrf_token, Some(&topic));
     page.saved = q.contains_key("bewaard");
     Ok(personal_with(StatusCode::OK, page.render()?))
 }
@@ -425,7 +359,7 @@ async fn update_topic(
     let sent = TopicForm::read(&state, request).await?;
     viewer.check_form_token(&sent.csrf)?;
     let current = state.store.topic(id).await?.ok_or(AppError::NotFound)?;
-    let page = TopicFormPage::new(&viewer, Some(&current));
+    let page = TopicFormPage::new(&viewer.session.csrf_token, Some(&current));
     let saved = async {
         let mut topic = sent.topic(current.crest.clone())?;
         if let Some(bytes) = sent.wapen.clone() {
@@ -445,7 +379,7 @@ async fn update_topic(
             Ok(Redirect::to(&format!("/redactie/onderwerpen/{}?bewaard=1", t.id)).into_response())
         }
         Err(e) if matches!(e.status(), StatusCode::BAD_REQUEST | StatusCode::CONFLICT) => {
-            page.refused(&sent, &e)
+            refused(page, &sent, &e)
         }
         Err(e) => Err(e),
     }
@@ -453,30 +387,6 @@ async fn update_topic(
 
 // ---------------------------------------------------------------------------------------
 // Users
-
-struct UserRow {
-    id: AccountId,
-    name: String,
-    email: String,
-    role: &'static str,
-    created: String,
-    me: bool,
-}
-
-#[derive(Template)]
-#[template(path = "users.html")]
-struct UsersPage {
-    layout: Layout,
-    csrf: String,
-    text: String,
-    role: String,
-    page: u32,
-    roles: Vec<(&'static str, &'static str)>,
-    users: Vec<UserRow>,
-    previous: Option<String>,
-    next: Option<String>,
-    saved: Option<String>,
-}
 
 /// The user list's address with its search, filter and page.
 fn users_link(text: &str, role: Option<Role>, page: u32, extra: &str) -> String {
