@@ -15,6 +15,7 @@ pub mod learning;
 pub mod markdown;
 pub mod moderation;
 pub mod poll;
+pub mod storable;
 pub mod store;
 pub mod tagging;
 pub mod text;

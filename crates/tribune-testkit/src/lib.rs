@@ -13,8 +13,7 @@ use tribune::Paths;
 use tribune_core::account::{Account, NewAccount, Role};
 use tribune_core::topic::{NewTopic, Topic, TopicKind};
 use tribune_core::{ArticleKind, Clock, NewArticle, Photo, SaveOutcome, Store};
-use tribune_store_pg::PgStore;
-use tribune_store_sqlite::SqliteStore;
+use tribune_store::{PgStore, SqliteStore};
 use tribune_web::{AppState, WebConfig};
 
 pub mod chaos;

@@ -15,8 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tribune_core::{Clock, Store};
-use tribune_store_pg::PgStore;
-use tribune_store_sqlite::SqliteStore;
+use tribune_store::{PgStore, SqliteStore};
 use tribune_web::{AppState, WebConfig};
 
 /// Where Tribune keeps its files.

@@ -14,8 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tribune_core::Store;
-use tribune_store_pg::PgStore;
-use tribune_store_sqlite::SqliteStore;
+use tribune_store::{PgStore, SqliteStore};
 
 const PASSWORD: &str = "Twee processen schrijven samen";
 const READERS: usize = 12;
@@ -336,7 +335,7 @@ mod sqlite {
 }
 
 mod postgres {
-    use tribune_store_pg::PgStore;
+    use tribune_store::PgStore;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_second_process_writing_never_fails_the_site() {
