@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::article::{Author, NewArticle};
+use crate::copy::{Cell, CopyTable};
 use crate::desk::ArticleDraft;
 use crate::imported::SiteImport;
 use crate::poll::NewPoll;
@@ -169,6 +170,22 @@ pub fn people_and_topics(
         {
             return nul(format!("photo {}", p.id));
         }
+    }
+    Ok(())
+}
+
+/// A copied row of a community table (`tribune copy`): refused with the row's key.
+pub fn copied_row(table: &CopyTable, row: &[Cell]) -> Result<(), String> {
+    for cell in row {
+        let why = match cell {
+            Cell::Text(t) if has_nul(t) => "text contains a NUL character",
+            Cell::Time(t) if !time_storable(*t) => "a time before 4714 BC",
+            _ => continue,
+        };
+        return Err(format!(
+            "{}: {why}, which a store cannot keep",
+            table.describe_row(row)
+        ));
     }
     Ok(())
 }

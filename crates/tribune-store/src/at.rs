@@ -25,6 +25,11 @@ impl At {
         Self(Utc.timestamp_millis_opt(ms).single().unwrap_or_default())
     }
 
+    /// The instant as it is stored, to compare with one read back.
+    pub(crate) fn stored(self) -> Self {
+        Self::from_millis(self.millis())
+    }
+
     /// The instant as PostgreSQL keeps it: cut to whole milliseconds.
     fn cut(self) -> DateTime<Utc> {
         Utc.timestamp_millis_opt(self.millis())
@@ -105,7 +110,10 @@ mod tests {
             Some(1_700_000_000_123_000_000)
         );
         let before = Utc.timestamp_opt(-1, 999_999_999).unwrap();
-        assert_eq!(At(before).cut().timestamp_millis(), before.timestamp_millis());
+        assert_eq!(
+            At(before).cut().timestamp_millis(),
+            before.timestamp_millis()
+        );
         assert_eq!(At::from_millis(At(t).millis()).0, At(t).cut());
     }
 }

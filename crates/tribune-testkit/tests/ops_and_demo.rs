@@ -132,14 +132,10 @@ async fn the_demo_is_not_poured_over_a_real_newsroom(backend: Backend) {
 #[tokio::test]
 async fn a_database_newer_than_this_build_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let store = tribune_store::SqliteStore::open(dir.path())
-        .await
-        .unwrap();
+    let store = tribune_store::SqliteStore::open(dir.path()).await.unwrap();
     drop(store);
     let db = dir.path().join("tribune.db");
-    let conn = tribune_store::SqliteStore::open_file(&db)
-        .await
-        .unwrap();
+    let conn = tribune_store::SqliteStore::open_file(&db).await.unwrap();
     conn.force_schema_version_for_tests(99).await;
     drop(conn);
     let err = tribune_store::SqliteStore::open(dir.path())

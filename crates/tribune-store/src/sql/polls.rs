@@ -140,7 +140,10 @@ async fn vote_poll_in(
     else {
         return Err(StoreError::NotFound);
     };
-    if ballot.closes_at.is_some_and(|t| t.millis() <= At(now).millis()) {
+    if ballot
+        .closes_at
+        .is_some_and(|t| t.millis() <= At(now).millis())
+    {
         return Err(StoreError::Invalid("Deze peiling is gesloten.".to_string()));
     }
     let ours = sqlx::query("SELECT 1 FROM poll_options WHERE id = $1 AND poll_id = $2")

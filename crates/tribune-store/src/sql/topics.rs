@@ -334,6 +334,9 @@ impl Backend {
         .fetch_all(self.reader())
         .await
         .map_err(db)?;
-        Ok(counts.into_iter().map(|c| (c.topic_id, c.articles)).collect())
+        Ok(counts
+            .into_iter()
+            .map(|c| (c.topic_id, c.articles))
+            .collect())
     }
 }

@@ -4,59 +4,38 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, Row};
 use tribune_core::article::{ArticleId, article_path};
 use tribune_core::comment::CommentId;
 use tribune_core::imported::{ImportOutcome, SiteImport, normalize_old_path};
 use tribune_core::moderation::fingerprint;
 use tribune_core::slugify;
+use tribune_core::storable;
 use tribune_core::store::{StoreError, StoreResult};
 use tribune_core::topic::fold_name;
 
-use super::{LOCK_WRITE, PgStore, db, has_nul, lock, ms, record_changes, settle};
+use super::{Backend, Conn, db, record_changes, settle};
+use crate::at::At;
+
+/// Where an old address leads now.
+#[derive(sqlx::FromRow)]
+struct Moved {
+    id: ArticleId,
+    slug: String,
+}
 
 pub(crate) async fn import_site(
-    store: &PgStore,
+    store: &Backend,
     site: &SiteImport,
     now: DateTime<Utc>,
 ) -> StoreResult<ImportOutcome> {
-    let mut tx = store.pool.begin().await.map_err(db)?;
-    // One article writer at a time, across nodes, as for every article write.
-    lock(&mut tx, LOCK_WRITE).await?;
+    storable::site_import(site).map_err(StoreError::Invalid)?;
+    let mut tx = store.begin_write().await?;
     let done = write(&mut tx, site, now).await;
     settle(tx, done).await
 }
 
-async fn write(
-    tx: &mut PgConnection,
-    site: &SiteImport,
-    now: DateTime<Utc>,
-) -> StoreResult<ImportOutcome> {
+async fn write(tx: &mut Conn, site: &SiteImport, now: DateTime<Utc>) -> StoreResult<ImportOutcome> {
     let mut out = ImportOutcome::default();
-    let texts = site
-        .topics
-        .iter()
-        .chain(
-            site.accounts
-                .iter()
-                .flat_map(|a| [&a.email, &a.display_name]),
-        )
-        .chain(
-            site.articles
-                .iter()
-                .flat_map(|a| a.old_paths.iter().chain(&a.topic_names)),
-        )
-        .chain(
-            site.comments
-                .iter()
-                .flat_map(|c| [&c.key, &c.article_key, &c.body_markdown, &c.body_html]),
-        );
-    if texts.into_iter().any(|t| has_nul(t)) {
-        return Err(StoreError::Invalid(
-            "text contains a NUL character".to_string(),
-        ));
-    }
-
     let mut topics: HashMap<String, i64> = HashMap::new();
     for name in &site.topics {
         let name = name.trim();
@@ -65,7 +44,7 @@ async fn write(
             continue;
         }
         let slug = slugify(name);
-        let found = sqlx::query(
+        let found: Option<i64> = sqlx::query_scalar(
             "SELECT id FROM topics WHERE name_key = $1
              UNION ALL SELECT topic_id FROM topic_aliases WHERE alias_key = $1 AND NOT weak
              UNION ALL SELECT id FROM topics WHERE slug = $2 LIMIT 1",
@@ -76,10 +55,10 @@ async fn write(
         .await
         .map_err(db)?;
         let id: i64 = match found {
-            Some(r) => r.try_get(0).map_err(db)?,
+            Some(id) => id,
             None => {
                 out.topics_created += 1;
-                sqlx::query(
+                sqlx::query_scalar(
                     "INSERT INTO topics (name, name_key, slug, kind) VALUES ($1, $2, $3, 'theme')
                      RETURNING id",
                 )
@@ -88,8 +67,6 @@ async fn write(
                 .bind(&slug)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(db)?
-                .try_get(0)
                 .map_err(db)?
             }
         };
@@ -102,18 +79,18 @@ async fn write(
         if accounts.contains_key(&email) {
             continue;
         }
-        let found = sqlx::query("SELECT id FROM accounts WHERE email = $1")
+        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE email = $1")
             .bind(&email)
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
         let id: i64 = match found {
-            Some(r) => r.try_get(0).map_err(db)?,
+            Some(id) => id,
             None => {
                 out.accounts_created += 1;
                 // No password: nothing verifies against an empty hash, so only a reset link
                 // ("wachtwoord vergeten") opens the account.
-                sqlx::query(
+                sqlx::query_scalar(
                     "INSERT INTO accounts (email, display_name, password_hash, role, verified,
                         created_at)
                      VALUES ($1, $2, '', $3, false, $4) RETURNING id",
@@ -121,11 +98,9 @@ async fn write(
                 .bind(&email)
                 .bind(a.display_name.trim())
                 .bind(a.role.as_str())
-                .bind(ms(now))
+                .bind(At(now))
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(db)?
-                .try_get(0)
                 .map_err(db)?
             }
         };
@@ -149,7 +124,7 @@ async fn write(
             .into_iter()
             .collect();
         article.topics.sort_unstable();
-        let saved = PgStore::save_one(tx, &article, now)
+        let saved = Backend::save_one(tx, &article, now)
             .await
             .map_err(|e| match e {
                 StoreError::Invalid(m) => StoreError::Invalid(format!("article {key}: {m}")),
@@ -193,13 +168,14 @@ async fn write(
         let article_id = match articles.get(&c.article_key) {
             Some(id) => *id,
             None => {
-                let found = sqlx::query("SELECT id FROM articles WHERE external_key = $1")
-                    .bind(&c.article_key)
-                    .fetch_optional(&mut *tx)
-                    .await
-                    .map_err(db)?;
+                let found: Option<ArticleId> =
+                    sqlx::query_scalar("SELECT id FROM articles WHERE external_key = $1")
+                        .bind(&c.article_key)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(db)?;
                 match found {
-                    Some(r) => r.try_get(0).map_err(db)?,
+                    Some(id) => id,
                     None => {
                         return Err(StoreError::Invalid(format!(
                             "comment {}: article {} is not there",
@@ -230,15 +206,14 @@ async fn write(
                 }
             },
         };
-        let existing =
-            sqlx::query("SELECT comment_id FROM imported_comments WHERE external_key = $1")
+        let existing: Option<CommentId> =
+            sqlx::query_scalar("SELECT comment_id FROM imported_comments WHERE external_key = $1")
                 .bind(&c.key)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db)?;
         let id: CommentId = match existing {
-            Some(r) => {
-                let id: CommentId = r.try_get(0).map_err(db)?;
+            Some(id) => {
                 sqlx::query(
                     "UPDATE comments SET body_markdown = $1, body_html = $2, fingerprint = $3,
                         created_at = $4
@@ -247,7 +222,7 @@ async fn write(
                 .bind(&c.body_markdown)
                 .bind(&c.body_html)
                 .bind(fingerprint(&c.body_markdown))
-                .bind(ms(c.created_at))
+                .bind(At(c.created_at))
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -256,7 +231,7 @@ async fn write(
                 id
             }
             None => {
-                let id: CommentId = sqlx::query(
+                let id: CommentId = sqlx::query_scalar(
                     "INSERT INTO comments (article_id, author_id, root_id, reply_to,
                         body_markdown, body_html, fingerprint, verdict, public, listed, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $7, 'visible', true, $8, $9) RETURNING id",
@@ -269,11 +244,9 @@ async fn write(
                 .bind(&c.body_html)
                 .bind(fingerprint(&c.body_markdown))
                 .bind(root_id.is_none())
-                .bind(ms(c.created_at))
+                .bind(At(c.created_at))
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(db)?
-                .try_get(0)
                 .map_err(db)?;
                 sqlx::query(
                     "INSERT INTO imported_comments (comment_id, external_key) VALUES ($1, $2)",
@@ -337,25 +310,18 @@ async fn write(
 }
 
 pub(crate) async fn old_path(
-    store: &PgStore,
+    store: &Backend,
     path: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<String>> {
-    let row = sqlx::query(
+    let row: Option<Moved> = sqlx::query_as(
         "SELECT a.id, a.slug FROM old_paths o JOIN articles a ON a.id = o.article_id
          WHERE o.path = $1 AND a.status = 'published' AND a.published_at <= $2",
     )
     .bind(normalize_old_path(path))
-    .bind(ms(now))
-    .fetch_optional(&store.pool)
+    .bind(At(now))
+    .fetch_optional(store.reader())
     .await
     .map_err(db)?;
-    match row {
-        Some(r) => {
-            let id: ArticleId = r.try_get(0).map_err(db)?;
-            let slug: String = r.try_get(1).map_err(db)?;
-            Ok(Some(article_path(id, &slug)))
-        }
-        None => Ok(None),
-    }
+    Ok(row.map(|r| article_path(r.id, &r.slug)))
 }

@@ -2,8 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgConnection, Row};
+use sqlx::AssertSqlSafe;
 use tracing::instrument;
 use tribune_core::account::AccountId;
 use tribune_core::article::{ArticleId, Photo};
@@ -11,83 +10,105 @@ use tribune_core::desk::{
     ArticleDraft, Autosave, DeskAction, DeskArticle, DeskQuery, DeskRow, DeskStatus, Revision,
     RevisionInfo,
 };
+use tribune_core::storable::{self, has_nul};
 use tribune_core::store::{DeskStore, StoreError, StoreResult};
 
-use super::{LOCK_WRITE, PgStore, db, has_nul, kind_of, lock, ms, record_changes, settle};
+use super::{Backend, Conn, db, ilike, record_changes, settle};
+use crate::at::At;
+use crate::rows::kind_of;
 
-const ARTICLE: &str = "SELECT a.id, a.slug, a.title, a.kind, a.source, au.name, a.status,
-        a.published_at, a.created_at, a.updated_at, a.lead, a.body_markdown, a.comment_count,
-        d.owner_id, d.submitted_at, p.path, p.credit, p.caption, p.width, p.height,
-        (SELECT MAX(number) FROM article_revisions r WHERE r.article_id = a.id)
-     FROM articles a JOIN authors au ON au.id = a.author_id
-     LEFT JOIN article_desk d ON d.article_id = a.id
-     LEFT JOIN photos p ON p.id = a.photo_id
-     WHERE a.id = $1";
+#[derive(sqlx::FromRow)]
+struct DeskArticleRow {
+    slug: String,
+    title: String,
+    kind: String,
+    source: Option<String>,
+    byline: String,
+    status: String,
+    published_at: At,
+    created_at: At,
+    updated_at: At,
+    lead: String,
+    body_markdown: String,
+    comment_count: i64,
+    owner_id: Option<AccountId>,
+    submitted_at: Option<At>,
+    photo_path: Option<String>,
+    photo_credit: Option<String>,
+    photo_caption: Option<String>,
+    photo_width: Option<i64>,
+    photo_height: Option<i64>,
+    revision: Option<i64>,
+}
 
 async fn article_in(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     id: ArticleId,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<DeskArticle>> {
-    let Some(r) = sqlx::query(ARTICLE)
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(db)?
+    let Some(r): Option<DeskArticleRow> = sqlx::query_as(
+        "SELECT a.slug, a.title, a.kind, a.source, au.name AS byline, a.status,
+                a.published_at, a.created_at, a.updated_at, a.lead, a.body_markdown,
+                a.comment_count, d.owner_id, d.submitted_at, p.path AS photo_path,
+                p.credit AS photo_credit, p.caption AS photo_caption, p.width AS photo_width,
+                p.height AS photo_height,
+                (SELECT MAX(number) FROM article_revisions r WHERE r.article_id = a.id)
+                    AS revision
+         FROM articles a JOIN authors au ON au.id = a.author_id
+         LEFT JOIN article_desk d ON d.article_id = a.id
+         LEFT JOIN photos p ON p.id = a.photo_id
+         WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(db)?
     else {
         return Ok(None);
     };
-    let topics =
-        sqlx::query("SELECT topic_id FROM article_topics WHERE article_id = $1 ORDER BY topic_id")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|t| t.try_get(0).map_err(db))
-            .collect::<StoreResult<Vec<i64>>>()?;
-    let related = sqlx::query(
+    let topics: Vec<i64> = sqlx::query_scalar(
+        "SELECT topic_id FROM article_topics WHERE article_id = $1 ORDER BY topic_id",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db)?;
+    let related: Vec<i64> = sqlx::query_scalar(
         "SELECT related_id FROM related_articles WHERE article_id = $1 ORDER BY position",
     )
     .bind(id)
     .fetch_all(&mut *conn)
     .await
-    .map_err(db)?
-    .iter()
-    .map(|t| t.try_get(0).map_err(db))
-    .collect::<StoreResult<Vec<i64>>>()?;
-    let published_at: DateTime<Utc> = r.try_get(7).map_err(db)?;
-    let published = r.try_get::<String, _>(6).map_err(db)? == "published";
-    let submitted_at: Option<DateTime<Utc>> = r.try_get(14).map_err(db)?;
-    let photo = match r.try_get::<Option<String>, _>(15).map_err(db)? {
-        Some(path) => Some(Photo {
-            path,
-            credit: r.try_get(16).map_err(db)?,
-            caption: r.try_get(17).map_err(db)?,
-            width: u32::try_from(r.try_get::<i64, _>(18).map_err(db)?).unwrap_or(0),
-            height: u32::try_from(r.try_get::<i64, _>(19).map_err(db)?).unwrap_or(0),
-        }),
-        None => None,
-    };
+    .map_err(db)?;
+    let published_at = r.published_at.0;
+    let published = r.status == "published";
+    let submitted_at = r.submitted_at.map(Into::into);
+    let photo = r.photo_path.map(|path| Photo {
+        path,
+        credit: r.photo_credit.unwrap_or_default(),
+        caption: r.photo_caption,
+        width: u32::try_from(r.photo_width.unwrap_or(0)).unwrap_or(0),
+        height: u32::try_from(r.photo_height.unwrap_or(0)).unwrap_or(0),
+    });
     let status = DeskStatus::of(published, published_at, submitted_at.is_some(), now);
     Ok(Some(DeskArticle {
         id,
-        slug: r.try_get(1).map_err(db)?,
+        slug: r.slug,
         status,
-        owner_id: r.try_get(13).map_err(db)?,
+        owner_id: r.owner_id,
         published_at,
         submitted_at,
-        created_at: r.try_get(8).map_err(db)?,
-        updated_at: r.try_get(9).map_err(db)?,
-        comment_count: r.try_get(12).map_err(db)?,
-        revision: r.try_get::<Option<i64>, _>(20).map_err(db)?.unwrap_or(0),
+        created_at: r.created_at.0,
+        updated_at: r.updated_at.0,
+        comment_count: r.comment_count,
+        revision: r.revision.unwrap_or(0),
         draft: ArticleDraft {
-            title: r.try_get(2).map_err(db)?,
-            kind: kind_of(&r.try_get::<String, _>(3).map_err(db)?)?,
-            source: r.try_get(4).map_err(db)?,
-            byline: r.try_get(5).map_err(db)?,
-            lead: r.try_get(10).map_err(db)?,
-            body_markdown: r.try_get(11).map_err(db)?,
+            title: r.title,
+            kind: kind_of(&r.kind)?,
+            source: r.source,
+            byline: r.byline,
+            lead: r.lead,
+            body_markdown: r.body_markdown,
             photo,
             topics,
             related,
@@ -97,7 +118,7 @@ async fn article_in(
 }
 
 async fn add_revision(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     id: ArticleId,
     draft: &ArticleDraft,
     by: Option<AccountId>,
@@ -111,7 +132,7 @@ async fn add_revision(
                       WHERE article_id = $1), $2, $3, $4, $5)",
     )
     .bind(id)
-    .bind(ms(now))
+    .bind(At(now))
     .bind(by)
     .bind(note)
     .bind(content)
@@ -121,25 +142,45 @@ async fn add_revision(
     Ok(())
 }
 
-fn row(r: &PgRow, now: DateTime<Utc>) -> StoreResult<DeskRow> {
-    let published_at: DateTime<Utc> = r.try_get(7).map_err(db)?;
-    let published = r.try_get::<String, _>(5).map_err(db)? == "published";
-    let submitted: Option<DateTime<Utc>> = r.try_get(9).map_err(db)?;
-    Ok(DeskRow {
-        id: r.try_get(0).map_err(db)?,
-        slug: r.try_get(1).map_err(db)?,
-        title: r.try_get(2).map_err(db)?,
-        kind: kind_of(&r.try_get::<String, _>(3).map_err(db)?)?,
-        author_name: r.try_get(4).map_err(db)?,
-        status: DeskStatus::of(published, published_at, submitted.is_some(), now),
-        owner_id: r.try_get(6).map_err(db)?,
-        published_at,
-        updated_at: r.try_get(8).map_err(db)?,
-        comment_count: r.try_get(10).map_err(db)?,
-    })
+#[derive(sqlx::FromRow)]
+struct ListedRow {
+    id: ArticleId,
+    slug: String,
+    title: String,
+    kind: String,
+    author_name: String,
+    status: String,
+    owner_id: Option<AccountId>,
+    published_at: At,
+    updated_at: At,
+    submitted_at: Option<At>,
+    comment_count: i64,
 }
 
-/// `%word%` patterns for ILIKE, with its own wildcards taken literally.
+impl ListedRow {
+    fn into_row(self, now: DateTime<Utc>) -> StoreResult<DeskRow> {
+        let published = self.status == "published";
+        Ok(DeskRow {
+            id: self.id,
+            slug: self.slug,
+            title: self.title,
+            kind: kind_of(&self.kind)?,
+            author_name: self.author_name,
+            status: DeskStatus::of(
+                published,
+                self.published_at.0,
+                self.submitted_at.is_some(),
+                now,
+            ),
+            owner_id: self.owner_id,
+            published_at: self.published_at.0,
+            updated_at: self.updated_at.0,
+            comment_count: self.comment_count,
+        })
+    }
+}
+
+/// `%word%` patterns for a case-insensitive LIKE, with its own wildcards taken literally.
 fn like_patterns(words: &str) -> Vec<String> {
     words
         .split_whitespace()
@@ -154,24 +195,8 @@ fn like_patterns(words: &str) -> Vec<String> {
         .collect()
 }
 
-fn storable(draft: &ArticleDraft) -> StoreResult<()> {
-    let texts = [
-        Some(draft.title.as_str()),
-        Some(draft.byline.as_str()),
-        draft.source.as_deref(),
-        Some(draft.lead.as_str()),
-        Some(draft.body_markdown.as_str()),
-    ];
-    if texts.into_iter().flatten().any(has_nul) {
-        return Err(StoreError::Invalid(
-            "De tekst bevat een NUL-teken.".to_string(),
-        ));
-    }
-    Ok(())
-}
-
 async fn write_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: Option<ArticleId>,
     draft: &ArticleDraft,
     by: AccountId,
@@ -196,12 +221,12 @@ async fn write_in(
                 (false, Some(at)) => at,
                 _ => before.published_at,
             };
-            PgStore::write_article_row(tx, Some(id), &draft.to_article(at), now).await?;
+            Backend::write_article_row(tx, Some(id), &draft.to_article(at), now).await?;
             id
         }
         None => {
             let at = draft.publish_at.unwrap_or(now);
-            let id = PgStore::write_article_row(tx, None, &draft.to_article(at), now).await?;
+            let id = Backend::write_article_row(tx, None, &draft.to_article(at), now).await?;
             sqlx::query("UPDATE articles SET status = 'draft' WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
@@ -229,7 +254,7 @@ async fn write_in(
 }
 
 async fn set_status_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: ArticleId,
     action: DeskAction,
     now: DateTime<Utc>,
@@ -249,7 +274,7 @@ async fn set_status_in(
                  ON CONFLICT (article_id) DO UPDATE SET submitted_at = excluded.submitted_at",
             )
             .bind(id)
-            .bind(ms(now))
+            .bind(At(now))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -261,7 +286,7 @@ async fn set_status_in(
                 .await
                 .map_err(db)?;
             sqlx::query("UPDATE articles SET status = 'draft', updated_at = $1 WHERE id = $2")
-                .bind(ms(now))
+                .bind(At(now))
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -282,14 +307,14 @@ async fn set_status_in(
                 "UPDATE articles SET status = 'published', published_at = $1, updated_at = $2
                  WHERE id = $3",
             )
-            .bind(ms(at))
-            .bind(ms(now))
+            .bind(At(at))
+            .bind(At(now))
             .bind(id)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
             sqlx::query("UPDATE article_topics SET published_at = $1 WHERE article_id = $2")
-                .bind(ms(at))
+                .bind(At(at))
                 .bind(id)
                 .execute(&mut *tx)
                 .await
@@ -301,11 +326,12 @@ async fn set_status_in(
 }
 
 #[async_trait]
-impl DeskStore for PgStore {
+impl DeskStore for Backend {
     #[instrument(skip_all)]
     async fn desk_articles(&self, q: &DeskQuery, now: DateTime<Utc>) -> StoreResult<Vec<DeskRow>> {
         let mut sql = String::from(
-            "SELECT a.id, a.slug, a.title, a.kind, au.name, a.status, d.owner_id, a.published_at,
+            "SELECT a.id, a.slug, a.title, a.kind, au.name AS author_name, a.status, d.owner_id,
+                    a.published_at,
                     a.updated_at, d.submitted_at, a.comment_count
              FROM articles a JOIN authors au ON au.id = a.author_id
              LEFT JOIN article_desk d ON d.article_id = a.id WHERE true",
@@ -355,19 +381,22 @@ impl DeskStore for PgStore {
             return Ok(Vec::new());
         }
         for _ in &words {
-            sql.push_str(&format!(" AND a.title ILIKE {}", next()));
+            sql.push_str(&format!(
+                concat!(" AND a.title ", ilike!(), " {} ESCAPE '\\'"),
+                next()
+            ));
         }
         sql.push_str(&format!(
             " ORDER BY a.updated_at DESC, a.id DESC LIMIT {} OFFSET {}",
             next(),
             next()
         ));
-        let mut query = sqlx::query(AssertSqlSafe(sql));
+        let mut query = sqlx::query_as::<_, ListedRow>(AssertSqlSafe(sql));
         if matches!(
             q.status,
             Some(DeskStatus::Scheduled | DeskStatus::Published)
         ) {
-            query = query.bind(ms(now));
+            query = query.bind(At(now));
         }
         if let Some(a) = q.author {
             query = query.bind(a);
@@ -379,10 +408,10 @@ impl DeskStore for PgStore {
             query = query.bind(k.as_str());
         }
         if let Some(t) = q.from {
-            query = query.bind(ms(t));
+            query = query.bind(At(t));
         }
         if let Some(t) = q.until {
-            query = query.bind(ms(t));
+            query = query.bind(At(t));
         }
         for w in words {
             query = query.bind(w);
@@ -390,11 +419,11 @@ impl DeskStore for PgStore {
         query
             .bind(i64::from(q.limit))
             .bind(i64::from(q.offset))
-            .fetch_all(&self.pool)
+            .fetch_all(self.reader())
             .await
             .map_err(db)?
-            .iter()
-            .map(|r| row(r, now))
+            .into_iter()
+            .map(|r| r.into_row(now))
             .collect()
     }
 
@@ -404,7 +433,7 @@ impl DeskStore for PgStore {
         id: ArticleId,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<DeskArticle>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().acquire().await.map_err(db)?;
         article_in(&mut conn, id, now).await
     }
 
@@ -418,10 +447,9 @@ impl DeskStore for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<DeskArticle> {
         draft.check_draft().map_err(StoreError::Invalid)?;
-        storable(draft)?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        // One article writer at a time, across nodes, until commit (see `LOCK_WRITE`).
-        lock(&mut tx, LOCK_WRITE).await?;
+        storable::draft(draft).map_err(StoreError::Invalid)?;
+        // One article writer at a time, until commit.
+        let mut tx = self.begin_write().await?;
         let done = write_in(&mut tx, id, draft, by, note, now).await;
         settle(tx, done).await
     }
@@ -433,47 +461,43 @@ impl DeskStore for PgStore {
         action: DeskAction,
         now: DateTime<Utc>,
     ) -> StoreResult<DeskArticle> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
-        lock(&mut tx, LOCK_WRITE).await?;
+        let mut tx = self.begin_write().await?;
         let done = set_status_in(&mut tx, id, action, now).await;
         settle(tx, done).await
     }
 
     #[instrument(skip_all)]
     async fn revisions(&self, id: ArticleId) -> StoreResult<Vec<RevisionInfo>> {
-        sqlx::query(
-            "SELECT r.number, r.saved_at, ac.display_name, r.note FROM article_revisions r
-             LEFT JOIN accounts ac ON ac.id = r.saved_by
+        let rows: Vec<RevisionRow> = sqlx::query_as(
+            "SELECT r.number, r.saved_at, ac.display_name AS saved_by, r.note
+             FROM article_revisions r LEFT JOIN accounts ac ON ac.id = r.saved_by
              WHERE r.article_id = $1 ORDER BY r.number DESC",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(revision_info)
-        .collect()
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     #[instrument(skip_all)]
     async fn revision(&self, id: ArticleId, number: i64) -> StoreResult<Option<Revision>> {
-        let Some(r) = sqlx::query(
-            "SELECT r.number, r.saved_at, ac.display_name, r.note, r.content
+        let Some(r): Option<RevisionContent> = sqlx::query_as(
+            "SELECT r.number, r.saved_at, ac.display_name AS saved_by, r.note, r.content
              FROM article_revisions r LEFT JOIN accounts ac ON ac.id = r.saved_by
              WHERE r.article_id = $1 AND r.number = $2",
         )
         .bind(id)
         .bind(number)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(db)?
         else {
             return Ok(None);
         };
-        let content: String = r.try_get(4).map_err(db)?;
-        let draft = serde_json::from_str(&content).map_err(|e| StoreError::Backend(e.into()))?;
+        let draft = serde_json::from_str(&r.content).map_err(|e| StoreError::Backend(e.into()))?;
         Ok(Some(Revision {
-            info: revision_info(&r)?,
+            info: r.info.into(),
             draft,
         }))
     }
@@ -492,7 +516,7 @@ impl DeskStore for PgStore {
             ));
         }
         if has_nul(fields) {
-            return Err(StoreError::Invalid("De tekst bevat een NUL-teken.".into()));
+            return Err(StoreError::Invalid(storable::DRAFT_NUL.into()));
         }
         sqlx::query(
             "INSERT INTO article_autosaves (account_id, article_id, saved_at, fields)
@@ -502,9 +526,9 @@ impl DeskStore for PgStore {
         )
         .bind(by)
         .bind(article.unwrap_or(0))
-        .bind(ms(now))
+        .bind(At(now))
         .bind(fields)
-        .execute(&self.pool)
+        .execute(self.writer())
         .await
         .map_err(db)?;
         Ok(())
@@ -516,22 +540,19 @@ impl DeskStore for PgStore {
         by: AccountId,
         article: Option<ArticleId>,
     ) -> StoreResult<Option<Autosave>> {
-        sqlx::query(
+        let row: Option<AutosaveRow> = sqlx::query_as(
             "SELECT fields, saved_at FROM article_autosaves
              WHERE account_id = $1 AND article_id = $2",
         )
         .bind(by)
         .bind(article.unwrap_or(0))
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
-        .map_err(db)?
-        .map(|r| {
-            Ok(Autosave {
-                fields: r.try_get(0).map_err(db)?,
-                saved_at: r.try_get(1).map_err(db)?,
-            })
-        })
-        .transpose()
+        .map_err(db)?;
+        Ok(row.map(|r| Autosave {
+            fields: r.fields,
+            saved_at: r.saved_at.0,
+        }))
     }
 
     #[instrument(skip_all)]
@@ -539,18 +560,41 @@ impl DeskStore for PgStore {
         sqlx::query("DELETE FROM article_autosaves WHERE account_id = $1 AND article_id = $2")
             .bind(by)
             .bind(article.unwrap_or(0))
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(db)?;
         Ok(())
     }
 }
 
-fn revision_info(r: &PgRow) -> StoreResult<RevisionInfo> {
-    Ok(RevisionInfo {
-        number: r.try_get(0).map_err(db)?,
-        saved_at: r.try_get(1).map_err(db)?,
-        saved_by: r.try_get(2).map_err(db)?,
-        note: r.try_get(3).map_err(db)?,
-    })
+#[derive(sqlx::FromRow)]
+struct RevisionRow {
+    number: i64,
+    saved_at: At,
+    saved_by: Option<String>,
+    note: String,
+}
+
+impl From<RevisionRow> for RevisionInfo {
+    fn from(r: RevisionRow) -> Self {
+        Self {
+            number: r.number,
+            saved_at: r.saved_at.0,
+            saved_by: r.saved_by,
+            note: r.note,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RevisionContent {
+    #[sqlx(flatten)]
+    info: RevisionRow,
+    content: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AutosaveRow {
+    fields: String,
+    saved_at: At,
 }

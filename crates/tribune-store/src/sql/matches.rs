@@ -1,54 +1,232 @@
 //! Competitions, teams and matches: the fixtures import, and a match's status, score and
-//! events as the live console plays them.
+//! events as the live console plays them. Every match write appends to the match log
+//! (`log_match_changes`, the dialect's) as its last step.
 
 use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
 use tribune_core::football::{
     Competition, EventKind, FixturesReport, ImportedMatch, ImportedTeam, LiveEntry, LiveEntryId,
     Match, MatchChange, MatchEvent, MatchEventId, MatchId, MatchStatus, MatchTeam, Minute,
     NewLiveEntry, NewMatchEvent, Score, Side, Team, TeamId, check_reversal, score_of,
 };
 use tribune_core::store::{MatchStore, StoreError, StoreResult};
-use tribune_core::topic::fold_name;
+use tribune_core::topic::{TopicId, fold_name};
 use tribune_core::{markdown, slugify};
 
-use super::{CHANNEL, LOCK_CHANGES, LOCK_WRITE, PgStore, db, lock, ms, settle};
+use super::{Backend, Conn, db, for_update, log_match_changes, settle};
+use crate::at::At;
 
-const MATCH: &str = "SELECT m.id, c.id, c.slug, c.name, m.round,
-        h.id, h.slug, h.name, h.short_name, h.topic_id,
-        a.id, a.slug, a.name, a.short_name, a.topic_id,
-        m.kickoff_at, m.time_known, m.status, m.minute, m.added_minute,
-        m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away, m.updated_at,
-        m.article_id, m.high_risk
-     FROM matches m JOIN competitions c ON c.id = m.competition_id
-     JOIN teams h ON h.id = m.home_id JOIN teams a ON a.id = m.away_id";
+/// A match with its competition and teams: [`MatchRow`]'s columns.
+macro_rules! match_select {
+    () => {
+        "SELECT m.id, c.id AS competition_id, c.slug AS competition_slug,
+            c.name AS competition_name, m.round,
+            h.id AS home_id, h.slug AS home_slug, h.name AS home_name,
+            h.short_name AS home_short_name, h.topic_id AS home_topic_id,
+            a.id AS away_id, a.slug AS away_slug, a.name AS away_name,
+            a.short_name AS away_short_name, a.topic_id AS away_topic_id,
+            m.kickoff_at, m.time_known, m.status, m.minute, m.added_minute,
+            m.home_score, m.away_score, m.ht_home, m.ht_away, m.pen_home, m.pen_away,
+            m.updated_at, m.article_id, m.high_risk
+         FROM matches m JOIN competitions c ON c.id = m.competition_id
+         JOIN teams h ON h.id = m.home_id JOIN teams a ON a.id = m.away_id"
+    };
+}
 
-const ENTRY: &str = "SELECT id, match_id, event_id, minute, added_minute, body_markdown,
-        body_html, key_event, pinned, author_id, created_at, edited_at FROM live_entries";
+/// A liveblog entry: [`EntryRow`]'s columns.
+macro_rules! entry_select {
+    () => {
+        "SELECT id, match_id, event_id, minute, added_minute, body_markdown, body_html,
+            key_event, pinned, author_id, created_at, edited_at FROM live_entries"
+    };
+}
 
-fn entry_of(r: &PgRow) -> StoreResult<LiveEntry> {
-    let minute: Option<i32> = r.try_get(3).map_err(db)?;
-    Ok(LiveEntry {
-        id: r.try_get(0).map_err(db)?,
-        match_id: r.try_get(1).map_err(db)?,
-        event_id: r.try_get(2).map_err(db)?,
-        minute: minute.map(|m| Minute::new(m, r.try_get(4).ok().flatten())),
-        body_markdown: r.try_get(5).map_err(db)?,
-        body_html: r.try_get(6).map_err(db)?,
-        key_event: r.try_get(7).map_err(db)?,
-        pinned: r.try_get(8).map_err(db)?,
-        author_id: r.try_get(9).map_err(db)?,
-        created_at: r.try_get(10).map_err(db)?,
-        edited_at: r.try_get(11).map_err(db)?,
-    })
+/// A match event: [`EventRow`]'s columns.
+macro_rules! event_select {
+    () => {
+        "SELECT id, match_id, kind, side, minute, added_minute, player, other_player,
+            reverses, cancelled, created_at FROM match_events"
+    };
+}
+
+#[derive(sqlx::FromRow)]
+struct MatchRow {
+    id: MatchId,
+    competition_id: i64,
+    competition_slug: String,
+    competition_name: String,
+    round: String,
+    home_id: TeamId,
+    home_slug: String,
+    home_name: String,
+    home_short_name: String,
+    home_topic_id: Option<TopicId>,
+    away_id: TeamId,
+    away_slug: String,
+    away_name: String,
+    away_short_name: String,
+    away_topic_id: Option<TopicId>,
+    kickoff_at: At,
+    time_known: bool,
+    status: String,
+    minute: Option<i32>,
+    added_minute: Option<i32>,
+    home_score: Option<i32>,
+    away_score: Option<i32>,
+    ht_home: Option<i32>,
+    ht_away: Option<i32>,
+    pen_home: Option<i32>,
+    pen_away: Option<i32>,
+    updated_at: At,
+    article_id: Option<tribune_core::article::ArticleId>,
+    high_risk: bool,
+}
+
+fn pair(home: Option<i32>, away: Option<i32>) -> Option<Score> {
+    home.zip(away).map(|(h, a)| Score::new(h, a))
+}
+
+impl MatchRow {
+    fn into_match(self) -> StoreResult<Match> {
+        let status = MatchStatus::parse(&self.status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown match status {}", self.status)))?;
+        Ok(Match {
+            id: self.id,
+            competition: Competition {
+                id: self.competition_id,
+                slug: self.competition_slug,
+                name: self.competition_name,
+            },
+            round: self.round,
+            home: MatchTeam {
+                id: self.home_id,
+                slug: self.home_slug,
+                name: self.home_name,
+                short_name: self.home_short_name,
+                topic_id: self.home_topic_id,
+            },
+            away: MatchTeam {
+                id: self.away_id,
+                slug: self.away_slug,
+                name: self.away_name,
+                short_name: self.away_short_name,
+                topic_id: self.away_topic_id,
+            },
+            kickoff_at: self.kickoff_at.0,
+            time_known: self.time_known,
+            status,
+            minute: self.minute.map(|m| Minute::new(m, self.added_minute)),
+            score: pair(self.home_score, self.away_score),
+            half_time: pair(self.ht_home, self.ht_away),
+            penalties: pair(self.pen_home, self.pen_away),
+            updated_at: self.updated_at.0,
+            article_id: self.article_id,
+            high_risk: self.high_risk,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    id: LiveEntryId,
+    match_id: MatchId,
+    event_id: Option<MatchEventId>,
+    minute: Option<i32>,
+    added_minute: Option<i32>,
+    body_markdown: String,
+    body_html: String,
+    key_event: bool,
+    pinned: bool,
+    author_id: Option<tribune_core::account::AccountId>,
+    created_at: At,
+    edited_at: Option<At>,
+}
+
+impl From<EntryRow> for LiveEntry {
+    fn from(r: EntryRow) -> Self {
+        Self {
+            id: r.id,
+            match_id: r.match_id,
+            event_id: r.event_id,
+            minute: r.minute.map(|m| Minute::new(m, r.added_minute)),
+            body_markdown: r.body_markdown,
+            body_html: r.body_html,
+            key_event: r.key_event,
+            pinned: r.pinned,
+            author_id: r.author_id,
+            created_at: r.created_at.0,
+            edited_at: r.edited_at.map(Into::into),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: MatchEventId,
+    match_id: MatchId,
+    kind: String,
+    side: String,
+    minute: i32,
+    added_minute: Option<i32>,
+    player: String,
+    other_player: String,
+    reverses: Option<MatchEventId>,
+    cancelled: bool,
+    created_at: At,
+}
+
+impl EventRow {
+    fn into_event(self) -> StoreResult<MatchEvent> {
+        Ok(MatchEvent {
+            id: self.id,
+            match_id: self.match_id,
+            kind: EventKind::parse(&self.kind)
+                .ok_or_else(|| StoreError::Invalid(format!("unknown event kind {}", self.kind)))?,
+            side: Side::parse(&self.side)
+                .ok_or_else(|| StoreError::Invalid(format!("unknown side {}", self.side)))?,
+            minute: Minute::new(self.minute, self.added_minute),
+            player: self.player,
+            other_player: self.other_player,
+            reverses: self.reverses,
+            cancelled: self.cancelled,
+            created_at: self.created_at.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct TeamRow {
+    id: TeamId,
+    slug: String,
+    name: String,
+    name_fr: Option<String>,
+    short_name: String,
+    topic_id: Option<TopicId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TeamAlias {
+    team_id: TeamId,
+    alias: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct ChangeRow {
+    seq: i64,
+    match_id: MatchId,
+    entry_id: Option<LiveEntryId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct LogSpan {
+    first: i64,
+    last: i64,
 }
 
 /// Checks an entry and that its event is one of the match's.
-async fn check_entry(conn: &mut PgConnection, id: MatchId, e: &NewLiveEntry) -> StoreResult<()> {
+async fn check_entry(conn: &mut Conn, id: MatchId, e: &NewLiveEntry) -> StoreResult<()> {
     e.check().map_err(StoreError::Invalid)?;
     if let Some(event) = e.event_id
         && sqlx::query("SELECT 1 FROM match_events WHERE id = $1 AND match_id = $2")
@@ -66,122 +244,49 @@ async fn check_entry(conn: &mut PgConnection, id: MatchId, e: &NewLiveEntry) -> 
     Ok(())
 }
 
-async fn entry_in(
-    conn: &mut PgConnection,
-    id: MatchId,
-    entry: LiveEntryId,
-) -> StoreResult<LiveEntry> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ENTRY} WHERE id = $1 AND match_id = $2 AND NOT deleted"
-    )))
+async fn entry_in(conn: &mut Conn, id: MatchId, entry: LiveEntryId) -> StoreResult<LiveEntry> {
+    sqlx::query_as::<_, EntryRow>(concat!(
+        entry_select!(),
+        " WHERE id = $1 AND match_id = $2 AND NOT deleted"
+    ))
     .bind(entry)
     .bind(id)
     .fetch_optional(&mut *conn)
     .await
     .map_err(db)?
-    .as_ref()
-    .map(entry_of)
-    .transpose()?
+    .map(Into::into)
     .ok_or(StoreError::NotFound)
 }
 
-const EVENT: &str = "SELECT id, match_id, kind, side, minute, added_minute, player,
-        other_player, reverses, cancelled, created_at FROM match_events";
-
-fn pair(r: &PgRow, i: usize) -> StoreResult<Option<Score>> {
-    let home: Option<i32> = r.try_get(i).map_err(db)?;
-    let away: Option<i32> = r.try_get(i + 1).map_err(db)?;
-    Ok(home.zip(away).map(|(h, a)| Score::new(h, a)))
-}
-
-fn team_at(r: &PgRow, i: usize) -> StoreResult<MatchTeam> {
-    Ok(MatchTeam {
-        id: r.try_get(i).map_err(db)?,
-        slug: r.try_get(i + 1).map_err(db)?,
-        name: r.try_get(i + 2).map_err(db)?,
-        short_name: r.try_get(i + 3).map_err(db)?,
-        topic_id: r.try_get(i + 4).map_err(db)?,
-    })
-}
-
-fn match_of(r: &PgRow) -> StoreResult<Match> {
-    let status: String = r.try_get(17).map_err(db)?;
-    let minute: Option<i32> = r.try_get(18).map_err(db)?;
-    Ok(Match {
-        id: r.try_get(0).map_err(db)?,
-        competition: Competition {
-            id: r.try_get(1).map_err(db)?,
-            slug: r.try_get(2).map_err(db)?,
-            name: r.try_get(3).map_err(db)?,
-        },
-        round: r.try_get(4).map_err(db)?,
-        home: team_at(r, 5)?,
-        away: team_at(r, 10)?,
-        kickoff_at: r.try_get(15).map_err(db)?,
-        time_known: r.try_get(16).map_err(db)?,
-        status: MatchStatus::parse(&status)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown match status {status}")))?,
-        minute: minute.map(|m| Minute::new(m, r.try_get(19).ok().flatten())),
-        score: pair(r, 20)?,
-        half_time: pair(r, 22)?,
-        penalties: pair(r, 24)?,
-        updated_at: r.try_get(26).map_err(db)?,
-        article_id: r.try_get(27).map_err(db)?,
-        high_risk: r.try_get(28).map_err(db)?,
-    })
-}
-
-fn event_of(r: &PgRow) -> StoreResult<MatchEvent> {
-    let kind: String = r.try_get(2).map_err(db)?;
-    let side: String = r.try_get(3).map_err(db)?;
-    Ok(MatchEvent {
-        id: r.try_get(0).map_err(db)?,
-        match_id: r.try_get(1).map_err(db)?,
-        kind: EventKind::parse(&kind)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown event kind {kind}")))?,
-        side: Side::parse(&side)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown side {side}")))?,
-        minute: Minute::new(r.try_get(4).map_err(db)?, r.try_get(5).map_err(db)?),
-        player: r.try_get(6).map_err(db)?,
-        other_player: r.try_get(7).map_err(db)?,
-        reverses: r.try_get(8).map_err(db)?,
-        cancelled: r.try_get(9).map_err(db)?,
-        created_at: r.try_get(10).map_err(db)?,
-    })
-}
-
-async fn match_in(conn: &mut PgConnection, id: MatchId) -> StoreResult<Option<Match>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!("{MATCH} WHERE m.id = $1")))
+async fn match_in(conn: &mut Conn, id: MatchId) -> StoreResult<Option<Match>> {
+    sqlx::query_as::<_, MatchRow>(concat!(match_select!(), " WHERE m.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await
         .map_err(db)?
-        .as_ref()
-        .map(match_of)
+        .map(MatchRow::into_match)
         .transpose()
 }
 
-async fn events_in(conn: &mut PgConnection, id: MatchId) -> StoreResult<Vec<MatchEvent>> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{EVENT} WHERE match_id = $1 ORDER BY id"
-    )))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(db)?
-    .iter()
-    .map(event_of)
-    .collect()
+async fn events_in(conn: &mut Conn, id: MatchId) -> StoreResult<Vec<MatchEvent>> {
+    sqlx::query_as::<_, EventRow>(concat!(event_select!(), " WHERE match_id = $1 ORDER BY id"))
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect()
 }
 
 async fn insert_event(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     id: MatchId,
     e: &NewMatchEvent,
     imported: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<MatchEventId> {
-    let row = sqlx::query(
+    sqlx::query_scalar(
         "INSERT INTO match_events (match_id, kind, side, minute, added_minute, player,
             other_player, reverses, imported, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -195,15 +300,14 @@ async fn insert_event(
     .bind(e.other_player.trim())
     .bind(e.reverses)
     .bind(imported)
-    .bind(ms(now))
+    .bind(At(now))
     .fetch_one(&mut *conn)
     .await
-    .map_err(db)?;
-    row.try_get(0).map_err(db)
+    .map_err(db)
 }
 
 /// Adds `name` as an alias of `team` unless some team has it already.
-async fn add_alias(conn: &mut PgConnection, team: TeamId, name: &str) -> StoreResult<()> {
+async fn add_alias(conn: &mut Conn, team: TeamId, name: &str) -> StoreResult<()> {
     let name = name.trim();
     if name.is_empty() {
         return Ok(());
@@ -223,7 +327,7 @@ async fn add_alias(conn: &mut PgConnection, team: TeamId, name: &str) -> StoreRe
 
 /// The team an import means: found by one of its names, else by its club topic, else new.
 async fn team_for(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     t: &ImportedTeam,
     report: &mut FixturesReport,
 ) -> StoreResult<TeamId> {
@@ -233,13 +337,10 @@ async fn team_for(
         .collect();
     let mut found: Option<TeamId> = None;
     for name in &names {
-        found = sqlx::query("SELECT team_id FROM team_aliases WHERE alias_key = $1")
+        found = sqlx::query_scalar("SELECT team_id FROM team_aliases WHERE alias_key = $1")
             .bind(fold_name(name))
             .fetch_optional(&mut *conn)
             .await
-            .map_err(db)?
-            .map(|r| r.try_get(0))
-            .transpose()
             .map_err(db)?;
         if found.is_some() {
             break;
@@ -248,13 +349,10 @@ async fn team_for(
     if found.is_none()
         && let Some(topic) = t.topic_id
     {
-        found = sqlx::query("SELECT id FROM teams WHERE topic_id = $1 ORDER BY id LIMIT 1")
+        found = sqlx::query_scalar("SELECT id FROM teams WHERE topic_id = $1 ORDER BY id LIMIT 1")
             .bind(topic)
             .fetch_optional(&mut *conn)
             .await
-            .map_err(db)?
-            .map(|r| r.try_get(0))
-            .transpose()
             .map_err(db)?;
     }
     let id = match found {
@@ -276,7 +374,7 @@ async fn team_for(
                 slug = format!("{base}-{n}");
             }
             report.teams_created += 1;
-            sqlx::query(
+            sqlx::query_scalar(
                 "INSERT INTO teams (slug, name, name_fr, short_name, topic_id)
                  VALUES ($1, $2, $3, $4, $5) RETURNING id",
             )
@@ -288,8 +386,6 @@ async fn team_for(
             .fetch_one(&mut *conn)
             .await
             .map_err(db)?
-            .try_get(0)
-            .map_err(db)?
         }
     };
     for name in names.iter().copied().chain(t.topic_name.as_deref()) {
@@ -299,19 +395,32 @@ async fn team_for(
 }
 
 /// What a match row holds that an import sets, to tell an update from no change.
-type Stored = (
-    i64,
-    String,
-    TeamId,
-    TeamId,
-    DateTime<Utc>,
-    bool,
-    String,
-    [Option<i32>; 6],
-);
+#[derive(sqlx::FromRow, PartialEq)]
+struct Fixture {
+    competition_id: i64,
+    round: String,
+    home_id: TeamId,
+    away_id: TeamId,
+    kickoff_at: At,
+    time_known: bool,
+    status: String,
+    home_score: Option<i32>,
+    away_score: Option<i32>,
+    ht_home: Option<i32>,
+    ht_away: Option<i32>,
+    pen_home: Option<i32>,
+    pen_away: Option<i32>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredFixture {
+    id: MatchId,
+    #[sqlx(flatten)]
+    fixture: Fixture,
+}
 
 async fn import_one(
-    conn: &mut PgConnection,
+    conn: &mut Conn,
     competition: i64,
     m: &ImportedMatch,
     teams: &mut HashMap<String, TeamId>,
@@ -337,25 +446,22 @@ async fn import_one(
             m.key, m.home.name, m.away.name
         )));
     }
-    let scores = [
-        m.score.map(|s| s.home),
-        m.score.map(|s| s.away),
-        m.half_time.map(|s| s.home),
-        m.half_time.map(|s| s.away),
-        m.penalties.map(|s| s.home),
-        m.penalties.map(|s| s.away),
-    ];
-    let wanted: Stored = (
-        competition,
-        m.round.clone(),
-        home,
-        away,
-        ms(m.kickoff_at),
-        m.time_known,
-        m.status.as_str().to_string(),
-        scores,
-    );
-    let existing = sqlx::query(
+    let wanted = Fixture {
+        competition_id: competition,
+        round: m.round.clone(),
+        home_id: home,
+        away_id: away,
+        kickoff_at: At(m.kickoff_at).stored(),
+        time_known: m.time_known,
+        status: m.status.as_str().to_string(),
+        home_score: m.score.map(|s| s.home),
+        away_score: m.score.map(|s| s.away),
+        ht_home: m.half_time.map(|s| s.home),
+        ht_away: m.half_time.map(|s| s.away),
+        pen_home: m.penalties.map(|s| s.home),
+        pen_away: m.penalties.map(|s| s.away),
+    };
+    let existing: Option<StoredFixture> = sqlx::query_as(
         "SELECT id, competition_id, round, home_id, away_id, kickoff_at, time_known, status,
             home_score, away_score, ht_home, ht_away, pen_home, pen_away
          FROM matches WHERE external_key = $1",
@@ -367,27 +473,13 @@ async fn import_one(
     let was_new = existing.is_none();
     let mut changed = true;
     let mut id: Option<MatchId> = None;
-    if let Some(r) = existing {
-        let mut s = [None; 6];
-        for (i, slot) in s.iter_mut().enumerate() {
-            *slot = r.try_get(8 + i).map_err(db)?;
-        }
-        let stored: Stored = (
-            r.try_get(1).map_err(db)?,
-            r.try_get(2).map_err(db)?,
-            r.try_get(3).map_err(db)?,
-            r.try_get(4).map_err(db)?,
-            r.try_get(5).map_err(db)?,
-            r.try_get(6).map_err(db)?,
-            r.try_get(7).map_err(db)?,
-            s,
-        );
-        changed = stored != wanted;
-        id = Some(r.try_get(0).map_err(db)?);
+    if let Some(stored) = existing {
+        changed = stored.fixture != wanted;
+        id = Some(stored.id);
     }
     let id: MatchId = match id {
         Some(id) if !changed => id,
-        _ => sqlx::query(
+        _ => sqlx::query_scalar(
             "INSERT INTO matches (competition_id, external_key, round, home_id, away_id,
                 kickoff_at, time_known, status, home_score, away_score, ht_home, ht_away,
                 pen_home, pen_away, updated_at)
@@ -406,34 +498,33 @@ async fn import_one(
         .bind(&m.round)
         .bind(home)
         .bind(away)
-        .bind(ms(m.kickoff_at))
+        .bind(At(m.kickoff_at))
         .bind(m.time_known)
         .bind(m.status.as_str())
-        .bind(scores[0])
-        .bind(scores[1])
-        .bind(scores[2])
-        .bind(scores[3])
-        .bind(scores[4])
-        .bind(scores[5])
-        .bind(ms(now))
+        .bind(wanted.home_score)
+        .bind(wanted.away_score)
+        .bind(wanted.ht_home)
+        .bind(wanted.ht_away)
+        .bind(wanted.pen_home)
+        .bind(wanted.pen_away)
+        .bind(At(now))
         .fetch_one(&mut *conn)
         .await
-        .map_err(db)?
-        .try_get(0)
         .map_err(db)?,
     };
     if !m.goals.is_empty() {
         let events: Vec<NewMatchEvent> = m.goals.iter().map(|g| g.as_event()).collect();
-        let stored: Vec<NewMatchEvent> = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{EVENT} WHERE match_id = $1 AND imported ORDER BY id"
-        )))
+        let stored: Vec<NewMatchEvent> = sqlx::query_as::<_, EventRow>(concat!(
+            event_select!(),
+            " WHERE match_id = $1 AND imported ORDER BY id"
+        ))
         .bind(id)
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?
-        .iter()
+        .into_iter()
         .map(|r| {
-            let e = event_of(r)?;
+            let e = r.into_event()?;
             Ok(NewMatchEvent {
                 kind: e.kind,
                 side: e.side,
@@ -467,84 +558,24 @@ async fn import_one(
     Ok(Some(id))
 }
 
-/// Match-log rows kept; older ones are pruned as new ones arrive. A reader away longer
-/// than that many changes is told to reload.
-const LOG_KEPT: i64 = 100_000;
-
-/// Appends to the match log: (match, None) for its board, (match, Some(entry)) for one
-/// liveblog entry, and tells the other nodes. Like the article change log, the last step
-/// of the caller's transaction, under the shared change-log lock (see lib.rs).
-async fn log_changes(
-    tx: &mut PgConnection,
-    changes: &[(MatchId, Option<LiveEntryId>)],
-    now: DateTime<Utc>,
-) -> StoreResult<()> {
-    if changes.is_empty() {
-        return Ok(());
-    }
-    let matches: Vec<i64> = changes.iter().map(|c| c.0).collect();
-    // 0 stands for "the board": entry ids start at 1.
-    let entries: Vec<i64> = changes.iter().map(|c| c.1.unwrap_or(0)).collect();
-    let seqs: Vec<i64> = sqlx::query(
-        "WITH locked AS (
-             SELECT pg_advisory_xact_lock_shared($4, hashtext(COALESCE(current_schema(), '')))
-         ),
-         added AS (
-             INSERT INTO match_changes (match_id, entry_id, changed_at)
-             SELECT c.m, NULLIF(c.e, 0), $3
-             FROM locked, UNNEST($1::bigint[], $2::bigint[]) WITH ORDINALITY AS c(m, e, n)
-             ORDER BY c.n
-             RETURNING seq, match_id
-         )
-         SELECT seq, pg_notify($5, 'm' || match_id::text) FROM added ORDER BY seq",
-    )
-    .bind(&matches)
-    .bind(&entries)
-    .bind(ms(now))
-    .bind(LOCK_CHANGES)
-    .bind(CHANNEL)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?
-    .iter()
-    .map(|r| r.try_get(0))
-    .collect::<Result<_, _>>()
-    .map_err(db)?;
-    // Pruned now and then, not on every append (writers would queue on the delete).
-    if let Some(seq) = seqs.iter().find(|s| *s % 64 == 0) {
-        sqlx::query("DELETE FROM match_changes WHERE seq <= $1")
-            .bind(seq - LOG_KEPT)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-    }
-    Ok(())
-}
-
 /// The entries tied to an event (those a reversal of it marks).
-async fn entries_about(
-    conn: &mut PgConnection,
-    event: MatchEventId,
-) -> StoreResult<Vec<LiveEntryId>> {
-    sqlx::query("SELECT id FROM live_entries WHERE event_id = $1 AND NOT deleted")
+async fn entries_about(conn: &mut Conn, event: MatchEventId) -> StoreResult<Vec<LiveEntryId>> {
+    sqlx::query_scalar("SELECT id FROM live_entries WHERE event_id = $1 AND NOT deleted")
         .bind(event)
         .fetch_all(&mut *conn)
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| r.try_get(0).map_err(db))
-        .collect()
+        .map_err(db)
 }
 
 /// Writes the score the events add up to, when the match has a score at all.
-async fn settle_score(conn: &mut PgConnection, id: MatchId, now: DateTime<Utc>) -> StoreResult<()> {
+async fn settle_score(conn: &mut Conn, id: MatchId, now: DateTime<Utc>) -> StoreResult<()> {
     let score = score_of(&events_in(conn, id).await?);
     sqlx::query(
         "UPDATE matches SET home_score = $1, away_score = $2, updated_at = $3 WHERE id = $4",
     )
     .bind(score.home)
     .bind(score.away)
-    .bind(ms(now))
+    .bind(At(now))
     .bind(id)
     .execute(&mut *conn)
     .await
@@ -553,7 +584,7 @@ async fn settle_score(conn: &mut PgConnection, id: MatchId, now: DateTime<Utc>) 
 }
 
 #[async_trait]
-impl MatchStore for PgStore {
+impl MatchStore for Backend {
     async fn import_fixtures(
         &self,
         competition: &str,
@@ -564,11 +595,10 @@ impl MatchStore for PgStore {
         if name.is_empty() {
             return Err(StoreError::Invalid("the competition has no name".into()));
         }
-        let mut tx = self.pool.begin().await.map_err(db)?;
         // One importer at a time, across nodes: two would both create a new team.
-        lock(&mut tx, LOCK_WRITE).await?;
+        let mut tx = self.begin_write().await?;
         let done = async {
-            let competition: i64 = sqlx::query(
+            let competition: i64 = sqlx::query_scalar(
                 "INSERT INTO competitions (slug, name) VALUES ($1, $2)
                  ON CONFLICT (slug) DO UPDATE SET name = excluded.name RETURNING id",
             )
@@ -576,8 +606,6 @@ impl MatchStore for PgStore {
             .bind(name)
             .fetch_one(&mut *tx)
             .await
-            .map_err(db)?
-            .try_get(0)
             .map_err(db)?;
             let mut report = FixturesReport::default();
             let mut teams = HashMap::new();
@@ -588,7 +616,7 @@ impl MatchStore for PgStore {
                 );
             }
             let written: Vec<_> = written.into_iter().map(|id| (id, None)).collect();
-            log_changes(&mut tx, &written, now).await?;
+            log_match_changes(&mut tx, &written, now).await?;
             Ok(report)
         }
         .await;
@@ -596,42 +624,38 @@ impl MatchStore for PgStore {
     }
 
     async fn teams(&self) -> StoreResult<Vec<Team>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
-        let rows = sqlx::query(
+        let mut conn = self.reader().acquire().await.map_err(db)?;
+        let rows: Vec<TeamRow> = sqlx::query_as(
             "SELECT id, slug, name, name_fr, short_name, topic_id FROM teams ORDER BY name",
         )
         .fetch_all(&mut *conn)
         .await
         .map_err(db)?;
         let mut aliases: HashMap<TeamId, Vec<String>> = HashMap::new();
-        for r in sqlx::query("SELECT team_id, alias FROM team_aliases ORDER BY alias")
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db)?
+        for a in
+            sqlx::query_as::<_, TeamAlias>("SELECT team_id, alias FROM team_aliases ORDER BY alias")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db)?
         {
-            aliases
-                .entry(r.try_get(0).map_err(db)?)
-                .or_default()
-                .push(r.try_get(1).map_err(db)?);
+            aliases.entry(a.team_id).or_default().push(a.alias);
         }
-        rows.iter()
-            .map(|r| {
-                let id: TeamId = r.try_get(0).map_err(db)?;
-                Ok(Team {
-                    id,
-                    slug: r.try_get(1).map_err(db)?,
-                    name: r.try_get(2).map_err(db)?,
-                    name_fr: r.try_get(3).map_err(db)?,
-                    short_name: r.try_get(4).map_err(db)?,
-                    topic_id: r.try_get(5).map_err(db)?,
-                    aliases: aliases.remove(&id).unwrap_or_default(),
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| Team {
+                id: r.id,
+                slug: r.slug,
+                name: r.name,
+                name_fr: r.name_fr,
+                short_name: r.short_name,
+                topic_id: r.topic_id,
+                aliases: aliases.remove(&r.id).unwrap_or_default(),
             })
-            .collect()
+            .collect())
     }
 
     async fn match_by_id(&self, id: MatchId) -> StoreResult<Option<Match>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().acquire().await.map_err(db)?;
         match_in(&mut conn, id).await
     }
 
@@ -641,36 +665,38 @@ impl MatchStore for PgStore {
         to: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<Match>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MATCH} WHERE m.kickoff_at >= $1 AND m.kickoff_at < $2 ORDER BY m.kickoff_at, m.id
+        sqlx::query_as::<_, MatchRow>(concat!(
+            match_select!(),
+            " WHERE m.kickoff_at >= $1 AND m.kickoff_at < $2 ORDER BY m.kickoff_at, m.id
              LIMIT $3"
-        )))
-        .bind(ms(from))
-        .bind(ms(to))
+        ))
+        .bind(At(from))
+        .bind(At(to))
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(db)?
-        .iter()
-        .map(match_of)
+        .into_iter()
+        .map(MatchRow::into_match)
         .collect()
     }
 
     async fn live_matches(&self) -> StoreResult<Vec<Match>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{MATCH} WHERE m.status IN ('first_half', 'half_time', 'second_half', 'extra_time',
+        sqlx::query_as::<_, MatchRow>(concat!(
+            match_select!(),
+            " WHERE m.status IN ('first_half', 'half_time', 'second_half', 'extra_time',
                 'penalties') ORDER BY m.kickoff_at, m.id"
-        )))
-        .fetch_all(&self.pool)
+        ))
+        .fetch_all(self.reader())
         .await
         .map_err(db)?
-        .iter()
-        .map(match_of)
+        .into_iter()
+        .map(MatchRow::into_match)
         .collect()
     }
 
     async fn match_events(&self, id: MatchId) -> StoreResult<Vec<MatchEvent>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().acquire().await.map_err(db)?;
         events_in(&mut conn, id).await
     }
 
@@ -688,7 +714,7 @@ impl MatchStore for PgStore {
                 "{m} is not a minute of a match"
             )));
         }
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             let done = sqlx::query(
                 "UPDATE matches SET status = $1, minute = $2, added_minute = $3, updated_at = $4,
@@ -699,7 +725,7 @@ impl MatchStore for PgStore {
             .bind(status.as_str())
             .bind(minute.map(|m| m.minute))
             .bind(minute.and_then(|m| m.added))
-            .bind(ms(now))
+            .bind(At(now))
             .bind(status.has_score())
             .bind(status.has_score())
             .bind(id)
@@ -710,7 +736,7 @@ impl MatchStore for PgStore {
                 return Err(StoreError::NotFound);
             }
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-            log_changes(&mut tx, &[(id, None)], now).await?;
+            log_match_changes(&mut tx, &[(id, None)], now).await?;
             Ok(m)
         }
         .await;
@@ -725,7 +751,7 @@ impl MatchStore for PgStore {
     ) -> StoreResult<Team> {
         let edit = edit.clone().tidy();
         edit.check().map_err(StoreError::Invalid)?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             if let Some(topic) = edit.topic_id
                 && sqlx::query("SELECT 1 FROM topics WHERE id = $1")
@@ -796,7 +822,7 @@ impl MatchStore for PgStore {
                     .map_err(db)?;
             let changes: Vec<(MatchId, Option<LiveEntryId>)> =
                 played.into_iter().map(|m| (m, None)).collect();
-            log_changes(&mut tx, &changes, now).await?;
+            log_match_changes(&mut tx, &changes, now).await?;
             Ok(())
         }
         .await;
@@ -814,12 +840,12 @@ impl MatchStore for PgStore {
         high_risk: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<Match> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             let done =
                 sqlx::query("UPDATE matches SET high_risk = $1, updated_at = $2 WHERE id = $3")
                     .bind(high_risk)
-                    .bind(ms(now))
+                    .bind(At(now))
                     .bind(id)
                     .execute(&mut *tx)
                     .await
@@ -828,7 +854,7 @@ impl MatchStore for PgStore {
                 return Err(StoreError::NotFound);
             }
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-            log_changes(&mut tx, &[(id, None)], now).await?;
+            log_match_changes(&mut tx, &[(id, None)], now).await?;
             Ok(m)
         }
         .await;
@@ -841,14 +867,17 @@ impl MatchStore for PgStore {
         article: Option<tribune_core::article::ArticleId>,
         now: DateTime<Utc>,
     ) -> StoreResult<Match> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
-            if sqlx::query("SELECT 1 FROM matches WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .is_none()
+            if sqlx::query(concat!(
+                "SELECT 1 FROM matches WHERE id = $1",
+                for_update!()
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .is_none()
             {
                 return Err(StoreError::NotFound);
             }
@@ -880,13 +909,13 @@ impl MatchStore for PgStore {
             // Two desks linking one article at once: the unique index refuses the second.
             sqlx::query("UPDATE matches SET article_id = $1, updated_at = $2 WHERE id = $3")
                 .bind(article)
-                .bind(ms(now))
+                .bind(At(now))
                 .bind(id)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-            log_changes(&mut tx, &[(id, None)], now).await?;
+            log_match_changes(&mut tx, &[(id, None)], now).await?;
             Ok(m)
         }
         .await;
@@ -900,29 +929,32 @@ impl MatchStore for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<(Match, MatchEvent)> {
         event.check().map_err(StoreError::Invalid)?;
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             // Writers of one match take turns: two decisions cannot both reverse one goal.
-            if sqlx::query("SELECT 1 FROM matches WHERE id = $1 FOR UPDATE")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .is_none()
+            if sqlx::query(concat!(
+                "SELECT 1 FROM matches WHERE id = $1",
+                for_update!()
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .is_none()
             {
                 return Err(StoreError::NotFound);
             }
             if let Some(target) = event.reverses {
-                let target = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "{EVENT} WHERE id = $1 AND match_id = $2"
-                )))
+                let target = sqlx::query_as::<_, EventRow>(concat!(
+                    event_select!(),
+                    " WHERE id = $1 AND match_id = $2"
+                ))
                 .bind(target)
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await
                 .map_err(db)?
-                .as_ref()
-                .map(event_of)
+                .map(EventRow::into_event)
                 .transpose()?
                 .ok_or_else(|| {
                     StoreError::Invalid("the event to reverse is not one of this match".into())
@@ -945,13 +977,14 @@ impl MatchStore for PgStore {
                 }
             }
             let m = match_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-            let e = sqlx::query(sqlx::AssertSqlSafe(format!("{EVENT} WHERE id = $1")))
+            let e = sqlx::query_as::<_, EventRow>(concat!(event_select!(), " WHERE id = $1"))
                 .bind(event_id)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(db)?;
-            log_changes(&mut tx, &changes, now).await?;
-            Ok((m, event_of(&e)?))
+                .map_err(db)?
+                .into_event()?;
+            log_match_changes(&mut tx, &changes, now).await?;
+            Ok((m, e))
         }
         .await;
         settle(tx, done).await
@@ -962,17 +995,14 @@ impl MatchStore for PgStore {
         id: MatchId,
         event: MatchEventId,
     ) -> StoreResult<Option<MatchEvent>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{EVENT} WHERE id = $1 AND match_id = $2"
-        )))
-        .bind(event)
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?
-        .as_ref()
-        .map(event_of)
-        .transpose()
+        sqlx::query_as::<_, EventRow>(concat!(event_select!(), " WHERE id = $1 AND match_id = $2"))
+            .bind(event)
+            .bind(id)
+            .fetch_optional(self.reader())
+            .await
+            .map_err(db)?
+            .map(EventRow::into_event)
+            .transpose()
     }
     async fn add_live_entry(
         &self,
@@ -981,14 +1011,14 @@ impl MatchStore for PgStore {
         by: Option<tribune_core::account::AccountId>,
         now: DateTime<Utc>,
     ) -> StoreResult<LiveEntry> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             if match_in(&mut tx, id).await?.is_none() {
                 return Err(StoreError::NotFound);
             }
             check_entry(&mut tx, id, entry).await?;
             let body = entry.body_markdown.trim();
-            let new: LiveEntryId = sqlx::query(
+            let new: LiveEntryId = sqlx::query_scalar(
                 "INSERT INTO live_entries (match_id, event_id, minute, added_minute,
                     body_markdown, body_html, key_event, pinned, author_id, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -1002,14 +1032,12 @@ impl MatchStore for PgStore {
             .bind(entry.key_event)
             .bind(entry.pinned)
             .bind(by)
-            .bind(ms(now))
+            .bind(At(now))
             .fetch_one(&mut *tx)
             .await
-            .map_err(db)?
-            .try_get(0)
             .map_err(db)?;
             let written = entry_in(&mut tx, id, new).await?;
-            log_changes(&mut tx, &[(id, Some(new))], now).await?;
+            log_match_changes(&mut tx, &[(id, Some(new))], now).await?;
             Ok(written)
         }
         .await;
@@ -1023,7 +1051,7 @@ impl MatchStore for PgStore {
         new: &NewLiveEntry,
         now: DateTime<Utc>,
     ) -> StoreResult<LiveEntry> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             entry_in(&mut tx, id, entry).await?;
             check_entry(&mut tx, id, new).await?;
@@ -1040,13 +1068,13 @@ impl MatchStore for PgStore {
             .bind(markdown::render(body))
             .bind(new.key_event)
             .bind(new.pinned)
-            .bind(ms(now))
+            .bind(At(now))
             .bind(entry)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
             let written = entry_in(&mut tx, id, entry).await?;
-            log_changes(&mut tx, &[(id, Some(entry))], now).await?;
+            log_match_changes(&mut tx, &[(id, Some(entry))], now).await?;
             Ok(written)
         }
         .await;
@@ -1059,13 +1087,13 @@ impl MatchStore for PgStore {
         entry: LiveEntryId,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             let done = sqlx::query(
                 "UPDATE live_entries SET deleted = TRUE, edited_at = $1
                  WHERE id = $2 AND match_id = $3 AND NOT deleted",
             )
-            .bind(ms(now))
+            .bind(At(now))
             .bind(entry)
             .bind(id)
             .execute(&mut *tx)
@@ -1074,37 +1102,35 @@ impl MatchStore for PgStore {
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }
-            log_changes(&mut tx, &[(id, Some(entry))], now).await
+            log_match_changes(&mut tx, &[(id, Some(entry))], now).await
         }
         .await;
         settle(tx, done).await
     }
 
     async fn live_entries(&self, id: MatchId) -> StoreResult<Vec<LiveEntry>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{ENTRY} WHERE match_id = $1 AND NOT deleted ORDER BY id"
-        )))
+        let rows: Vec<EntryRow> = sqlx::query_as(concat!(
+            entry_select!(),
+            " WHERE match_id = $1 AND NOT deleted ORDER BY id"
+        ))
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(entry_of)
-        .collect()
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     async fn live_entry(&self, id: MatchId, entry: LiveEntryId) -> StoreResult<Option<LiveEntry>> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "{ENTRY} WHERE id = $1 AND match_id = $2 AND NOT deleted"
-        )))
+        let row: Option<EntryRow> = sqlx::query_as(concat!(
+            entry_select!(),
+            " WHERE id = $1 AND match_id = $2 AND NOT deleted"
+        ))
         .bind(entry)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
-        .map_err(db)?
-        .as_ref()
-        .map(entry_of)
-        .transpose()
+        .map_err(db)?;
+        Ok(row.map(Into::into))
     }
 
     async fn match_changes(
@@ -1113,45 +1139,44 @@ impl MatchStore for PgStore {
         of: Option<MatchId>,
         limit: u32,
     ) -> StoreResult<Vec<MatchChange>> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        // No lower number can show up after this read (see `begin_log_read`).
+        let mut tx = self.begin_log_read().await?;
         let done = async {
-            // Waits for appends in flight: no lower number can show up after this read.
-            lock(&mut tx, LOCK_CHANGES).await?;
-            sqlx::query(
+            let rows: Vec<ChangeRow> = sqlx::query_as(
                 "SELECT seq, match_id, entry_id FROM match_changes
-                 WHERE seq > $1 AND ($2::bigint IS NULL OR match_id = $2) ORDER BY seq LIMIT $3",
+                 WHERE seq > $1 AND (CAST($2 AS BIGINT) IS NULL OR match_id = $2)
+                 ORDER BY seq LIMIT $3",
             )
             .bind(since)
             .bind(of)
             .bind(i64::from(limit))
             .fetch_all(&mut *tx)
             .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok(MatchChange {
-                    seq: r.try_get(0).map_err(db)?,
-                    match_id: r.try_get(1).map_err(db)?,
-                    entry: r.try_get(2).map_err(db)?,
+            .map_err(db)?;
+            Ok(rows
+                .into_iter()
+                .map(|r| MatchChange {
+                    seq: r.seq,
+                    match_id: r.match_id,
+                    entry: r.entry_id,
                 })
-            })
-            .collect()
+                .collect())
         }
         .await;
         settle(tx, done).await
     }
 
     async fn match_log_span(&self) -> StoreResult<(i64, i64)> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_log_read().await?;
         let done = async {
-            lock(&mut tx, LOCK_CHANGES).await?;
-            let r = sqlx::query(
-                "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM match_changes",
+            let span: LogSpan = sqlx::query_as(
+                "SELECT COALESCE(MIN(seq), 0) AS first, COALESCE(MAX(seq), 0) AS last
+                 FROM match_changes",
             )
             .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
-            Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?))
+            Ok((span.first, span.last))
         }
         .await;
         settle(tx, done).await
