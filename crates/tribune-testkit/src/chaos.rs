@@ -15,7 +15,7 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tribune_core::Store;
-use tribune_store_pg::PgStore;
+use tribune_store::PgStore;
 
 use crate::{Place, TestApp, unique_schema};
 

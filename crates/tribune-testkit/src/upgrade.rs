@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use sqlx::Connection;
 use tribune_core::Store;
-use tribune_store_pg::PgStore;
-use tribune_store_sqlite::SqliteStore;
+use tribune_store::{PgStore, SqliteStore};
 
 use crate::{Place, TestApp, unique_schema};
 
