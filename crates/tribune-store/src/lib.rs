@@ -15,7 +15,7 @@ pub use pg::{CHANNEL, PgStore};
 pub use sqlite::SqliteStore;
 
 /// The newest schema this build knows (both dialects' migrations end at the same step).
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 use tribune_core::store::StoreError;
 
@@ -27,6 +27,14 @@ pub(crate) fn is_unique_violation(e: &StoreError) -> bool {
 /// Whether the database refused a row that points at one that is not there (any more).
 pub(crate) fn is_foreign_key_violation(e: &StoreError) -> bool {
     database_error(e).is_some_and(|d| d.is_foreign_key_violation())
+}
+
+/// Whether the transaction lost a deadlock or serialization race (PostgreSQL's 40P01,
+/// 40001) and may be tried again. SQLite's one writer never does.
+pub(crate) fn is_retryable(e: &StoreError) -> bool {
+    database_error(e)
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == "40P01" || c == "40001")
 }
 
 fn database_error(e: &StoreError) -> Option<&dyn sqlx::error::DatabaseError> {

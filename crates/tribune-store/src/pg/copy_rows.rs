@@ -1,110 +1,14 @@
-//! The community tables for `tribune copy`, generically over their description
-//! ([`tribune_core::copy::COMMUNITY`]): one function reads any described table, one writes
-//! it (a batch per statement, a column per array), and one moves their identities past the
-//! copied ids. Integers are read as BIGINT, booleans are boolean, times timestamptz.
+//! Writing the community tables for `tribune copy` on PostgreSQL: a batch per statement, a
+//! column per array (`UNNEST`), which SQLite does not have; and moving their identities past
+//! the copied ids. Reading them is shared (`../sql/copy.rs`).
 
-use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
-use sqlx::{AssertSqlSafe, PgConnection, Row as _};
+use sqlx::{AssertSqlSafe, PgConnection};
 use tribune_core::copy::{COMMUNITY, Cell, CopyTable, Kind, Row};
-use tribune_core::store::{StoreError, StoreResult};
+use tribune_core::store::StoreResult;
 
-use super::{EARLIEST_MS, db, has_nul, ms};
-
-/// Refuses a description that is not one of the known tables: only names written in
-/// tribune-core ever reach the SQL below.
-fn known(table: &CopyTable) -> StoreResult<()> {
-    if table.is_known() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "{} is not a table a copy knows",
-            table.name
-        )))
-    }
-}
-
-fn names(names: impl Iterator<Item = &'static str>) -> String {
-    names
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Up to `limit` rows after the first `offset`, in key order.
-pub(crate) async fn export(
-    conn: &mut PgConnection,
-    table: &CopyTable,
-    offset: u64,
-    limit: u32,
-) -> StoreResult<Vec<Row>> {
-    known(table)?;
-    let columns: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| match c.kind {
-            // INTEGER columns (a vote's value) come back as BIGINT like the rest.
-            Kind::Int | Kind::NullInt => format!("\"{}\"::bigint", c.name),
-            _ => format!("\"{}\"", c.name),
-        })
-        .collect();
-    let sql = format!(
-        "SELECT {} FROM \"{}\" ORDER BY {} LIMIT $1 OFFSET $2",
-        columns.join(", "),
-        table.name,
-        names(table.key.iter().copied()),
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
-    rows.iter().map(|r| read_row(table, r)).collect()
-}
-
-fn read_row(table: &CopyTable, r: &PgRow) -> StoreResult<Row> {
-    table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, column)| {
-            let cell = match column.kind {
-                Kind::Int | Kind::NullInt => {
-                    r.try_get::<Option<i64>, _>(i).map(|v| v.map(Cell::Int))
-                }
-                Kind::Text | Kind::NullText => {
-                    r.try_get::<Option<String>, _>(i).map(|v| v.map(Cell::Text))
-                }
-                Kind::Bool => r.try_get::<Option<bool>, _>(i).map(|v| v.map(Cell::Bool)),
-                Kind::Time | Kind::NullTime => r
-                    .try_get::<Option<DateTime<Utc>>, _>(i)
-                    .map(|v| v.map(Cell::Time)),
-                Kind::Bytes => r
-                    .try_get::<Option<Vec<u8>>, _>(i)
-                    .map(|v| v.map(Cell::Bytes)),
-            };
-            Ok(cell.map_err(db)?.unwrap_or(Cell::Null))
-        })
-        .collect()
-}
-
-/// What PostgreSQL cannot store but SQLite would (a NUL in a text, a time before 4714 BC):
-/// refused with the row's key rather than as a bare database error.
-fn check_storable(table: &CopyTable, row: &[Cell]) -> StoreResult<()> {
-    for cell in row {
-        let why = match cell {
-            Cell::Text(t) if has_nul(t) => "text contains a NUL character",
-            Cell::Time(t) if t.timestamp_millis() < EARLIEST_MS => "a time before 4714 BC",
-            _ => continue,
-        };
-        return Err(StoreError::Invalid(format!(
-            "{}: {why}, which PostgreSQL cannot store",
-            table.describe_row(row)
-        )));
-    }
-    Ok(())
-}
+use super::copy::{check, names, on_conflict};
+use super::db;
+use crate::at::At;
 
 /// Writes the rows in one statement, overwriting those whose key exists, inside the
 /// caller's transaction.
@@ -113,11 +17,7 @@ pub(crate) async fn restore(
     table: &CopyTable,
     rows: &[Row],
 ) -> StoreResult<()> {
-    known(table)?;
-    for row in rows {
-        table.check(row).map_err(StoreError::Invalid)?;
-        check_storable(table, row)?;
-    }
+    check(table, rows)?;
     if rows.is_empty() {
         return Ok(());
     }
@@ -136,19 +36,8 @@ pub(crate) async fn restore(
             }
         })
         .collect();
-    let updates: Vec<String> = table
-        .columns
-        .iter()
-        .filter(|c| !table.key.contains(&c.name))
-        .map(|c| format!("\"{0}\" = excluded.\"{0}\"", c.name))
-        .collect();
-    let on_conflict = if updates.is_empty() {
-        "DO NOTHING".to_string()
-    } else {
-        format!("DO UPDATE SET {}", updates.join(", "))
-    };
     let sql = format!(
-        "INSERT INTO \"{}\" ({}) {} SELECT * FROM UNNEST({}) ON CONFLICT ({}) {on_conflict}",
+        "INSERT INTO \"{}\" ({}) {} SELECT * FROM UNNEST({}) {}",
         table.name,
         names(table.columns.iter().map(|c| c.name)),
         // Ids are kept as they are, not handed out by the identity.
@@ -158,7 +47,7 @@ pub(crate) async fn restore(
             ""
         },
         arrays.join(", "),
-        names(table.key.iter().copied()),
+        on_conflict(table),
     );
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for (i, column) in table.columns.iter().enumerate() {
@@ -191,7 +80,7 @@ pub(crate) async fn restore(
             Kind::Time | Kind::NullTime => query.bind(
                 cells
                     .map(|c| match c {
-                        Cell::Time(v) => Some(ms(*v)),
+                        Cell::Time(v) => Some(At(*v)),
                         _ => None,
                     })
                     .collect::<Vec<_>>(),

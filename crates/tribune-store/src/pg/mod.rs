@@ -18,18 +18,23 @@
 //! milliseconds), and see every number handed out before them. Writers never wait for each
 //! other there.
 
-mod accounts;
-mod comments;
 mod copy_rows;
 mod group_commit;
-mod law;
 // The operations written once for both databases (see ARCHITECTURE.md, "The store").
+#[path = "../sql/accounts.rs"]
+mod accounts;
 #[path = "../sql/articles.rs"]
 mod articles;
+#[path = "../sql/comments.rs"]
+mod comments;
+#[path = "../sql/copy.rs"]
+mod copy;
 #[path = "../sql/desk.rs"]
 mod desk;
 #[path = "../sql/imports.rs"]
 mod imports;
+#[path = "../sql/law.rs"]
+mod law;
 #[path = "../sql/matches.rs"]
 mod matches;
 #[path = "../sql/model.rs"]
@@ -43,7 +48,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
 use tribune_core::article::ArticleId;
@@ -77,6 +82,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/pg/0012_moderation_model.sql"),
     ),
     (13, include_str!("../../migrations/pg/0013_bylines.sql")),
+    (
+        14,
+        include_str!("../../migrations/pg/0014_shared_queries.sql"),
+    ),
 ];
 
 // The list ends at the schema this build knows.
@@ -104,9 +113,6 @@ const MAX_CONNECTIONS: u32 = 16;
 /// How long a request waits for a connection before it answers 503: short, so readers are
 /// told quickly while the database is away.
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
-
-// For the files not shared yet.
-pub(crate) use tribune_core::storable::{EARLIEST_MS, has_nul};
 
 #[derive(Clone)]
 pub struct PgStore {
@@ -144,6 +150,65 @@ macro_rules! ilike {
     };
 }
 pub(crate) use ilike;
+
+/// Locks a comment a write changes, letting foreign keys that point at it through (see the
+/// comments module's lock order).
+macro_rules! for_no_key_update {
+    () => {
+        " FOR NO KEY UPDATE"
+    };
+}
+pub(crate) use for_no_key_update;
+
+/// Share-locks an account a write names, as a foreign key does, so it is not deleted
+/// meanwhile.
+macro_rules! for_key_share {
+    () => {
+        " FOR KEY SHARE"
+    };
+}
+pub(crate) use for_key_share;
+
+/// Nothing to force: PostgreSQL plans by its statistics (SQLite is told the partial index).
+macro_rules! indexed_by {
+    ($index:literal) => {
+        ""
+    };
+}
+pub(crate) use indexed_by;
+
+/// Where one text occurs in another, 1-based, 0 when it does not (SQLite calls it `instr`).
+macro_rules! strpos {
+    () => {
+        "strpos"
+    };
+}
+pub(crate) use strpos;
+
+/// `= ANY` a list of ids bound with [`id_list`] (an array).
+macro_rules! in_ids {
+    ($p:literal) => {
+        concat!("= ANY(", $p, ")")
+    };
+}
+pub(crate) use in_ids;
+
+/// The first N ($2) public replies of each thread in a list ($1), as `c`: each thread's
+/// from its own index range (a LATERAL join, which SQLite does not have).
+macro_rules! first_replies_from {
+    () => {
+        " FROM UNNEST($1::bigint[]) AS t(id)
+          CROSS JOIN LATERAL (
+              SELECT * FROM comments x WHERE x.root_id = t.id AND x.public
+              ORDER BY x.created_at, x.id LIMIT $2) c "
+    };
+}
+pub(crate) use first_replies_from;
+
+/// A list of ids as [`in_ids`] binds it.
+pub(crate) fn id_list(ids: &[i64]) -> Vec<i64> {
+    ids.to_vec()
+}
 
 /// The store the shared operations are written for.
 pub(crate) type Backend = PgStore;
@@ -243,13 +308,6 @@ struct Listening {
     lost: bool,
 }
 
-/// A time cut to whole milliseconds, as `At` binds it (for the files not shared yet).
-pub(crate) fn ms(t: DateTime<Utc>) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(t.timestamp_millis())
-        .single()
-        .unwrap_or(t)
-}
-
 /// Schema names [`PgStore::connect_in_schema`] accepts: `[a-z0-9_]`, at most 63 bytes, not
 /// PostgreSQL's own `pg_` prefix. Safe to put in SQL between double quotes.
 fn valid_schema(schema: &str) -> bool {
@@ -287,27 +345,6 @@ pub(crate) async fn settle<T>(
             let _ = tx.rollback().await;
             Err(e)
         }
-    }
-}
-
-/// Whether the error is a unique violation (SQLSTATE 23505): something taken already.
-pub(crate) fn is_unique_violation(e: &StoreError) -> bool {
-    sqlstate(e).as_deref() == Some("23505")
-}
-
-/// Whether the transaction lost a deadlock or serialization race (40P01, 40001) and may be
-/// tried again.
-pub(crate) fn is_retryable(e: &StoreError) -> bool {
-    matches!(sqlstate(e).as_deref(), Some("40P01" | "40001"))
-}
-
-fn sqlstate(e: &StoreError) -> Option<String> {
-    let StoreError::Backend(inner) = e else {
-        return None;
-    };
-    match inner.downcast_ref::<sqlx::Error>()? {
-        sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
-        _ => None,
     }
 }
 
@@ -683,7 +720,7 @@ mod byline_migration_tests {
                 .await
                 .unwrap();
         }
-        sqlx::query("DELETE FROM schema_migrations WHERE version = 13")
+        sqlx::query("DELETE FROM schema_migrations WHERE version >= 13")
             .execute(&store.pool)
             .await
             .unwrap();

@@ -19,7 +19,7 @@ use tribune_core::store::{
 use tribune_core::topic::{NewTopic, Topic, TopicId, TopicRef, fold_name};
 use tribune_core::{NewArticle, markdown, slugify, teaser};
 
-use super::{Backend, Conn, copy_rows, db, imports, overriding, record_changes, settle};
+use super::{Backend, Conn, copy, copy_rows, db, imports, overriding, record_changes, settle};
 use crate::at::At;
 use crate::rows::{kind_of, topic_kind_of};
 
@@ -1176,7 +1176,7 @@ impl Store for Backend {
         limit: u32,
     ) -> StoreResult<Vec<CopyRow>> {
         let mut conn = self.reader().acquire().await.map_err(db)?;
-        copy_rows::export(&mut conn, table, offset, limit).await
+        copy::export(&mut conn, table, offset, limit).await
     }
 
     #[instrument(skip_all, fields(table = table.name))]

@@ -1,85 +1,13 @@
-//! The community tables for `tribune copy`, generically over their description
-//! ([`tribune_core::copy::COMMUNITY`]): one function reads any described table, one writes
-//! it. Booleans are stored as 0/1 and times as unix milliseconds.
+//! Writing the community tables for `tribune copy` on SQLite: a row per statement (SQLite
+//! has no arrays to send a batch as columns). Reading them is shared (`../sql/copy.rs`).
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row as _, SqliteConnection};
-use tribune_core::copy::{Cell, CopyTable, Kind, Row};
+use sqlx::{AssertSqlSafe, SqliteConnection};
+use tribune_core::copy::{Cell, CopyTable, Row};
 use tribune_core::store::{StoreError, StoreResult};
 
-use super::{db, from_ms, ms};
-
-/// Refuses a description that is not one of the known tables: only names written in
-/// tribune-core ever reach the SQL below.
-fn known(table: &CopyTable) -> StoreResult<()> {
-    if table.is_known() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(format!(
-            "{} is not a table a copy knows",
-            table.name
-        )))
-    }
-}
-
-fn names(names: impl Iterator<Item = &'static str>) -> String {
-    names
-        .map(|n| format!("\"{n}\""))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Up to `limit` rows after the first `offset`, in key order.
-pub(crate) async fn export(
-    conn: &mut SqliteConnection,
-    table: &CopyTable,
-    offset: u64,
-    limit: u32,
-) -> StoreResult<Vec<Row>> {
-    known(table)?;
-    let sql = format!(
-        "SELECT {} FROM \"{}\" ORDER BY {} LIMIT ? OFFSET ?",
-        names(table.columns.iter().map(|c| c.name)),
-        table.name,
-        names(table.key.iter().copied()),
-    );
-    let rows = sqlx::query(AssertSqlSafe(sql))
-        .bind(i64::from(limit))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(db)?;
-    rows.iter().map(|r| read_row(table, r)).collect()
-}
-
-fn read_row(table: &CopyTable, r: &SqliteRow) -> StoreResult<Row> {
-    table
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, column)| {
-            let value: Option<i64> = match column.kind {
-                Kind::Text | Kind::NullText => {
-                    let text: Option<String> = r.try_get(i).map_err(db)?;
-                    return Ok(text.map_or(Cell::Null, Cell::Text));
-                }
-                Kind::Bytes => {
-                    let bytes: Option<Vec<u8>> = r.try_get(i).map_err(db)?;
-                    return Ok(bytes.map_or(Cell::Null, Cell::Bytes));
-                }
-                Kind::Int | Kind::NullInt | Kind::Bool | Kind::Time | Kind::NullTime => {
-                    r.try_get(i).map_err(db)?
-                }
-            };
-            Ok(match (column.kind, value) {
-                (_, None) => Cell::Null,
-                (Kind::Bool, Some(v)) => Cell::Bool(v != 0),
-                (Kind::Time | Kind::NullTime, Some(v)) => Cell::Time(from_ms(v)),
-                (_, Some(v)) => Cell::Int(v),
-            })
-        })
-        .collect()
-}
+use super::copy::{check, names, on_conflict};
+use super::db;
+use crate::at::At;
 
 /// Writes the rows, overwriting those whose key exists, inside the caller's transaction.
 pub(crate) async fn restore(
@@ -87,28 +15,13 @@ pub(crate) async fn restore(
     table: &CopyTable,
     rows: &[Row],
 ) -> StoreResult<()> {
-    known(table)?;
-    for row in rows {
-        table.check(row).map_err(StoreError::Invalid)?;
-    }
-    let columns = table.columns.iter().map(|c| c.name);
-    let updates: Vec<String> = table
-        .columns
-        .iter()
-        .filter(|c| !table.key.contains(&c.name))
-        .map(|c| format!("\"{0}\" = excluded.\"{0}\"", c.name))
-        .collect();
-    let on_conflict = if updates.is_empty() {
-        "DO NOTHING".to_string()
-    } else {
-        format!("DO UPDATE SET {}", updates.join(", "))
-    };
+    check(table, rows)?;
     let sql = format!(
-        "INSERT INTO \"{}\" ({}) VALUES ({}) ON CONFLICT ({}) {on_conflict}",
+        "INSERT INTO \"{}\" ({}) VALUES ({}) {}",
         table.name,
-        names(columns),
+        names(table.columns.iter().map(|c| c.name)),
         vec!["?"; table.columns.len()].join(", "),
-        names(table.key.iter().copied()),
+        on_conflict(table),
     );
     for row in rows {
         let mut query = sqlx::query(AssertSqlSafe(sql.as_str()));
@@ -117,8 +30,8 @@ pub(crate) async fn restore(
                 Cell::Null => query.bind(None::<i64>),
                 Cell::Int(v) => query.bind(*v),
                 Cell::Text(v) => query.bind(v.as_str()),
-                Cell::Bool(v) => query.bind(i64::from(*v)),
-                Cell::Time(v) => query.bind(ms(*v)),
+                Cell::Bool(v) => query.bind(*v),
+                Cell::Time(v) => query.bind(At(*v)),
                 Cell::Bytes(v) => query.bind(v.as_slice()),
             };
         }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -22,18 +22,23 @@ use tribune_core::store::{StoreError, StoreResult, Woke};
 use crate::SCHEMA_VERSION;
 use crate::at::At;
 
-mod accounts;
-mod comments;
 mod copy_rows;
 mod group_commit;
-mod law;
 // The operations written once for both databases (see ARCHITECTURE.md, "The store").
+#[path = "../sql/accounts.rs"]
+mod accounts;
 #[path = "../sql/articles.rs"]
 mod articles;
+#[path = "../sql/comments.rs"]
+mod comments;
+#[path = "../sql/copy.rs"]
+mod copy;
 #[path = "../sql/desk.rs"]
 mod desk;
 #[path = "../sql/imports.rs"]
 mod imports;
+#[path = "../sql/law.rs"]
+mod law;
 #[path = "../sql/matches.rs"]
 mod matches;
 #[path = "../sql/model.rs"]
@@ -72,6 +77,67 @@ macro_rules! ilike {
     };
 }
 pub(crate) use ilike;
+
+/// No row locks (PostgreSQL: `FOR NO KEY UPDATE`, a comment a write changes).
+macro_rules! for_no_key_update {
+    () => {
+        ""
+    };
+}
+pub(crate) use for_no_key_update;
+
+/// No row locks (PostgreSQL: `FOR KEY SHARE`, an account a write names).
+macro_rules! for_key_share {
+    () => {
+        ""
+    };
+}
+pub(crate) use for_key_share;
+
+/// The partial index a query must read: without statistics SQLite may pick a plain index
+/// and wade through every reply of an article (PostgreSQL plans by its statistics).
+macro_rules! indexed_by {
+    ($index:literal) => {
+        concat!(" INDEXED BY ", $index)
+    };
+}
+pub(crate) use indexed_by;
+
+/// Where one text occurs in another, 1-based, 0 when it does not: `instr(haystack, needle)`
+/// (PostgreSQL calls it `strpos`).
+macro_rules! strpos {
+    () => {
+        "instr"
+    };
+}
+pub(crate) use strpos;
+
+/// `IN` a list of ids bound with [`id_list`] (a JSON array: SQLite has no array type).
+macro_rules! in_ids {
+    ($p:literal) => {
+        concat!("IN (SELECT value FROM json_each(", $p, "))")
+    };
+}
+pub(crate) use in_ids;
+
+/// The first N ($2) public replies of each thread in a list ($1), as `c`: numbered with a
+/// window over the covering partial index of public replies (SQLite has no LATERAL join).
+macro_rules! first_replies_from {
+    () => {
+        " FROM (SELECT id, ROW_NUMBER() OVER (PARTITION BY root_id ORDER BY created_at, id) AS n
+                FROM comments
+                WHERE root_id IN (SELECT value FROM json_each($1)) AND root_id IS NOT NULL
+                  AND public) first
+          JOIN comments c ON c.id = first.id AND first.n <= $2 "
+    };
+}
+pub(crate) use first_replies_from;
+
+/// A list of ids as [`in_ids`] binds it.
+pub(crate) fn id_list(ids: &[i64]) -> String {
+    let ids: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", ids.join(","))
+}
 
 /// The store the shared operations are written for.
 pub(crate) type Backend = SqliteStore;
@@ -164,6 +230,25 @@ pub(crate) async fn record_changes(
     Ok(())
 }
 
+/// Changes an article's comment count by `delta` and records the change, inside the caller's
+/// transaction (one writer: no lock order to keep).
+pub(crate) async fn count_and_record(
+    tx: &mut Conn,
+    id: ArticleId,
+    delta: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if delta != 0 {
+        sqlx::query("UPDATE articles SET comment_count = comment_count + $1 WHERE id = $2")
+            .bind(delta)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    record_changes(tx, &[id], now).await
+}
+
 /// Match-log rows kept; older ones are pruned as new ones arrive. A reader away longer
 /// than that many changes is told to reload.
 const MATCH_LOG_KEPT: i64 = 100_000;
@@ -242,6 +327,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0012_moderation_model.sql"),
     ),
     (13, include_str!("../../migrations/sqlite/0013_bylines.sql")),
+    (
+        14,
+        include_str!("../../migrations/sqlite/0014_shared_queries.sql"),
+    ),
 ];
 
 // The list ends at the schema this build knows.
@@ -293,39 +382,6 @@ pub(crate) async fn settle<T>(tx: Tx, done: StoreResult<T>) -> StoreResult<T> {
             let _ = tx.rollback().await;
             Err(e)
         }
-    }
-}
-
-// ---- For the files not shared yet (accounts, comments, law, group commit, copy). ----
-
-pub(crate) use settle as finish;
-
-pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
-    t.timestamp_millis()
-}
-
-pub(crate) fn from_ms(v: i64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(v).single().unwrap_or_default()
-}
-
-impl SqliteStore {
-    /// Appends to the change log, inside the caller's transaction.
-    pub(crate) async fn record_change(
-        tx: &mut Conn,
-        id: ArticleId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        record_changes(tx, &[id], now).await
-    }
-
-    /// The same for several articles.
-    pub(crate) async fn record_changes(
-        tx: &mut Conn,
-        articles: impl IntoIterator<Item = ArticleId>,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let ids: Vec<ArticleId> = articles.into_iter().collect();
-        record_changes(tx, &ids, now).await
     }
 }
 
@@ -470,7 +526,7 @@ mod byline_migration_tests {
                 .await
                 .unwrap();
         }
-        sqlx::query("DELETE FROM schema_migrations WHERE version = 13")
+        sqlx::query("DELETE FROM schema_migrations WHERE version >= 13")
             .execute(&store.write)
             .await
             .unwrap();

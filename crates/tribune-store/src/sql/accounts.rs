@@ -1,23 +1,23 @@
-//! Accounts, sessions and one-time links on PostgreSQL.
+//! Accounts, sessions and one-time links; deleting and exporting an account.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
 use tracing::instrument;
 use tribune_core::account::{
     Account, AccountId, ApiToken, ApiTokenId, NewAccount, Role, Session, TokenPurpose,
 };
 use tribune_core::article::ArticleId;
+use tribune_core::comment::CommentId;
+use tribune_core::poll::PollId;
+use tribune_core::storable::{self, has_nul};
 use tribune_core::store::{AccountExport, AccountFilter, AccountStore, StoreError, StoreResult};
 
-use super::comments::{comment_of, report_of};
-use super::{
-    LOCK_WRITE, PgStore, db, has_nul, is_retryable, is_unique_violation, lock, ms, record_changes,
-    settle,
-};
+use super::comments::{CommentRow, ReportRow, comment_columns, comment_joins, comments, role_of};
+use super::{Backend, Conn, db, for_no_key_update, for_update, record_changes, settle, strpos};
+use crate::at::At;
+use crate::{is_foreign_key_violation, is_retryable, is_unique_violation};
 
-/// The columns [`account_of`] reads, in its order, from `accounts` as `acc`.
+/// The columns [`AccountRow`] reads, from `accounts` as `acc`.
 macro_rules! account_columns {
     () => {
         "acc.id, acc.email, acc.display_name, acc.role, acc.created_at, acc.verified,
@@ -25,66 +25,120 @@ macro_rules! account_columns {
     };
 }
 
-/// The columns [`api_token_at`] reads, from `api_tokens` as `t`.
+/// The columns [`TokenRow`] reads, from `api_tokens` (as a RETURNING clause names them).
 macro_rules! api_token_columns {
     () => {
-        "t.id, t.account_id, t.name, t.created_at, t.last_used_at, t.revoked_at"
+        "id, account_id, name, created_at, last_used_at, revoked_at"
     };
 }
 
-/// The same columns as a RETURNING clause names them.
-macro_rules! api_token_returning {
-    () => {
-        " RETURNING id, account_id, name, created_at, last_used_at, revoked_at"
-    };
+#[derive(sqlx::FromRow)]
+pub(crate) struct AccountRow {
+    id: AccountId,
+    email: String,
+    display_name: String,
+    role: String,
+    created_at: At,
+    verified: bool,
+    suspended_until: Option<At>,
+    banned: bool,
+    shadow_banned: bool,
+    approved_comments: i64,
 }
 
-/// An API token from six columns of `r` starting at `at`, in [`api_token_columns`] order.
-fn api_token_at(r: &PgRow, at: usize) -> StoreResult<ApiToken> {
-    Ok(ApiToken {
-        id: r.try_get(at).map_err(db)?,
-        account_id: r.try_get(at + 1).map_err(db)?,
-        name: r.try_get(at + 2).map_err(db)?,
-        created_at: r.try_get(at + 3).map_err(db)?,
-        last_used_at: r.try_get(at + 4).map_err(db)?,
-        revoked_at: r.try_get(at + 5).map_err(db)?,
-    })
+impl AccountRow {
+    pub(crate) fn into_account(self) -> StoreResult<Account> {
+        Ok(Account {
+            id: self.id,
+            email: self.email,
+            display_name: self.display_name,
+            role: role_of(&self.role)?,
+            created_at: self.created_at.0,
+            verified: self.verified,
+            suspended_until: self.suspended_until.map(Into::into),
+            banned: self.banned,
+            shadow_banned: self.shadow_banned,
+            approved_comments: self.approved_comments,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct WithPassword {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    password_hash: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    csrf_token: String,
+    expires_at: At,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    id: ApiTokenId,
+    account_id: AccountId,
+    name: String,
+    created_at: At,
+    last_used_at: Option<At>,
+    revoked_at: Option<At>,
+}
+
+impl From<TokenRow> for ApiToken {
+    fn from(r: TokenRow) -> Self {
+        Self {
+            id: r.id,
+            account_id: r.account_id,
+            name: r.name,
+            created_at: r.created_at.0,
+            last_used_at: r.last_used_at.map(Into::into),
+            revoked_at: r.revoked_at.map(Into::into),
+        }
+    }
+}
+
+/// A token with the account it opens.
+#[derive(sqlx::FromRow)]
+struct TokenAccountRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    token_id: ApiTokenId,
+    token_name: String,
+    token_created_at: At,
+    last_used_at: Option<At>,
+    revoked_at: Option<At>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ArticleCount {
+    article_id: ArticleId,
+    n: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct VoteRow {
+    comment_id: CommentId,
+    value: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct PollVoteRow {
+    poll_id: PollId,
+    question: String,
+    label: String,
 }
 
 /// How stale a token's last-use stamp may get before a request writes it anew: one write
 /// a minute per token, not one per request.
 const LAST_USED_GRAIN: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
-pub(crate) fn role_of(s: &str) -> StoreResult<Role> {
-    Role::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown role {s}")))
-}
-
-/// An account from the ten columns of [`account_columns`], starting at `at`.
-pub(crate) fn account_at(r: &PgRow, at: usize) -> StoreResult<Account> {
-    Ok(Account {
-        id: r.try_get(at).map_err(db)?,
-        email: r.try_get(at + 1).map_err(db)?,
-        display_name: r.try_get(at + 2).map_err(db)?,
-        role: role_of(r.try_get(at + 3).map_err(db)?)?,
-        created_at: r.try_get(at + 4).map_err(db)?,
-        verified: r.try_get(at + 5).map_err(db)?,
-        suspended_until: r.try_get(at + 6).map_err(db)?,
-        banned: r.try_get(at + 7).map_err(db)?,
-        shadow_banned: r.try_get(at + 8).map_err(db)?,
-        approved_comments: r.try_get(at + 9).map_err(db)?,
-    })
-}
-
-pub(crate) fn account_of(r: &PgRow) -> StoreResult<Account> {
-    account_at(r, 0)
-}
-
-/// The account, inside the caller's transaction.
-pub(crate) async fn account_in(
-    tx: &mut PgConnection,
-    id: AccountId,
-) -> StoreResult<Option<Account>> {
-    sqlx::query(concat!(
+/// The account, inside the caller's transaction (or on a pooled connection).
+pub(crate) async fn account_in(tx: &mut Conn, id: AccountId) -> StoreResult<Option<Account>> {
+    let row: Option<AccountRow> = sqlx::query_as(concat!(
         "SELECT ",
         account_columns!(),
         " FROM accounts acc WHERE acc.id = $1"
@@ -92,24 +146,27 @@ pub(crate) async fn account_in(
     .bind(id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db)?
-    .as_ref()
-    .map(account_of)
-    .transpose()
+    .map_err(db)?;
+    row.map(AccountRow::into_account).transpose()
 }
 
 fn nul_refused() -> StoreError {
     StoreError::Invalid("De tekst bevat tekens die we niet toelaten.".to_string())
 }
 
+/// Whether texts about to be stored can be (see `tribune_core::storable`).
+fn check_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> StoreResult<()> {
+    storable::texts(texts).map_err(|_| nul_refused())
+}
+
 /// How many times a transaction that lost a deadlock is tried in all.
 const ATTEMPTS: u32 = 3;
 
-impl PgStore {
+impl Backend {
     /// The articles whose pages show something of the account: its public comments and
     /// placeholders, and public comments it voted on.
-    async fn pages_of_account(tx: &mut PgConnection, id: AccountId) -> StoreResult<Vec<ArticleId>> {
-        let rows = sqlx::query(
+    async fn pages_of_account(tx: &mut Conn, id: AccountId) -> StoreResult<Vec<ArticleId>> {
+        sqlx::query_scalar(
             "SELECT article_id FROM comments WHERE author_id = $1 AND (public OR listed)
              UNION
              SELECT c.article_id FROM comment_votes v JOIN comments c ON c.id = v.comment_id
@@ -119,44 +176,48 @@ impl PgStore {
         .bind(id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?;
-        rows.iter().map(|r| r.try_get(0).map_err(db)).collect()
+        .map_err(db)
     }
 
     /// One attempt at [`AccountStore::delete_account`], inside the caller's transaction.
     /// Locks in the order every comment write keeps (see the comments module): the account,
     /// then comments, then threads' top-level comments, then articles.
     async fn delete_account_in(
-        tx: &mut PgConnection,
+        tx: &mut Conn,
         id: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<ArticleId>> {
         // Exclusive: whoever is writing a comment or vote for the account has finished, and
         // nobody starts one until this commits (their foreign keys wait for this lock).
-        let exists = sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let exists = sqlx::query(concat!(
+            "SELECT 1 FROM accounts WHERE id = $1",
+            for_update!()
+        ))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
         // Its comments and those it voted on, then the threads its public replies are in.
-        sqlx::query(
+        sqlx::query(concat!(
             "SELECT id FROM comments
              WHERE (author_id = $1 AND NOT deleted)
                 OR id IN (SELECT comment_id FROM comment_votes WHERE account_id = $1)
-             ORDER BY id FOR NO KEY UPDATE",
-        )
+             ORDER BY id",
+            for_no_key_update!()
+        ))
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        sqlx::query(
+        sqlx::query(concat!(
             "SELECT id FROM comments
              WHERE id IN (SELECT root_id FROM comments WHERE author_id = $1 AND public)
-             ORDER BY id FOR NO KEY UPDATE",
-        )
+             ORDER BY id",
+            for_no_key_update!()
+        ))
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -164,28 +225,33 @@ impl PgStore {
         // What the pages show of it and the counts per article, under those locks and
         // before anything changes.
         let pages = Self::pages_of_account(tx, id).await?;
-        let counts: Vec<(ArticleId, i64)> = sqlx::query(
-            "SELECT article_id, COUNT(*) FROM comments WHERE author_id = $1 AND public
+        let counts: Vec<ArticleCount> = sqlx::query_as(
+            "SELECT article_id, COUNT(*) AS n FROM comments WHERE author_id = $1 AND public
              GROUP BY article_id ORDER BY article_id",
         )
         .bind(id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
-        .collect::<StoreResult<_>>()?;
+        .map_err(db)?;
         sqlx::query(
-            "UPDATE comments r SET reply_count = r.reply_count - d.n
+            "UPDATE comments AS r SET reply_count = r.reply_count - d.n
              FROM (SELECT root_id, COUNT(*) AS n FROM comments
-                   WHERE author_id = $1 AND public AND root_id IS NOT NULL GROUP BY root_id) d
+                   WHERE author_id = $1 AND public AND root_id IS NOT NULL GROUP BY root_id) AS d
              WHERE r.id = d.root_id",
         )
         .bind(id)
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        // Its comments become placeholders without text.
+        // Its comments become placeholders without text, their earlier versions forgotten.
+        sqlx::query(
+            "DELETE FROM comment_revisions
+             WHERE comment_id IN (SELECT id FROM comments WHERE author_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         sqlx::query(
             "UPDATE comments SET deleted = true, public = false, body_markdown = '',
                 body_html = ''
@@ -210,12 +276,12 @@ impl PgStore {
         .map_err(db)?;
         // Its votes go, and the scores they made.
         sqlx::query(
-            "UPDATE comments c SET up = c.up - v.ups, down = c.down - v.downs,
+            "UPDATE comments AS c SET up = c.up - v.ups, down = c.down - v.downs,
                 score = c.score - v.ups + v.downs
              FROM (SELECT comment_id,
                           COUNT(*) FILTER (WHERE value = 1) AS ups,
                           COUNT(*) FILTER (WHERE value = -1) AS downs
-                   FROM comment_votes WHERE account_id = $1 GROUP BY comment_id) v
+                   FROM comment_votes WHERE account_id = $1 GROUP BY comment_id) AS v
              WHERE c.id = v.comment_id",
         )
         .bind(id)
@@ -230,10 +296,10 @@ impl PgStore {
             .await
             .map_err(db)?;
         // The article rows last, in id order.
-        for (article, n) in &counts {
+        for c in &counts {
             sqlx::query("UPDATE articles SET comment_count = comment_count - $2 WHERE id = $1")
-                .bind(article)
-                .bind(n)
+                .bind(c.article_id)
+                .bind(c.n)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
@@ -242,53 +308,38 @@ impl PgStore {
         Ok(pages)
     }
 
-    async fn export_account_in(tx: &mut PgConnection, id: AccountId) -> StoreResult<AccountExport> {
+    async fn export_account_in(tx: &mut Conn, id: AccountId) -> StoreResult<AccountExport> {
         let Some(account) = account_in(tx, id).await? else {
             return Err(StoreError::NotFound);
         };
-        let comments = sqlx::query(concat!(
+        let written: Vec<CommentRow> = sqlx::query_as(concat!(
             "SELECT ",
-            super::comments::comment_columns!(),
+            comment_columns!(),
             " FROM comments c ",
-            super::comments::comment_joins!(),
+            comment_joins!(),
             " WHERE c.author_id = $1 ORDER BY c.created_at, c.id"
         ))
         .bind(id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?
-        .iter()
-        .map(comment_of)
-        .collect::<StoreResult<Vec<_>>>()?;
-        let comment_votes = sqlx::query(
+        .map_err(db)?;
+        let votes: Vec<VoteRow> = sqlx::query_as(
             "SELECT comment_id, value FROM comment_votes WHERE account_id = $1 ORDER BY comment_id",
         )
         .bind(id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
-        .collect::<StoreResult<Vec<_>>>()?;
-        let poll_votes = sqlx::query(
-            "SELECT p.id, p.question, o.label FROM poll_votes v
+        .map_err(db)?;
+        let poll_votes: Vec<PollVoteRow> = sqlx::query_as(
+            "SELECT p.id AS poll_id, p.question, o.label FROM poll_votes v
              JOIN polls p ON p.id = v.poll_id JOIN poll_options o ON o.id = v.option_id
              WHERE v.account_id = $1 ORDER BY v.voted_at, v.id",
         )
         .bind(id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| {
-            Ok((
-                r.try_get(0).map_err(db)?,
-                r.try_get(1).map_err(db)?,
-                r.try_get(2).map_err(db)?,
-            ))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
-        let reports = sqlx::query(concat!(
+        .map_err(db)?;
+        let reports: Vec<ReportRow> = sqlx::query_as(concat!(
             "SELECT ",
             super::comments::report_columns!(),
             " FROM comment_reports r LEFT JOIN accounts ra ON ra.id = r.reporter_id
@@ -297,54 +348,66 @@ impl PgStore {
         .bind(id)
         .fetch_all(&mut *tx)
         .await
-        .map_err(db)?
-        .iter()
-        .map(report_of)
-        .collect::<StoreResult<Vec<_>>>()?;
+        .map_err(db)?;
         Ok(AccountExport {
             account,
-            comments,
-            comment_votes,
-            poll_votes,
-            reports,
+            comments: comments(written)?,
+            comment_votes: votes.into_iter().map(|v| (v.comment_id, v.value)).collect(),
+            poll_votes: poll_votes
+                .into_iter()
+                .map(|v| (v.poll_id, v.question, v.label))
+                .collect(),
+            reports: reports
+                .into_iter()
+                .map(ReportRow::into_report)
+                .collect::<StoreResult<_>>()?,
         })
     }
 }
 
 #[async_trait]
-impl AccountStore for PgStore {
+impl AccountStore for Backend {
     #[instrument(skip_all)]
     async fn create_account(&self, new: &NewAccount, now: DateTime<Utc>) -> StoreResult<Account> {
-        if has_nul(&new.email) || has_nul(&new.display_name) || has_nul(&new.password_hash) {
-            return Err(nul_refused());
+        check_texts([
+            new.email.as_str(),
+            new.display_name.as_str(),
+            new.password_hash.as_str(),
+        ])?;
+        let mut tx = self.begin_rows().await?;
+        let done = async {
+            let inserted = sqlx::query_scalar(
+                "INSERT INTO accounts (email, display_name, password_hash, role, verified,
+                    created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            // An address in another case is the same address.
+            .bind(new.email.trim().to_lowercase())
+            .bind(new.display_name.trim())
+            .bind(&new.password_hash)
+            .bind(new.role.as_str())
+            .bind(new.verified)
+            .bind(At(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db);
+            let id: AccountId = match inserted {
+                Ok(id) => id,
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict(
+                        "Er bestaat al een account met dit e-mailadres.".to_string(),
+                    ));
+                }
+                Err(e) => return Err(e),
+            };
+            account_in(&mut tx, id).await?.ok_or(StoreError::NotFound)
         }
-        let row = sqlx::query(concat!(
-            "INSERT INTO accounts AS acc (email, display_name, password_hash, role, verified,
-                created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING ",
-            account_columns!()
-        ))
-        // An address in another case is the same address.
-        .bind(new.email.trim().to_lowercase())
-        .bind(new.display_name.trim())
-        .bind(&new.password_hash)
-        .bind(new.role.as_str())
-        .bind(new.verified)
-        .bind(ms(now))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(db);
-        match row {
-            Ok(row) => account_of(&row),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
-                "Er bestaat al een account met dit e-mailadres.".to_string(),
-            )),
-            Err(e) => Err(e),
-        }
+        .await;
+        settle(tx, done).await
     }
 
     async fn account(&self, id: AccountId) -> StoreResult<Option<Account>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().acquire().await.map_err(db)?;
         account_in(&mut conn, id).await
     }
 
@@ -352,27 +415,23 @@ impl AccountStore for PgStore {
         if has_nul(email) {
             return Ok(None);
         }
-        let row = sqlx::query(concat!(
+        let row: Option<WithPassword> = sqlx::query_as(concat!(
             "SELECT ",
             account_columns!(),
             ", acc.password_hash FROM accounts acc WHERE acc.email = $1"
         ))
         .bind(email.trim().to_lowercase())
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(db)?;
-        match row {
-            Some(r) => Ok(Some((account_of(&r)?, r.try_get(10).map_err(db)?))),
-            None => Ok(None),
-        }
+        row.map(|r| Ok((r.account.into_account()?, r.password_hash)))
+            .transpose()
     }
 
     #[instrument(skip_all)]
     async fn set_password(&self, id: AccountId, password_hash: &str) -> StoreResult<()> {
-        if has_nul(password_hash) {
-            return Err(nul_refused());
-        }
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        check_texts([password_hash])?;
+        let mut tx = self.begin_rows().await?;
         let done = async {
             let changed = sqlx::query("UPDATE accounts SET password_hash = $1 WHERE id = $2")
                 .bind(password_hash)
@@ -398,7 +457,7 @@ impl AccountStore for PgStore {
         let changed = sqlx::query("UPDATE accounts SET role = $1 WHERE id = $2")
             .bind(role.as_str())
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(db)?;
         if changed.rows_affected() == 0 {
@@ -409,19 +468,17 @@ impl AccountStore for PgStore {
 
     #[instrument(skip_all)]
     async fn change_role(&self, id: AccountId, role: Role) -> StoreResult<Account> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        // Role changes take turns, so two admins demoting each other cannot both pass the
+        // count below.
+        let mut tx = self.begin_write().await?;
         let done = async {
-            // Role changes take turns, so two admins demoting each other cannot both pass
-            // the count below.
-            lock(&mut tx, LOCK_WRITE).await?;
             let account = account_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
             if account.role == Role::Admin && role != Role::Admin {
-                let admins: i64 = sqlx::query("SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(db)?
-                    .try_get(0)
-                    .map_err(db)?;
+                let admins: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE role = 'admin'")
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db)?;
                 if admins <= 1 {
                     return Err(StoreError::Conflict(format!(
                         "{} is de laatste beheerder: maak eerst iemand anders beheerder.",
@@ -451,29 +508,32 @@ impl AccountStore for PgStore {
         if has_nul(&text) {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(concat!(
+        let rows: Vec<AccountRow> = sqlx::query_as(concat!(
             "SELECT ",
             account_columns!(),
             " FROM accounts acc
-             WHERE ($1 = '' OR strpos(lower(acc.display_name), $1) > 0
-                    OR strpos(acc.email, $1) > 0)
-               AND ($2::text IS NULL OR acc.role = $2)
+             WHERE ($1 = '' OR ",
+            strpos!(),
+            "(lower(acc.display_name), $1) > 0 OR ",
+            strpos!(),
+            "(acc.email, $1) > 0)
+               AND (CAST($2 AS TEXT) IS NULL OR acc.role = $2)
              ORDER BY lower(acc.display_name), acc.id LIMIT $3 OFFSET $4"
         ))
         .bind(&text)
         .bind(filter.role.map(Role::as_str))
         .bind(i64::from(limit))
         .bind(i64::from(offset))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(db)?;
-        rows.iter().map(account_of).collect()
+        rows.into_iter().map(AccountRow::into_account).collect()
     }
 
     async fn set_verified(&self, id: AccountId) -> StoreResult<()> {
         let changed = sqlx::query("UPDATE accounts SET verified = true WHERE id = $1")
             .bind(id)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(db)?;
         if changed.rows_affected() == 0 {
@@ -490,11 +550,11 @@ impl AccountStore for PgStore {
     ) -> StoreResult<Vec<ArticleId>> {
         let mut attempt = 1;
         loop {
-            let mut tx = self.pool.begin().await.map_err(db)?;
+            let mut tx = self.begin_rows().await?;
             let done = Self::delete_account_in(&mut tx, id, now).await;
             match settle(tx, done).await {
                 // Two accounts deleted at once whose comments answer each other's can lose
-                // a deadlock: once more.
+                // a deadlock on PostgreSQL: once more.
                 Err(e) if attempt < ATTEMPTS && is_retryable(&e) => attempt += 1,
                 other => return other,
             }
@@ -503,11 +563,8 @@ impl AccountStore for PgStore {
 
     #[instrument(skip_all)]
     async fn export_account(&self, id: AccountId) -> StoreResult<AccountExport> {
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
-            .map_err(db)?;
+        // One snapshot, so the parts agree with each other.
+        let mut tx = self.begin_snapshot().await?;
         let done = Self::export_account_in(&mut tx, id).await;
         settle(tx, done).await
     }
@@ -518,9 +575,7 @@ impl AccountStore for PgStore {
         session: &Session,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        if has_nul(token_hash) || has_nul(&session.csrf_token) {
-            return Err(nul_refused());
-        }
+        check_texts([token_hash, session.csrf_token.as_str()])?;
         let done = sqlx::query(
             "INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
@@ -528,9 +583,9 @@ impl AccountStore for PgStore {
         .bind(token_hash)
         .bind(session.account_id)
         .bind(&session.csrf_token)
-        .bind(ms(now))
-        .bind(ms(session.expires_at))
-        .execute(&self.pool)
+        .bind(At(now))
+        .bind(At(session.expires_at))
+        .execute(self.writer())
         .await
         .map_err(db);
         match done {
@@ -538,7 +593,7 @@ impl AccountStore for PgStore {
             Err(e) if is_unique_violation(&e) => {
                 Err(StoreError::Conflict("session exists already".to_string()))
             }
-            Err(e) if sqlstate_is(&e, "23503") => Err(StoreError::NotFound),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
             Err(e) => Err(e),
         }
     }
@@ -551,7 +606,7 @@ impl AccountStore for PgStore {
         if has_nul(token_hash) {
             return Ok(None);
         }
-        let row = sqlx::query(concat!(
+        let row: Option<SessionRow> = sqlx::query_as(concat!(
             "SELECT ",
             account_columns!(),
             ", s.csrf_token, s.expires_at
@@ -559,17 +614,17 @@ impl AccountStore for PgStore {
              WHERE s.token_hash = $1 AND s.expires_at > $2"
         ))
         .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
+        .bind(At(now))
+        .fetch_optional(self.reader())
         .await
         .map_err(db)?;
         let Some(r) = row else { return Ok(None) };
-        let account = account_of(&r)?;
+        let account = r.account.into_account()?;
         Ok(Some((
             Session {
                 account_id: account.id,
-                csrf_token: r.try_get(10).map_err(db)?,
-                expires_at: r.try_get(11).map_err(db)?,
+                csrf_token: r.csrf_token,
+                expires_at: r.expires_at.0,
             },
             account,
         )))
@@ -581,7 +636,7 @@ impl AccountStore for PgStore {
         }
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(&self.pool)
+            .execute(self.writer())
             .await
             .map_err(db)?;
         Ok(())
@@ -594,9 +649,7 @@ impl AccountStore for PgStore {
         purpose: TokenPurpose,
         expires_at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        if has_nul(token_hash) {
-            return Err(nul_refused());
-        }
+        check_texts([token_hash])?;
         let done = sqlx::query(
             "INSERT INTO account_tokens (token_hash, account_id, purpose, expires_at)
              VALUES ($1, $2, $3, $4)",
@@ -604,8 +657,8 @@ impl AccountStore for PgStore {
         .bind(token_hash)
         .bind(account_id)
         .bind(purpose.as_str())
-        .bind(ms(expires_at))
-        .execute(&self.pool)
+        .bind(At(expires_at))
+        .execute(self.writer())
         .await
         .map_err(db);
         match done {
@@ -613,7 +666,7 @@ impl AccountStore for PgStore {
             Err(e) if is_unique_violation(&e) => {
                 Err(StoreError::Conflict("link exists already".to_string()))
             }
-            Err(e) if sqlstate_is(&e, "23503") => Err(StoreError::NotFound),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
             Err(e) => Err(e),
         }
     }
@@ -628,19 +681,16 @@ impl AccountStore for PgStore {
             return Ok(None);
         }
         // One statement: two clicks on the same link cannot both use it.
-        sqlx::query(
+        sqlx::query_scalar(
             "UPDATE account_tokens SET used_at = $3
              WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3
              RETURNING account_id",
         )
         .bind(token_hash)
         .bind(purpose.as_str())
-        .bind(ms(now))
-        .fetch_optional(&self.pool)
+        .bind(At(now))
+        .fetch_optional(self.writer())
         .await
-        .map_err(db)?
-        .map(|r| r.try_get(0))
-        .transpose()
         .map_err(db)
     }
 
@@ -652,44 +702,40 @@ impl AccountStore for PgStore {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<ApiToken> {
-        if has_nul(name) || has_nul(token_hash) {
-            return Err(nul_refused());
-        }
-        let row = sqlx::query(concat!(
+        check_texts([name, token_hash])?;
+        let row = sqlx::query_as::<_, TokenRow>(concat!(
             "INSERT INTO api_tokens (account_id, name, token_hash, created_at)
-             VALUES ($1, $2, $3, $4)",
-            api_token_returning!()
+             VALUES ($1, $2, $3, $4) RETURNING ",
+            api_token_columns!()
         ))
         .bind(account_id)
         .bind(name)
         .bind(token_hash)
-        .bind(ms(now))
-        .fetch_one(&self.pool)
+        .bind(At(now))
+        .fetch_one(self.writer())
         .await
         .map_err(db);
         match row {
-            Ok(r) => api_token_at(&r, 0),
+            Ok(r) => Ok(r.into()),
             Err(e) if is_unique_violation(&e) => {
                 Err(StoreError::Conflict("token exists already".to_string()))
             }
-            Err(e) if sqlstate_is(&e, "23503") => Err(StoreError::NotFound),
+            Err(e) if is_foreign_key_violation(&e) => Err(StoreError::NotFound),
             Err(e) => Err(e),
         }
     }
 
     async fn api_tokens(&self, account_id: AccountId) -> StoreResult<Vec<ApiToken>> {
-        sqlx::query(concat!(
+        let rows: Vec<TokenRow> = sqlx::query_as(concat!(
             "SELECT ",
             api_token_columns!(),
-            " FROM api_tokens t WHERE t.account_id = $1 ORDER BY t.created_at DESC, t.id DESC"
+            " FROM api_tokens WHERE account_id = $1 ORDER BY created_at DESC, id DESC"
         ))
         .bind(account_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| api_token_at(r, 0))
-        .collect()
+        .map_err(db)?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     #[instrument(skip_all)]
@@ -699,21 +745,18 @@ impl AccountStore for PgStore {
         id: ApiTokenId,
         now: DateTime<Utc>,
     ) -> StoreResult<ApiToken> {
-        let row = sqlx::query(concat!(
+        let row: Option<TokenRow> = sqlx::query_as(concat!(
             "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1)
-             WHERE id = $2 AND account_id = $3",
-            api_token_returning!()
+             WHERE id = $2 AND account_id = $3 RETURNING ",
+            api_token_columns!()
         ))
-        .bind(ms(now))
+        .bind(At(now))
         .bind(id)
         .bind(account_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.writer())
         .await
         .map_err(db)?;
-        match row {
-            Some(r) => api_token_at(&r, 0),
-            None => Err(StoreError::NotFound),
-        }
+        row.map(Into::into).ok_or(StoreError::NotFound)
     }
 
     async fn account_by_api_token(
@@ -724,22 +767,29 @@ impl AccountStore for PgStore {
         if has_nul(token_hash) {
             return Ok(None);
         }
-        let row = sqlx::query(concat!(
+        let row: Option<TokenAccountRow> = sqlx::query_as(concat!(
             "SELECT ",
             account_columns!(),
-            ", ",
-            api_token_columns!(),
-            " FROM api_tokens t JOIN accounts acc ON acc.id = t.account_id
-              WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+            ", t.id AS token_id, t.name AS token_name, t.created_at AS token_created_at,
+               t.last_used_at, t.revoked_at
+             FROM api_tokens t JOIN accounts acc ON acc.id = t.account_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
         ))
         .bind(token_hash)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.reader())
         .await
         .map_err(db)?;
         let Some(r) = row else { return Ok(None) };
-        let account = account_of(&r)?;
-        let mut token = api_token_at(&r, 10)?;
-        let now = ms(now);
+        let account = r.account.into_account()?;
+        let mut token = ApiToken {
+            id: r.token_id,
+            account_id: account.id,
+            name: r.token_name,
+            created_at: r.token_created_at.0,
+            last_used_at: r.last_used_at.map(Into::into),
+            revoked_at: r.revoked_at.map(Into::into),
+        };
+        let now = At(now).stored().0;
         let stale = token
             .last_used_at
             .is_none_or(|t| now - t >= LAST_USED_GRAIN);
@@ -749,18 +799,14 @@ impl AccountStore for PgStore {
                 "UPDATE api_tokens SET last_used_at = $1
                  WHERE id = $2 AND (last_used_at IS NULL OR last_used_at <= $3)",
             )
-            .bind(now)
+            .bind(At(now))
             .bind(token.id)
-            .bind(now - LAST_USED_GRAIN)
-            .execute(&self.pool)
+            .bind(At(now - LAST_USED_GRAIN))
+            .execute(self.writer())
             .await
             .map_err(db)?;
             token.last_used_at = Some(now);
         }
         Ok(Some((token, account)))
     }
-}
-
-pub(crate) fn sqlstate_is(e: &StoreError, code: &str) -> bool {
-    super::sqlstate(e).as_deref() == Some(code)
 }

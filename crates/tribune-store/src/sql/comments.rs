@@ -1,8 +1,14 @@
-//! Comments, votes on them, reports and moderation on PostgreSQL.
+//! Comments, votes on them, reports and moderation.
 //!
-//! Comment writes do not take the article-write lock: many run at once. Each locks only the
-//! rows it changes, always in the same order, so two writers never wait for each other in a
-//! circle:
+//! One rule holds everything together: a comment's `public` flag (visible, not deleted, not
+//! shadow) only changes with [`set_public`], which moves the thread's reply count and the
+//! top-level comment's `listed` flag with it, and [`publish`], which moves the article's
+//! comment count and appends the change log, in the caller's transaction.
+//!
+//! On PostgreSQL comment writes do not take the article-write lock: many run at once. Each
+//! locks only the rows it changes, always in the same order, so two writers never wait for
+//! each other in a circle (on SQLite the one writer holds everything, and the lock clauses
+//! are empty):
 //!
 //! 1. the accounts it names (author, voter, reporter, moderator), share-locked (`FOR KEY
 //!    SHARE`, as a foreign key does), so none is deleted meanwhile; deleting an account
@@ -12,42 +18,46 @@
 //! 4. the author's account row, when its trust changes (an upgrade of the share lock of
 //!    step 1, which PostgreSQL grants without queueing behind a waiting deletion);
 //! 5. the article row, for its comment count;
-//! 6. the change log, under its shared lock, as the last statement (see the crate
-//!    documentation).
+//! 6. the change log, under its shared lock, as the last statement.
 //!
 //! The article row is the one every comment on a busy article wants, so it comes last: it
 //! is held for one statement and the commit. A write that does not change what is public
-//! never locks it.
+//! never locks it. New comments are stored by the dialect's group-commit writer.
+
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
-use sqlx::postgres::PgRow;
-use sqlx::{PgConnection, Row};
 use tracing::instrument;
-use tribune_core::account::AccountId;
+use tribune_core::account::{Account, AccountId, Role};
 use tribune_core::article::ArticleId;
 use tribune_core::comment::{
     AccountAction, Comment, CommentAction, CommentCursor, CommentEdit, CommentId, CommentSort,
     CommentsPage, EDIT_WINDOW, LogEntry, Lookback, NewComment, PostingContext, Queue, QueueItem,
-    Report, ReportReason, SAME_TEXT_CAP, Thread, from_millis,
+    Report, ReportReason, SAME_TEXT_CAP, Thread,
 };
 use tribune_core::moderation::{RecentComment, Verdict};
+use tribune_core::storable;
 use tribune_core::store::{CommentStore, CounterMismatch, StoreError, StoreResult};
 
-use super::accounts::{account_in, role_of, sqlstate_is};
+use super::accounts::account_in;
 use super::{
-    PgStore, count_and_record, db, has_nul, is_unique_violation, ms, record_changes, settle,
+    Backend, Conn, count_and_record, db, first_replies_from, for_key_share, for_no_key_update,
+    id_list, in_ids, indexed_by, record_changes, settle,
 };
+use crate::at::At;
+use crate::is_unique_violation;
 
 /// The name shown for an author whose account is gone.
 pub(crate) const DELETED_NAME: &str = "verwijderd account";
 
-/// The columns [`comment_of`] reads, in its order, from `comments c` with
-/// [`comment_joins`].
+/// The columns [`CommentRow`] reads, from `comments c` with [`comment_joins`].
 macro_rules! comment_columns {
     () => {
-        "c.id, c.article_id, c.author_id, au.display_name, au.role, c.root_id, c.reply_to,
-         CASE WHEN rc.id IS NOT NULL THEN COALESCE(ra.display_name, 'verwijderd account') END,
+        "c.id, c.article_id, c.author_id, au.display_name AS author_name,
+         au.role AS author_role, c.root_id, c.reply_to,
+         CASE WHEN rc.id IS NOT NULL THEN COALESCE(ra.display_name, 'verwijderd account') END
+             AS reply_to_name,
          c.body_markdown, c.body_html, c.created_at, c.edited_at, c.deleted, c.verdict,
          c.shadow, c.up, c.down, c.reply_count, c.public"
     };
@@ -64,102 +74,173 @@ macro_rules! comment_joins {
 }
 pub(crate) use comment_joins;
 
-/// Columns of [`comment_columns`]; what a query selects after them starts here.
-const COMMENT_WIDTH: usize = 19;
-
-/// The columns [`report_of`] reads, from `comment_reports r` with the reporter as `ra`.
+/// The columns [`ReportRow`] reads, from `comment_reports r` with the reporter as `ra`.
 macro_rules! report_columns {
     () => {
-        "r.id, r.comment_id, r.reporter_id, COALESCE(ra.display_name, 'verwijderd account'),
-         r.reason, r.note, r.comment_text, r.created_at, r.resolved_at IS NOT NULL"
+        "r.id, r.comment_id, r.reporter_id,
+         COALESCE(ra.display_name, 'verwijderd account') AS reporter_name,
+         r.reason, r.note, r.comment_text, r.created_at, r.resolved_at IS NOT NULL AS resolved"
     };
 }
 pub(crate) use report_columns;
+
+/// A comment as every query reads it ([`comment_columns`]).
+#[derive(sqlx::FromRow)]
+pub(crate) struct CommentRow {
+    id: CommentId,
+    article_id: ArticleId,
+    author_id: Option<AccountId>,
+    author_name: Option<String>,
+    author_role: Option<String>,
+    root_id: Option<CommentId>,
+    reply_to: Option<CommentId>,
+    reply_to_name: Option<String>,
+    body_markdown: String,
+    body_html: String,
+    created_at: At,
+    edited_at: Option<At>,
+    deleted: bool,
+    verdict: String,
+    shadow: bool,
+    up: i64,
+    down: i64,
+    reply_count: i64,
+    public: bool,
+}
 
 fn verdict_of(s: &str) -> StoreResult<Verdict> {
     Verdict::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown verdict {s}")))
 }
 
-pub(crate) fn comment_of(r: &PgRow) -> StoreResult<Comment> {
-    let name: Option<String> = r.try_get(3).map_err(db)?;
-    let role: Option<&str> = r.try_get(4).map_err(db)?;
-    let author_role = match role {
-        Some(role) => Some(role_of(role)?).filter(|r| r.is_staff()),
-        None => None,
-    };
-    Ok(Comment {
-        id: r.try_get(0).map_err(db)?,
-        article_id: r.try_get(1).map_err(db)?,
-        author_id: r.try_get(2).map_err(db)?,
-        author_name: name.unwrap_or_else(|| DELETED_NAME.to_string()),
-        author_role: author_role.map(|r| r.as_str().to_string()),
-        root_id: r.try_get(5).map_err(db)?,
-        reply_to: r.try_get(6).map_err(db)?,
-        reply_to_name: r.try_get(7).map_err(db)?,
-        body_markdown: r.try_get(8).map_err(db)?,
-        body_html: r.try_get(9).map_err(db)?,
-        created_at: r.try_get(10).map_err(db)?,
-        edited_at: r.try_get(11).map_err(db)?,
-        deleted: r.try_get(12).map_err(db)?,
-        verdict: verdict_of(r.try_get(13).map_err(db)?)?,
-        shadow: r.try_get(14).map_err(db)?,
-        up: r.try_get(15).map_err(db)?,
-        down: r.try_get(16).map_err(db)?,
-        reply_count: r.try_get(17).map_err(db)?,
-        public: r.try_get(18).map_err(db)?,
-    })
+pub(crate) fn role_of(s: &str) -> StoreResult<Role> {
+    Role::parse(s).ok_or_else(|| StoreError::Invalid(format!("unknown role {s}")))
 }
 
-/// A top-level comment as a page shows it: without text unless it is public.
-fn listed_of(r: &PgRow) -> StoreResult<Comment> {
-    let mut c = comment_of(r)?;
-    if !c.public {
-        c.body_markdown.clear();
-        c.body_html.clear();
+impl CommentRow {
+    pub(crate) fn into_comment(self) -> StoreResult<Comment> {
+        let author_role = match self.author_role.as_deref() {
+            Some(role) => Some(role_of(role)?).filter(|r| r.is_staff()),
+            None => None,
+        };
+        Ok(Comment {
+            id: self.id,
+            article_id: self.article_id,
+            author_id: self.author_id,
+            author_name: self.author_name.unwrap_or_else(|| DELETED_NAME.to_string()),
+            author_role: author_role.map(|r| r.as_str().to_string()),
+            root_id: self.root_id,
+            reply_to: self.reply_to,
+            reply_to_name: self.reply_to_name,
+            body_markdown: self.body_markdown,
+            body_html: self.body_html,
+            created_at: self.created_at.0,
+            edited_at: self.edited_at.map(Into::into),
+            deleted: self.deleted,
+            verdict: verdict_of(&self.verdict)?,
+            shadow: self.shadow,
+            up: self.up,
+            down: self.down,
+            reply_count: self.reply_count,
+            public: self.public,
+        })
     }
-    Ok(c)
+
+    /// A top-level comment as a page shows it: without text unless it is public.
+    fn into_listed(self) -> StoreResult<Comment> {
+        let mut c = self.into_comment()?;
+        if !c.public {
+            c.body_markdown.clear();
+            c.body_html.clear();
+        }
+        Ok(c)
+    }
 }
 
-pub(crate) fn report_of(r: &PgRow) -> StoreResult<Report> {
-    let reason: &str = r.try_get(4).map_err(db)?;
-    Ok(Report {
-        id: r.try_get(0).map_err(db)?,
-        comment_id: r.try_get(1).map_err(db)?,
-        reporter_id: r.try_get(2).map_err(db)?,
-        reporter_name: r.try_get(3).map_err(db)?,
-        reason: ReportReason::parse(reason)
-            .ok_or_else(|| StoreError::Invalid(format!("unknown report reason {reason}")))?,
-        note: r.try_get(5).map_err(db)?,
-        comment_text: r.try_get(6).map_err(db)?,
-        created_at: r.try_get(7).map_err(db)?,
-        resolved: r.try_get(8).map_err(db)?,
-    })
+pub(crate) fn comments(rows: Vec<CommentRow>) -> StoreResult<Vec<Comment>> {
+    rows.into_iter().map(CommentRow::into_comment).collect()
+}
+
+/// A report as every query reads it ([`report_columns`]).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ReportRow {
+    id: i64,
+    comment_id: CommentId,
+    reporter_id: Option<AccountId>,
+    reporter_name: String,
+    reason: String,
+    note: String,
+    comment_text: String,
+    created_at: At,
+    resolved: bool,
+}
+
+impl ReportRow {
+    pub(crate) fn into_report(self) -> StoreResult<Report> {
+        Ok(Report {
+            id: self.id,
+            comment_id: self.comment_id,
+            reporter_id: self.reporter_id,
+            reporter_name: self.reporter_name,
+            reason: ReportReason::parse(&self.reason).ok_or_else(|| {
+                StoreError::Invalid(format!("unknown report reason {}", self.reason))
+            })?,
+            note: self.note,
+            comment_text: self.comment_text,
+            created_at: self.created_at.0,
+            resolved: self.resolved,
+        })
+    }
+}
+
+/// A queue's comment with what the queue adds.
+#[derive(sqlx::FromRow)]
+struct QueueRow {
+    #[sqlx(flatten)]
+    comment: CommentRow,
+    article_title: String,
+    reasons: String,
+    total_risk: i64,
 }
 
 fn nul_refused() -> StoreError {
     StoreError::Invalid("Je reactie bevat tekens die we niet toelaten.".to_string())
 }
 
-fn i64_of(n: u32) -> i64 {
-    i64::from(n)
+/// Whether a comment's texts can be stored (see `tribune_core::storable`).
+fn check_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> StoreResult<()> {
+    storable::texts(texts).map_err(|_| nul_refused())
 }
 
-/// A comment's state as a write found it, with its rows locked.
+/// [`check_texts`] for a new comment, before the group-commit writer stores it.
+pub(crate) fn check_comment_texts(new: &NewComment) -> StoreResult<()> {
+    check_texts(
+        [new.body_markdown.as_str(), new.body_html.as_str()]
+            .into_iter()
+            .chain(new.reasons.iter().map(String::as_str)),
+    )
+}
+
+/// A reply must answer a comment on the same article.
+pub(crate) const REPLY_ELSEWHERE: &str =
+    "Je reageert op een reactie die niet bij dit artikel hoort.";
+
+/// A comment's state as a write found it, with its row locked.
+#[derive(sqlx::FromRow)]
 struct Locked {
     id: CommentId,
     article_id: ArticleId,
-    author_id: Option<AccountId>,
     root_id: Option<CommentId>,
-    verdict: Verdict,
+    author_id: Option<AccountId>,
+    verdict: String,
     deleted: bool,
     shadow: bool,
     public: bool,
-    created_at: DateTime<Utc>,
+    created_at: At,
 }
 
-/// Any comment, inside the caller's transaction.
-async fn comment_in(tx: &mut PgConnection, id: CommentId) -> StoreResult<Option<Comment>> {
-    sqlx::query(concat!(
+/// Any comment, inside the caller's transaction (or on a pooled connection).
+pub(crate) async fn comment_in(tx: &mut Conn, id: CommentId) -> StoreResult<Option<Comment>> {
+    let row: Option<CommentRow> = sqlx::query_as(concat!(
         "SELECT ",
         comment_columns!(),
         " FROM comments c ",
@@ -169,46 +250,31 @@ async fn comment_in(tx: &mut PgConnection, id: CommentId) -> StoreResult<Option<
     .bind(id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db)?
-    .as_ref()
-    .map(comment_of)
-    .transpose()
+    .map_err(db)?;
+    row.map(CommentRow::into_comment).transpose()
 }
 
-async fn found(tx: &mut PgConnection, id: CommentId) -> StoreResult<Comment> {
+async fn found(tx: &mut Conn, id: CommentId) -> StoreResult<Comment> {
     comment_in(tx, id).await?.ok_or(StoreError::NotFound)
 }
 
 /// Locks a comment row for a change (the thread's top-level comment and the article come
 /// later, and only when what is public changes: see the module documentation).
-async fn lock_comment(tx: &mut PgConnection, id: CommentId) -> StoreResult<Option<Locked>> {
-    let Some(r) = sqlx::query(
-        "SELECT article_id, root_id, author_id, verdict, deleted, shadow, public, created_at
-         FROM comments WHERE id = $1 FOR NO KEY UPDATE",
-    )
+async fn lock_comment(tx: &mut Conn, id: CommentId) -> StoreResult<Option<Locked>> {
+    sqlx::query_as(concat!(
+        "SELECT id, article_id, root_id, author_id, verdict, deleted, shadow, public, created_at
+         FROM comments WHERE id = $1",
+        for_no_key_update!()
+    ))
     .bind(id)
     .fetch_optional(&mut *tx)
     .await
-    .map_err(db)?
-    else {
-        return Ok(None);
-    };
-    Ok(Some(Locked {
-        id,
-        article_id: r.try_get(0).map_err(db)?,
-        root_id: r.try_get(1).map_err(db)?,
-        author_id: r.try_get(2).map_err(db)?,
-        verdict: verdict_of(r.try_get(3).map_err(db)?)?,
-        deleted: r.try_get(4).map_err(db)?,
-        shadow: r.try_get(5).map_err(db)?,
-        public: r.try_get(6).map_err(db)?,
-        created_at: r.try_get(7).map_err(db)?,
-    }))
+    .map_err(db)
 }
 
 /// Makes a locked comment public or not, with its thread's reply count and what is listed;
 /// answers how the article's count must change, for [`publish`].
-async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreResult<i64> {
+async fn set_public(tx: &mut Conn, c: &Locked, public: bool) -> StoreResult<i64> {
     sqlx::query(
         "UPDATE comments SET public = $2, listed = (root_id IS NULL AND ($2 OR reply_count > 0))
          WHERE id = $1",
@@ -220,6 +286,7 @@ async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreRes
     .map_err(db)?;
     let delta = i64::from(public) - i64::from(c.public);
     if let (Some(root), true) = (c.root_id, delta != 0) {
+        // The right-hand sides see the row as it was before this statement.
         sqlx::query(
             "UPDATE comments SET reply_count = reply_count + $2,
                 listed = (public OR reply_count + $2 > 0)
@@ -237,7 +304,7 @@ async fn set_public(tx: &mut PgConnection, c: &Locked, public: bool) -> StoreRes
 /// The last step of a write that changed what an article's page shows: its comment count
 /// (the article row is locked last, see the module documentation) and the change log.
 async fn publish(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     article_id: ArticleId,
     delta: i64,
     now: DateTime<Utc>,
@@ -248,19 +315,20 @@ async fn publish(
 /// Share-locks an account that is about to be named in a row (a vote, a report, the log),
 /// so it is not deleted meanwhile: step 1 of the module documentation. Answers whether
 /// there is such an account.
-async fn hold(tx: &mut PgConnection, id: AccountId) -> StoreResult<bool> {
-    Ok(
-        sqlx::query("SELECT 1 FROM accounts WHERE id = $1 FOR KEY SHARE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .is_some(),
-    )
+async fn hold(tx: &mut Conn, id: AccountId) -> StoreResult<bool> {
+    Ok(sqlx::query(concat!(
+        "SELECT 1 FROM accounts WHERE id = $1",
+        for_key_share!()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
+    .is_some())
 }
 
 /// [`hold`], NotFound when the account is not there.
-async fn hold_account(tx: &mut PgConnection, id: AccountId) -> StoreResult<()> {
+async fn hold_account(tx: &mut Conn, id: AccountId) -> StoreResult<()> {
     if hold(tx, id).await? {
         Ok(())
     } else {
@@ -269,25 +337,15 @@ async fn hold_account(tx: &mut PgConnection, id: AccountId) -> StoreResult<()> {
 }
 
 /// Changes an author's count of visible comments (never below zero).
-/// Adds new public replies to a thread (step 3); a thread with replies is listed.
-pub(crate) async fn add_replies(tx: &mut PgConnection, root: CommentId, n: i64) -> StoreResult<()> {
-    sqlx::query("UPDATE comments SET reply_count = reply_count + $2, listed = true WHERE id = $1")
-        .bind(root)
-        .bind(n)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    Ok(())
-}
-
 pub(crate) async fn add_trust(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     author: Option<AccountId>,
     by: i64,
 ) -> StoreResult<()> {
     let Some(author) = author else { return Ok(()) };
     sqlx::query(
-        "UPDATE accounts SET approved_comments = GREATEST(approved_comments + $2, 0)
+        "UPDATE accounts SET approved_comments =
+            CASE WHEN approved_comments + $2 > 0 THEN approved_comments + $2 ELSE 0 END
          WHERE id = $1",
     )
     .bind(author)
@@ -298,142 +356,35 @@ pub(crate) async fn add_trust(
     Ok(())
 }
 
-/// Stores one comment in a transaction of its own: what the group-commit writer falls back
-/// to when a batch fails.
-pub(crate) async fn add_comment_alone(
-    pool: &sqlx::PgPool,
-    new: &NewComment,
-    now: DateTime<Utc>,
-) -> StoreResult<Comment> {
-    let mut tx = pool.begin().await.map_err(db)?;
-    let done = add_comment_in(&mut tx, new, now).await;
-    settle(tx, done).await
-}
-
-/// Stores one comment with its counters and the change log (steps 1 to 6).
-async fn add_comment_in(
-    tx: &mut PgConnection,
-    new: &NewComment,
-    now: DateTime<Utc>,
-) -> StoreResult<Comment> {
-    let comment = match insert_comment(tx, new, now).await {
-        Ok(c) => c,
-        // No such author (any more).
-        Err(e) if sqlstate_is(&e, "23503") => return Err(StoreError::NotFound),
-        Err(e) => return Err(e),
-    };
-    let at = ms(now);
-    if let (Some(root), true) = (comment.root_id, comment.public) {
-        add_replies(tx, root, 1).await?;
-    }
-    if comment.public {
-        add_trust(tx, Some(new.author_id), 1).await?;
-        publish(tx, new.article_id, 1, at).await?;
-    }
-    Ok(comment)
-}
-
-/// Inserts a judged comment (steps 1 and 2) without touching any counter: the caller
-/// settles those. A refusal (NotFound, Invalid) comes before the insert, so it leaves
-/// nothing behind and does not abort the transaction.
-pub(crate) async fn insert_comment(
-    tx: &mut PgConnection,
-    new: &NewComment,
-    now: DateTime<Utc>,
-) -> StoreResult<Comment> {
-    if has_nul(&new.body_markdown)
-        || has_nul(&new.body_html)
-        || new.reasons.iter().any(|r| has_nul(r))
-    {
-        return Err(nul_refused());
-    }
-    let now = ms(now);
-    let public = new.verdict == Verdict::Visible && !new.shadow;
-    let root_id = match new.reply_to {
-        None => None,
-        Some(to) => {
-            let place = sqlx::query("SELECT article_id, root_id FROM comments WHERE id = $1")
-                .bind(to)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
-            let place = match place {
-                Some(r) => Some((
-                    r.try_get::<ArticleId, _>(0).map_err(db)?,
-                    r.try_get::<Option<CommentId>, _>(1).map_err(db)?,
-                )),
-                None => None,
-            };
-            match place {
-                // Threads are two levels deep: a reply to a reply joins its thread.
-                Some((article, root)) if article == new.article_id => Some(root.unwrap_or(to)),
-                _ => {
-                    return Err(StoreError::Invalid(
-                        "Je antwoordt op een reactie die niet bij dit artikel hoort.".to_string(),
-                    ));
-                }
-            }
-        }
-    };
-    // Locks in the order of the module documentation: the author (share, by the foreign
-    // key), the new comment, the thread, the author's trust, the article. One round trip:
-    // the article must be visible (no row inserted, none answered: NotFound), and the new
-    // row comes back as every comment is read.
-    let inserted = sqlx::query(concat!(
-        "WITH art AS (
-             SELECT id FROM articles WHERE id = $1 AND status = 'published' AND published_at <= $14
-         ),
-         c AS (
-             INSERT INTO comments (article_id, author_id, root_id, reply_to, body_markdown,
-                 body_html, fingerprint, verdict, reasons, risk, shadow, public, listed, created_at)
-             SELECT art.id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM art
-             RETURNING *
-         )
-         SELECT ",
-        comment_columns!(),
-        " FROM c ",
-        comment_joins!()
-    ))
-    .bind(new.article_id)
-    .bind(new.author_id)
-    .bind(root_id)
-    .bind(new.reply_to)
-    .bind(&new.body_markdown)
-    .bind(&new.body_html)
-    .bind(new.fingerprint)
-    .bind(new.verdict.as_str())
-    .bind(new.reasons.join(" "))
-    .bind(i64_of(new.risk))
-    .bind(new.shadow)
-    .bind(public)
-    .bind(public && root_id.is_none())
-    .bind(now)
-    // An error here (no such author any more) aborted the transaction: the caller gets
-    // the database error, not a refusal the transaction survives.
-    .fetch_optional(&mut *tx)
+/// Marks a comment deleted and forgets its text (revisions included).
+pub(crate) async fn blank(tx: &mut Conn, id: CommentId) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE comments SET deleted = true, body_markdown = '', body_html = '' WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *tx)
     .await
     .map_err(db)?;
-    inserted
-        .as_ref()
-        .map(comment_of)
-        .transpose()?
-        .ok_or(StoreError::NotFound)
+    sqlx::query("DELETE FROM comment_revisions WHERE comment_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    Ok(())
 }
 
 async fn edit_comment_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: CommentId,
     author_id: AccountId,
     edit: &CommentEdit,
     now: DateTime<Utc>,
 ) -> StoreResult<Comment> {
-    if has_nul(&edit.body_markdown)
-        || has_nul(&edit.body_html)
-        || edit.reasons.iter().any(|r| has_nul(r))
-    {
-        return Err(nul_refused());
-    }
-    let now = ms(now);
+    check_texts(
+        [edit.body_markdown.as_str(), edit.body_html.as_str()]
+            .into_iter()
+            .chain(edit.reasons.iter().map(String::as_str)),
+    )?;
     let Some(c) = lock_comment(tx, id).await? else {
         return Err(StoreError::NotFound);
     };
@@ -446,12 +397,12 @@ async fn edit_comment_in(
         ));
     }
     // An edit must not undo a moderator's decision.
-    if c.verdict == Verdict::Rejected {
+    if verdict_of(&c.verdict)? == Verdict::Rejected {
         return Err(StoreError::Invalid(
             "Een reactie die de moderatie weghaalde, kan je niet meer bewerken.".to_string(),
         ));
     }
-    if now - c.created_at > EDIT_WINDOW {
+    if At(now).millis() - c.created_at.millis() > EDIT_WINDOW.num_milliseconds() {
         return Err(StoreError::Invalid(format!(
             "Je kan een reactie alleen bewerken in de eerste {} minuten.",
             EDIT_WINDOW.num_minutes()
@@ -462,7 +413,7 @@ async fn edit_comment_in(
          SELECT id, body_markdown, $2 FROM comments WHERE id = $1",
     )
     .bind(id)
-    .bind(now)
+    .bind(At(now))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
@@ -477,8 +428,8 @@ async fn edit_comment_in(
     .bind(edit.fingerprint)
     .bind(edit.verdict.as_str())
     .bind(edit.reasons.join(" "))
-    .bind(i64_of(edit.risk))
-    .bind(now)
+    .bind(i64::from(edit.risk))
+    .bind(At(now))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
@@ -492,7 +443,7 @@ async fn edit_comment_in(
 }
 
 async fn delete_comment_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: CommentId,
     author_id: AccountId,
     now: DateTime<Utc>,
@@ -506,13 +457,7 @@ async fn delete_comment_in(
     if c.deleted {
         return found(tx, id).await;
     }
-    sqlx::query(
-        "UPDATE comments SET deleted = true, body_markdown = '', body_html = '' WHERE id = $1",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .map_err(db)?;
+    blank(tx, id).await?;
     let delta = set_public(tx, &c, false).await?;
     let comment = found(tx, id).await?;
     if c.public {
@@ -521,17 +466,32 @@ async fn delete_comment_in(
     Ok(comment)
 }
 
+#[derive(sqlx::FromRow)]
+struct Votable {
+    article_id: ArticleId,
+    author_id: Option<AccountId>,
+    public: bool,
+    up: i64,
+    down: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Tally {
+    up: i64,
+    down: i64,
+}
+
 async fn vote_comment_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: CommentId,
     account_id: AccountId,
     value: i32,
 ) -> StoreResult<(i64, i64)> {
     hold_account(tx, account_id).await?;
-    let Some(r) = sqlx::query(
-        "SELECT article_id, author_id, public, up, down FROM comments WHERE id = $1
-         FOR NO KEY UPDATE",
-    )
+    let Some(c): Option<Votable> = sqlx::query_as(concat!(
+        "SELECT article_id, author_id, public, up, down FROM comments WHERE id = $1",
+        for_no_key_update!()
+    ))
     .bind(id)
     .fetch_optional(&mut *tx)
     .await
@@ -539,42 +499,37 @@ async fn vote_comment_in(
     else {
         return Err(StoreError::NotFound);
     };
-    let article_id: ArticleId = r.try_get(0).map_err(db)?;
-    let author: Option<AccountId> = r.try_get(1).map_err(db)?;
-    let public: bool = r.try_get(2).map_err(db)?;
-    let (up, down): (i64, i64) = (r.try_get(3).map_err(db)?, r.try_get(4).map_err(db)?);
-    if author == Some(account_id) {
+    if c.author_id == Some(account_id) {
         return Err(StoreError::Invalid(
             "Je kan niet stemmen op je eigen reactie.".to_string(),
         ));
     }
-    if !public {
+    if !c.public {
         return Err(StoreError::Invalid(
             "Op deze reactie kan je niet stemmen.".to_string(),
         ));
     }
     // Read after the comment is locked (a statement of its own, so it sees a vote the
     // same account committed meanwhile): votes on this comment take turns.
-    let old: i32 =
-        sqlx::query("SELECT value FROM comment_votes WHERE account_id = $1 AND comment_id = $2")
-            .bind(account_id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
-            .map(|r| r.try_get(0))
-            .transpose()
-            .map_err(db)?
-            .unwrap_or(0);
+    let old: i32 = sqlx::query_scalar(
+        "SELECT value FROM comment_votes WHERE account_id = $1 AND comment_id = $2",
+    )
+    .bind(account_id)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
+    .unwrap_or(0);
     if old == value {
-        return Ok((up, down));
+        return Ok((c.up, c.down));
     }
-    let written = if value == 0 {
+    if value == 0 {
         sqlx::query("DELETE FROM comment_votes WHERE account_id = $1 AND comment_id = $2")
             .bind(account_id)
             .bind(id)
             .execute(&mut *tx)
             .await
+            .map_err(db)?;
     } else {
         sqlx::query(
             "INSERT INTO comment_votes (account_id, comment_id, value) VALUES ($1, $2, $3)
@@ -585,12 +540,11 @@ async fn vote_comment_in(
         .bind(value)
         .execute(&mut *tx)
         .await
+        .map_err(db)?;
     }
-    .map_err(db);
-    written?;
     let d_up = i64::from(value == 1) - i64::from(old == 1);
     let d_down = i64::from(value == -1) - i64::from(old == -1);
-    let r = sqlx::query(
+    let tally: Tally = sqlx::query_as(
         "UPDATE comments SET up = up + $2, down = down + $3, score = score + $2 - $3
          WHERE id = $1 RETURNING up, down",
     )
@@ -600,34 +554,32 @@ async fn vote_comment_in(
     .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
-    let counts = (r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?);
-    record_changes(tx, &[article_id], Utc::now()).await?;
-    Ok(counts)
+    record_changes(tx, &[c.article_id], Utc::now()).await?;
+    Ok((tally.up, tally.down))
 }
 
 async fn report_comment_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: CommentId,
     reporter_id: AccountId,
     reason: ReportReason,
     note: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Report> {
-    if has_nul(note) {
-        return Err(nul_refused());
-    }
+    check_texts([note])?;
     hold_account(tx, reporter_id).await?;
-    let Some(text) =
-        sqlx::query("SELECT body_markdown FROM comments WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?
+    let Some(text): Option<String> = sqlx::query_scalar(concat!(
+        "SELECT body_markdown FROM comments WHERE id = $1",
+        for_no_key_update!()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
     else {
         return Err(StoreError::NotFound);
     };
-    let text: String = text.try_get(0).map_err(db)?;
-    let inserted = sqlx::query(
+    let inserted = sqlx::query_scalar(
         "INSERT INTO comment_reports (comment_id, reporter_id, reason, note, comment_text,
             created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -637,12 +589,12 @@ async fn report_comment_in(
     .bind(reason.as_str())
     .bind(note.trim())
     .bind(&text)
-    .bind(ms(now))
+    .bind(At(now))
     .fetch_one(&mut *tx)
     .await
     .map_err(db);
     let report_id: i64 = match inserted {
-        Ok(r) => r.try_get(0).map_err(db)?,
+        Ok(id) => id,
         Err(e) if is_unique_violation(&e) => {
             return Err(StoreError::Conflict(
                 "Je hebt deze reactie al gemeld.".to_string(),
@@ -655,11 +607,11 @@ async fn report_comment_in(
          WHERE id = $1",
     )
     .bind(id)
-    .bind(i64_of(reason.risk()))
+    .bind(i64::from(reason.risk()))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
-    sqlx::query(concat!(
+    let row: ReportRow = sqlx::query_as(concat!(
         "SELECT ",
         report_columns!(),
         " FROM comment_reports r LEFT JOIN accounts ra ON ra.id = r.reporter_id WHERE r.id = $1"
@@ -667,25 +619,26 @@ async fn report_comment_in(
     .bind(report_id)
     .fetch_one(&mut *tx)
     .await
-    .map_err(db)
-    .and_then(|r| report_of(&r))
+    .map_err(db)?;
+    row.into_report()
 }
 
 /// The moderator's name as the audit log keeps it, with the account share-locked (step 1
 /// of the lock order).
-async fn moderator_name(tx: &mut PgConnection, id: AccountId) -> StoreResult<String> {
-    sqlx::query("SELECT display_name FROM accounts WHERE id = $1 FOR KEY SHARE")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .ok_or(StoreError::NotFound)?
-        .try_get(0)
-        .map_err(db)
+async fn moderator_name(tx: &mut Conn, id: AccountId) -> StoreResult<String> {
+    sqlx::query_scalar(concat!(
+        "SELECT display_name FROM accounts WHERE id = $1",
+        for_key_share!()
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?
+    .ok_or(StoreError::NotFound)
 }
 
 async fn log_line(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     now: DateTime<Utc>,
     moderator: (AccountId, &str),
     action: &str,
@@ -698,7 +651,7 @@ async fn log_line(
             account_id, reason)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(ms(now))
+    .bind(At(now))
     .bind(moderator.0)
     .bind(moderator.1)
     .bind(action)
@@ -712,16 +665,14 @@ async fn log_line(
 }
 
 async fn moderate_comment_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     id: CommentId,
     moderator_id: AccountId,
     action: CommentAction,
     reason: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Comment> {
-    if has_nul(reason) {
-        return Err(nul_refused());
-    }
+    check_texts([reason])?;
     let trust = match action {
         CommentAction::Approve | CommentAction::Restore => 1,
         CommentAction::Remove => -1,
@@ -731,21 +682,22 @@ async fn moderate_comment_in(
     // trust may change) are share-locked before the comment, so neither account is
     // deleted meanwhile. The author can change only to nobody, and not while held.
     let name = moderator_name(tx, moderator_id).await?;
-    let author: Option<AccountId> = sqlx::query("SELECT author_id FROM comments WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?
-        .ok_or(StoreError::NotFound)?
-        .try_get(0)
-        .map_err(db)?;
+    let author: Option<AccountId> =
+        sqlx::query_scalar::<_, Option<AccountId>>("SELECT author_id FROM comments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound)?;
     if let Some(author) = author {
         hold(tx, author).await?;
     }
     let Some(c) = lock_comment(tx, id).await? else {
         return Err(StoreError::NotFound);
     };
-    let verdict = action.apply(c.verdict).map_err(StoreError::Invalid)?;
+    let verdict = action
+        .apply(verdict_of(&c.verdict)?)
+        .map_err(StoreError::Invalid)?;
     sqlx::query(
         "UPDATE comments SET verdict = $2, open_reports = 0, report_risk = 0 WHERE id = $1",
     )
@@ -758,7 +710,7 @@ async fn moderate_comment_in(
         "UPDATE comment_reports SET resolved_at = $2 WHERE comment_id = $1 AND resolved_at IS NULL",
     )
     .bind(id)
-    .bind(ms(now))
+    .bind(At(now))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
@@ -786,16 +738,14 @@ async fn moderate_comment_in(
 }
 
 async fn moderate_account_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     account_id: AccountId,
     moderator_id: AccountId,
     action: AccountAction,
     reason: &str,
     now: DateTime<Utc>,
-) -> StoreResult<tribune_core::account::Account> {
-    if has_nul(reason) {
-        return Err(nul_refused());
-    }
+) -> StoreResult<Account> {
+    check_texts([reason])?;
     let name = moderator_name(tx, moderator_id).await?;
     let query = match action {
         AccountAction::Suspend { .. } => {
@@ -812,7 +762,7 @@ async fn moderate_account_in(
     }
     .bind(account_id);
     let query = match action {
-        AccountAction::Suspend { until } => query.bind(ms(until)),
+        AccountAction::Suspend { until } => query.bind(At(until)),
         _ => query,
     };
     let done = query.execute(&mut *tx).await.map_err(db)?;
@@ -842,13 +792,17 @@ async fn moderate_account_in(
 }
 
 /// Top-level comments of a page in each order, after a cursor or from the start; $1 the
-/// article, $2 how many, $3 and $4 the cursor.
+/// article, $2 how many, $3 and $4 the cursor. Each order reads one range of a partial
+/// index, named for SQLite, which without statistics may pick the plain (article_id,
+/// created_at) index and wade through every reply of the article.
 macro_rules! roots_query {
-    ($after:literal, $order:literal) => {
+    ($index:literal, $after:literal, $order:literal) => {
         concat!(
             "SELECT ",
             comment_columns!(),
-            " FROM comments c ",
+            " FROM comments c",
+            indexed_by!($index),
+            " ",
             comment_joins!(),
             " WHERE c.article_id = $1 AND c.root_id IS NULL AND c.listed ",
             $after,
@@ -859,20 +813,28 @@ macro_rules! roots_query {
     };
 }
 
-const NEWEST: &str = roots_query!("", "c.created_at DESC, c.id DESC");
+const NEWEST: &str = roots_query!("comments_newest", "", "c.created_at DESC, c.id DESC");
 const NEWEST_AFTER: &str = roots_query!(
+    "comments_newest",
     "AND (c.created_at, c.id) < ($3, $4)",
     "c.created_at DESC, c.id DESC"
 );
-const OLDEST: &str = roots_query!("", "c.created_at, c.id");
-const OLDEST_AFTER: &str =
-    roots_query!("AND (c.created_at, c.id) > ($3, $4)", "c.created_at, c.id");
-const BEST: &str = roots_query!("", "c.score DESC, c.id DESC");
-const BEST_AFTER: &str = roots_query!("AND (c.score, c.id) < ($3, $4)", "c.score DESC, c.id DESC");
+const OLDEST: &str = roots_query!("comments_newest", "", "c.created_at, c.id");
+const OLDEST_AFTER: &str = roots_query!(
+    "comments_newest",
+    "AND (c.created_at, c.id) > ($3, $4)",
+    "c.created_at, c.id"
+);
+const BEST: &str = roots_query!("comments_best", "", "c.score DESC, c.id DESC");
+const BEST_AFTER: &str = roots_query!(
+    "comments_best",
+    "AND (c.score, c.id) < ($3, $4)",
+    "c.score DESC, c.id DESC"
+);
 
 /// One page of top-level comments with their first replies, inside one snapshot.
 async fn page_in(
-    tx: &mut PgConnection,
+    tx: &mut Conn,
     article_id: ArticleId,
     sort: CommentSort,
     after: Option<CommentCursor>,
@@ -881,23 +843,23 @@ async fn page_in(
 ) -> StoreResult<CommentsPage> {
     let fetch = i64::from(limit) + 1;
     let query = match (sort, after) {
-        (CommentSort::Newest, None) => sqlx::query(NEWEST),
-        (CommentSort::Oldest, None) => sqlx::query(OLDEST),
-        (CommentSort::Best, None) => sqlx::query(BEST),
-        (CommentSort::Newest, Some(_)) => sqlx::query(NEWEST_AFTER),
-        (CommentSort::Oldest, Some(_)) => sqlx::query(OLDEST_AFTER),
-        (CommentSort::Best, Some(_)) => sqlx::query(BEST_AFTER),
+        (CommentSort::Newest, None) => sqlx::query_as::<_, CommentRow>(NEWEST),
+        (CommentSort::Oldest, None) => sqlx::query_as(OLDEST),
+        (CommentSort::Best, None) => sqlx::query_as(BEST),
+        (CommentSort::Newest, Some(_)) => sqlx::query_as(NEWEST_AFTER),
+        (CommentSort::Oldest, Some(_)) => sqlx::query_as(OLDEST_AFTER),
+        (CommentSort::Best, Some(_)) => sqlx::query_as(BEST_AFTER),
     };
     let query = query.bind(article_id).bind(fetch);
     let query = match (sort, after) {
         (_, None) => query,
         (CommentSort::Best, Some(c)) => query.bind(c.key).bind(c.id),
-        (_, Some(c)) => query.bind(from_millis(c.key)).bind(c.id),
+        (_, Some(c)) => query.bind(At::from_millis(c.key)).bind(c.id),
     };
     let rows = query.fetch_all(&mut *tx).await.map_err(db)?;
     let mut roots = rows
-        .iter()
-        .map(listed_of)
+        .into_iter()
+        .map(CommentRow::into_listed)
         .collect::<StoreResult<Vec<_>>>()?;
     let more = roots.len() > limit as usize;
     roots.truncate(limit as usize);
@@ -914,38 +876,36 @@ async fn page_in(
         .collect();
     if replies > 0 && !threads.is_empty() {
         let ids: Vec<CommentId> = threads.iter().map(|t| t.root.id).collect();
-        // One query for the whole page: each thread's first replies, from its index range.
-        let rows = sqlx::query(concat!(
+        // One query for the whole page: each thread's first replies.
+        let rows: Vec<CommentRow> = sqlx::query_as(concat!(
             "SELECT ",
             comment_columns!(),
-            " FROM UNNEST($1::bigint[]) AS t(id)
-              CROSS JOIN LATERAL (
-                  SELECT * FROM comments x WHERE x.root_id = t.id AND x.public
-                  ORDER BY x.created_at, x.id LIMIT $2) c ",
+            first_replies_from!(),
             comment_joins!(),
             " ORDER BY c.root_id, c.created_at, c.id"
         ))
-        .bind(&ids)
+        .bind(id_list(&ids))
         .bind(i64::from(replies))
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        for r in &rows {
-            let reply = comment_of(r)?;
-            if let Some(t) = threads
-                .iter_mut()
-                .find(|t| Some(t.root.id) == reply.root_id)
-            {
-                t.replies.push(reply);
+        let mut by_root: HashMap<CommentId, Vec<Comment>> = HashMap::new();
+        for r in rows {
+            let reply = r.into_comment()?;
+            if let Some(root) = reply.root_id {
+                by_root.entry(root).or_default().push(reply);
             }
+        }
+        for t in &mut threads {
+            t.replies = by_root.remove(&t.root.id).unwrap_or_default();
         }
     }
     Ok(CommentsPage { threads, next })
 }
 
 /// A listed top-level comment with all its public replies, in one snapshot.
-async fn thread_in(tx: &mut PgConnection, root_id: CommentId) -> StoreResult<Option<Thread>> {
-    let Some(root) = sqlx::query(concat!(
+async fn thread_in(tx: &mut Conn, root_id: CommentId) -> StoreResult<Option<Thread>> {
+    let Some(root): Option<CommentRow> = sqlx::query_as(concat!(
         "SELECT ",
         comment_columns!(),
         " FROM comments c ",
@@ -959,8 +919,8 @@ async fn thread_in(tx: &mut PgConnection, root_id: CommentId) -> StoreResult<Opt
     else {
         return Ok(None);
     };
-    let root = listed_of(&root)?;
-    let replies = sqlx::query(concat!(
+    let root = root.into_listed()?;
+    let replies: Vec<CommentRow> = sqlx::query_as(concat!(
         "SELECT ",
         comment_columns!(),
         " FROM comments c ",
@@ -970,15 +930,12 @@ async fn thread_in(tx: &mut PgConnection, root_id: CommentId) -> StoreResult<Opt
     .bind(root_id)
     .fetch_all(&mut *tx)
     .await
-    .map_err(db)?
-    .iter()
-    .map(comment_of)
-    .collect::<StoreResult<Vec<_>>>()?;
-    Ok(Some(Thread { root, replies }))
+    .map_err(db)?;
+    Ok(Some(Thread {
+        root,
+        replies: comments(replies)?,
+    }))
 }
-
-/// Reads that must agree with each other (a page and its reply counts).
-const SNAPSHOT: &str = "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY";
 
 /// The queues, riskiest first; $1 how many.
 macro_rules! queue_query {
@@ -986,7 +943,8 @@ macro_rules! queue_query {
         concat!(
             "SELECT ",
             comment_columns!(),
-            ", a.title, c.reasons, c.risk + c.report_risk FROM comments c ",
+            ", a.title AS article_title, c.reasons, c.risk + c.report_risk AS total_risk
+             FROM comments c ",
             comment_joins!(),
             " JOIN articles a ON a.id = c.article_id WHERE ",
             $filter,
@@ -997,14 +955,61 @@ macro_rules! queue_query {
     };
 }
 
+/// One of the author's earlier comments the rules look at, beside the counts.
+#[derive(sqlx::FromRow)]
+struct Looked {
+    rate: i64,
+    others: i64,
+    created_at: Option<At>,
+    fingerprint: Option<i64>,
+    article_id: Option<ArticleId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Revised {
+    body_markdown: String,
+    replaced_at: At,
+}
+
+#[derive(sqlx::FromRow)]
+struct OwnVote {
+    comment_id: CommentId,
+    value: i32,
+}
+
+#[derive(sqlx::FromRow)]
+struct QueueSizes {
+    pending: i64,
+    reported: i64,
+    flagged: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct LogRow {
+    id: i64,
+    at: At,
+    moderator_id: Option<AccountId>,
+    moderator_name: String,
+    action: String,
+    comment_id: Option<CommentId>,
+    account_id: Option<AccountId>,
+    reason: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Mismatch {
+    what: String,
+    stored: i64,
+    counted: i64,
+}
+
 #[async_trait]
-impl CommentStore for PgStore {
+impl CommentStore for Backend {
     async fn posting_context(&self, look: &Lookback) -> StoreResult<PostingContext> {
         // One round trip: the article's rate (counted no further than the cap) joined to
         // the author's earlier comments the rules look at; UNION lists each of those once.
-        let now = ms(look.now);
-        let rows = sqlx::query(
-            "SELECT r.rate, u.created_at, u.fingerprint, u.article_id, r.others
+        let rows: Vec<Looked> = sqlx::query_as(
+            "SELECT r.rate, r.others, u.created_at, u.fingerprint, u.article_id
              FROM (SELECT (SELECT COUNT(*) FROM (
                      SELECT 1 FROM comments
                      WHERE $9 > 0 AND article_id = $2 AND created_at > $8 AND created_at <= $3
@@ -1015,46 +1020,47 @@ impl CommentStore for PgStore {
                        AND author_id IS DISTINCT FROM $1
                      LIMIT $12) o) AS others) r
              LEFT JOIN (
-                 (SELECT id, created_at, fingerprint, article_id FROM comments
+                 SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
                      WHERE author_id = $1 AND created_at > $10 AND id IS DISTINCT FROM $4
-                     ORDER BY created_at DESC LIMIT $5)
+                     ORDER BY created_at DESC LIMIT $5) newest
                  UNION
-                 (SELECT id, created_at, fingerprint, article_id FROM comments
+                 SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
                      WHERE author_id = $1 AND fingerprint = $6 AND created_at >= $7
                        AND id IS DISTINCT FROM $4
-                     LIMIT 1)
+                     LIMIT 1) same
                  UNION
-                 (SELECT id, created_at, fingerprint, article_id FROM comments
+                 SELECT * FROM (SELECT id, created_at, fingerprint, article_id FROM comments
                      WHERE author_id = $1 AND article_id = $2 AND created_at >= $11
                        AND id IS DISTINCT FROM $4
-                     ORDER BY created_at DESC LIMIT 1)
+                     ORDER BY created_at DESC LIMIT 1) here
              ) u ON true",
         )
         .bind(look.author_id)
         .bind(look.article_id)
-        .bind(now)
+        .bind(At(look.now))
         .bind(look.editing)
         .bind(i64::from(look.newest))
         .bind(look.fingerprint)
-        .bind(ms(look.duplicate_since))
-        .bind(now - Duration::seconds(60))
+        .bind(At(look.duplicate_since))
+        .bind(At(look.now - Duration::seconds(60)))
         .bind(i64::from(look.rate_cap))
-        .bind(now - Duration::hours(1))
-        .bind(ms(look.here_since))
+        .bind(At(look.now - Duration::hours(1)))
+        .bind(At(look.here_since))
         .bind(i64::from(SAME_TEXT_CAP))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
         .map_err(db)?;
         let mut context = PostingContext::default();
-        for r in &rows {
-            context.article_rate = u32::try_from(r.try_get::<i64, _>(0).map_err(db)?).unwrap_or(0);
-            context.same_text_elsewhere =
-                u32::try_from(r.try_get::<i64, _>(4).map_err(db)?).unwrap_or(0);
-            if let Some(at) = r.try_get::<Option<DateTime<Utc>>, _>(1).map_err(db)? {
+        for r in rows {
+            context.article_rate = u32::try_from(r.rate).unwrap_or(0);
+            context.same_text_elsewhere = u32::try_from(r.others).unwrap_or(0);
+            if let (Some(at), Some(fingerprint), Some(article_id)) =
+                (r.created_at, r.fingerprint, r.article_id)
+            {
                 context.recent.push(RecentComment {
-                    at,
-                    fingerprint: r.try_get(2).map_err(db)?,
-                    article_id: r.try_get(3).map_err(db)?,
+                    at: at.0,
+                    fingerprint,
+                    article_id,
                 });
             }
         }
@@ -1068,7 +1074,7 @@ impl CommentStore for PgStore {
     }
 
     async fn comment(&self, id: CommentId) -> StoreResult<Option<Comment>> {
-        let mut conn = self.pool.acquire().await.map_err(db)?;
+        let mut conn = self.reader().acquire().await.map_err(db)?;
         comment_in(&mut conn, id).await
     }
 
@@ -1082,13 +1088,13 @@ impl CommentStore for PgStore {
         replies: u32,
     ) -> StoreResult<CommentsPage> {
         // One snapshot, so reply counts agree with the replies shown.
-        let mut tx = self.pool.begin_with(SNAPSHOT).await.map_err(db)?;
+        let mut tx = self.begin_snapshot().await?;
         let done = page_in(&mut tx, article_id, sort, after, limit, replies).await;
         settle(tx, done).await
     }
 
     async fn thread(&self, root_id: CommentId) -> StoreResult<Option<Thread>> {
-        let mut tx = self.pool.begin_with(SNAPSHOT).await.map_err(db)?;
+        let mut tx = self.begin_snapshot().await?;
         let done = thread_in(&mut tx, root_id).await;
         settle(tx, done).await
     }
@@ -1098,7 +1104,7 @@ impl CommentStore for PgStore {
         article_id: ArticleId,
         author_id: AccountId,
     ) -> StoreResult<Vec<Comment>> {
-        sqlx::query(concat!(
+        let rows: Vec<CommentRow> = sqlx::query_as(concat!(
             "SELECT ",
             comment_columns!(),
             " FROM comments c ",
@@ -1109,12 +1115,10 @@ impl CommentStore for PgStore {
         ))
         .bind(article_id)
         .bind(author_id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(comment_of)
-        .collect()
+        .map_err(db)?;
+        comments(rows)
     }
 
     #[instrument(skip_all)]
@@ -1125,23 +1129,24 @@ impl CommentStore for PgStore {
         edit: &CommentEdit,
         now: DateTime<Utc>,
     ) -> StoreResult<Comment> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = edit_comment_in(&mut tx, id, author_id, edit, now).await;
         settle(tx, done).await
     }
 
     async fn comment_revisions(&self, id: CommentId) -> StoreResult<Vec<(String, DateTime<Utc>)>> {
-        sqlx::query(
+        let rows: Vec<Revised> = sqlx::query_as(
             "SELECT body_markdown, replaced_at FROM comment_revisions
              WHERE comment_id = $1 ORDER BY id",
         )
         .bind(id)
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
-        .collect()
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.body_markdown, r.replaced_at.0))
+            .collect())
     }
 
     #[instrument(skip_all)]
@@ -1151,7 +1156,7 @@ impl CommentStore for PgStore {
         author_id: AccountId,
         now: DateTime<Utc>,
     ) -> StoreResult<Comment> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = delete_comment_in(&mut tx, id, author_id, now).await;
         settle(tx, done).await
     }
@@ -1166,7 +1171,7 @@ impl CommentStore for PgStore {
         if !(-1..=1).contains(&value) {
             return Err(StoreError::Invalid("Een stem is +1, -1 of 0.".to_string()));
         }
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = vote_comment_in(&mut tx, id, account_id, value).await;
         settle(tx, done).await
     }
@@ -1179,18 +1184,18 @@ impl CommentStore for PgStore {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        sqlx::query(
+        let rows: Vec<OwnVote> = sqlx::query_as(concat!(
             "SELECT comment_id, value FROM comment_votes
-             WHERE account_id = $1 AND comment_id = ANY($2) ORDER BY comment_id",
-        )
+             WHERE account_id = $1 AND comment_id ",
+            in_ids!("$2"),
+            " ORDER BY comment_id"
+        ))
         .bind(account_id)
-        .bind(ids)
-        .fetch_all(&self.pool)
+        .bind(id_list(ids))
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| Ok((r.try_get(0).map_err(db)?, r.try_get(1).map_err(db)?)))
-        .collect()
+        .map_err(db)?;
+        Ok(rows.into_iter().map(|v| (v.comment_id, v.value)).collect())
     }
 
     #[instrument(skip_all)]
@@ -1202,7 +1207,7 @@ impl CommentStore for PgStore {
         note: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Report> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = report_comment_in(&mut tx, id, reporter_id, reason, note, now).await;
         settle(tx, done).await
     }
@@ -1219,21 +1224,19 @@ impl CommentStore for PgStore {
             }
             Queue::Flagged => queue_query!("c.risk > 0", "c.risk DESC, c.id"),
         };
-        let rows = sqlx::query(sql)
+        let rows: Vec<QueueRow> = sqlx::query_as(sql)
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(self.reader())
             .await
             .map_err(db)?;
         let mut items = rows
-            .iter()
+            .into_iter()
             .map(|r| {
-                let reasons: &str = r.try_get(COMMENT_WIDTH + 1).map_err(db)?;
-                let risk: i64 = r.try_get(COMMENT_WIDTH + 2).map_err(db)?;
                 Ok(QueueItem {
-                    comment: comment_of(r)?,
-                    article_title: r.try_get(COMMENT_WIDTH).map_err(db)?,
-                    reasons: reasons.split_whitespace().map(str::to_string).collect(),
-                    risk: u32::try_from(risk.max(0)).unwrap_or(u32::MAX),
+                    comment: r.comment.into_comment()?,
+                    article_title: r.article_title,
+                    reasons: r.reasons.split_whitespace().map(str::to_string).collect(),
+                    risk: u32::try_from(r.total_risk.max(0)).unwrap_or(u32::MAX),
                     reports: Vec::new(),
                 })
             })
@@ -1242,19 +1245,21 @@ impl CommentStore for PgStore {
             return Ok(items);
         }
         let ids: Vec<CommentId> = items.iter().map(|i| i.comment.id).collect();
-        let reports = sqlx::query(concat!(
+        let reports: Vec<ReportRow> = sqlx::query_as(concat!(
             "SELECT ",
             report_columns!(),
             " FROM comment_reports r LEFT JOIN accounts ra ON ra.id = r.reporter_id
-              WHERE r.comment_id = ANY($1) AND r.resolved_at IS NULL
+              WHERE r.comment_id ",
+            in_ids!("$1"),
+            " AND r.resolved_at IS NULL
               ORDER BY r.created_at, r.id"
         ))
-        .bind(&ids)
-        .fetch_all(&self.pool)
+        .bind(id_list(&ids))
+        .fetch_all(self.reader())
         .await
         .map_err(db)?;
-        for r in &reports {
-            let report = report_of(r)?;
+        for r in reports {
+            let report = r.into_report()?;
             if let Some(item) = items.iter_mut().find(|i| i.comment.id == report.comment_id) {
                 item.reports.push(report);
             }
@@ -1263,19 +1268,20 @@ impl CommentStore for PgStore {
     }
 
     async fn queue_sizes(&self) -> StoreResult<Vec<(Queue, i64)>> {
-        let r = sqlx::query(
+        let sizes: QueueSizes = sqlx::query_as(
             "SELECT
-                (SELECT COUNT(*) FROM comments WHERE verdict = 'pending' AND NOT deleted),
-                (SELECT COUNT(*) FROM comments WHERE open_reports > 0),
-                (SELECT COUNT(*) FROM comments WHERE risk > 0)",
+                (SELECT COUNT(*) FROM comments WHERE verdict = 'pending' AND NOT deleted)
+                    AS pending,
+                (SELECT COUNT(*) FROM comments WHERE open_reports > 0) AS reported,
+                (SELECT COUNT(*) FROM comments WHERE risk > 0) AS flagged",
         )
-        .fetch_one(&self.pool)
+        .fetch_one(self.reader())
         .await
         .map_err(db)?;
         Ok(vec![
-            (Queue::Pending, r.try_get(0).map_err(db)?),
-            (Queue::Reported, r.try_get(1).map_err(db)?),
-            (Queue::Flagged, r.try_get(2).map_err(db)?),
+            (Queue::Pending, sizes.pending),
+            (Queue::Reported, sizes.reported),
+            (Queue::Flagged, sizes.flagged),
         ])
     }
 
@@ -1288,7 +1294,7 @@ impl CommentStore for PgStore {
         reason: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Comment> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.begin_rows().await?;
         let done = moderate_comment_in(&mut tx, id, moderator_id, action, reason, now).await;
         settle(tx, done).await
     }
@@ -1301,66 +1307,62 @@ impl CommentStore for PgStore {
         action: AccountAction,
         reason: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<tribune_core::account::Account> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+    ) -> StoreResult<Account> {
+        let mut tx = self.begin_rows().await?;
         let done =
             moderate_account_in(&mut tx, account_id, moderator_id, action, reason, now).await;
         settle(tx, done).await
     }
 
     async fn moderation_log(&self, limit: u32) -> StoreResult<Vec<LogEntry>> {
-        sqlx::query(
+        let rows: Vec<LogRow> = sqlx::query_as(
             "SELECT id, at, moderator_id, moderator_name, action, comment_id, account_id, reason
              FROM moderation_log ORDER BY id DESC LIMIT $1",
         )
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.reader())
         .await
-        .map_err(db)?
-        .iter()
-        .map(|r| {
-            Ok(LogEntry {
-                id: r.try_get(0).map_err(db)?,
-                at: r.try_get(1).map_err(db)?,
-                moderator_id: r.try_get(2).map_err(db)?,
-                moderator_name: r.try_get(3).map_err(db)?,
-                action: r.try_get(4).map_err(db)?,
-                comment_id: r.try_get(5).map_err(db)?,
-                account_id: r.try_get(6).map_err(db)?,
-                reason: r.try_get(7).map_err(db)?,
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| LogEntry {
+                id: r.id,
+                at: r.at.0,
+                moderator_id: r.moderator_id,
+                moderator_name: r.moderator_name,
+                action: r.action,
+                comment_id: r.comment_id,
+                account_id: r.account_id,
+                reason: r.reason,
             })
-        })
-        .collect()
+            .collect())
     }
 
     #[instrument(skip_all)]
     async fn counter_mismatches(&self) -> StoreResult<Vec<CounterMismatch>> {
-        let (reasons, weights): (Vec<&str>, Vec<i64>) = ReportReason::ALL
+        // Every stored counter beside a count of its rows, where they differ, in one
+        // snapshot. `public` and `listed` are counted from their definitions, so a wrong
+        // flag shows up too. A report's weight comes from the reasons core knows.
+        let weights: String = ReportReason::ALL
             .iter()
-            .map(|r| (r.as_str(), i64_of(r.risk())))
-            .unzip();
-        // One snapshot for every comparison.
-        let mut tx = self
-            .pool
-            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .await
-            .map_err(db)?;
-        let rows = sqlx::query(
+            .map(|r| format!(" WHEN '{}' THEN {}", r.as_str(), r.risk()))
+            .collect();
+        let sql = format!(
             "WITH votes AS (
                 SELECT comment_id, COUNT(*) FILTER (WHERE value = 1) AS up,
                        COUNT(*) FILTER (WHERE value = -1) AS down
                 FROM comment_votes GROUP BY comment_id),
              reports AS (
-                SELECT r.comment_id, COUNT(*) AS n, SUM(w.weight)::bigint AS risk
-                FROM comment_reports r
-                JOIN UNNEST($1::text[], $2::bigint[]) AS w(reason, weight) ON w.reason = r.reason
-                WHERE r.resolved_at IS NULL GROUP BY r.comment_id),
+                SELECT comment_id, COUNT(*) AS n,
+                       CAST(SUM(CASE reason{weights} ELSE 0 END) AS BIGINT) AS risk
+                FROM comment_reports WHERE resolved_at IS NULL GROUP BY comment_id),
              replies AS (
                 SELECT root_id, COUNT(*) AS n FROM comments
                 WHERE public AND root_id IS NOT NULL GROUP BY root_id),
              shown AS (
                 SELECT article_id, COUNT(*) AS n FROM comments WHERE public GROUP BY article_id)
-             SELECT 'article ' || a.id || ' comment_count', a.comment_count, COALESCE(s.n, 0)
+             SELECT 'article ' || a.id || ' comment_count' AS what, a.comment_count AS stored,
+                    COALESCE(s.n, 0) AS counted
              FROM articles a LEFT JOIN shown s ON s.article_id = a.id
              WHERE a.comment_count <> COALESCE(s.n, 0)
              UNION ALL
@@ -1388,13 +1390,15 @@ impl CommentStore for PgStore {
              FROM comments c LEFT JOIN reports r ON r.comment_id = c.id
              WHERE c.report_risk <> COALESCE(r.risk, 0)
              UNION ALL
-             SELECT 'comment ' || c.id || ' public', c.public::int::bigint,
-                    (c.verdict = 'visible' AND NOT c.deleted AND NOT c.shadow)::int::bigint
+             SELECT 'comment ' || c.id || ' public', CASE WHEN c.public THEN 1 ELSE 0 END,
+                    CASE WHEN c.verdict = 'visible' AND NOT c.deleted AND NOT c.shadow
+                         THEN 1 ELSE 0 END
              FROM comments c
              WHERE c.public <> (c.verdict = 'visible' AND NOT c.deleted AND NOT c.shadow)
              UNION ALL
-             SELECT 'comment ' || c.id || ' listed', c.listed::int::bigint,
-                    (c.root_id IS NULL AND (c.public OR c.reply_count > 0))::int::bigint
+             SELECT 'comment ' || c.id || ' listed', CASE WHEN c.listed THEN 1 ELSE 0 END,
+                    CASE WHEN c.root_id IS NULL AND (c.public OR c.reply_count > 0)
+                         THEN 1 ELSE 0 END
              FROM comments c
              WHERE c.listed <> (c.root_id IS NULL AND (c.public OR c.reply_count > 0))
              UNION ALL
@@ -1407,22 +1411,22 @@ impl CommentStore for PgStore {
                     (SELECT COUNT(*) FROM poll_votes v WHERE v.option_id = o.id)
              FROM poll_options o
              WHERE o.votes <> (SELECT COUNT(*) FROM poll_votes v WHERE v.option_id = o.id)
-             ORDER BY 1",
-        )
-        .bind(&reasons)
-        .bind(&weights)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db);
+             ORDER BY 1"
+        );
+        let mut tx = self.begin_snapshot().await?;
+        // The SQL holds only core's own reason names and weights, no input.
+        let rows = sqlx::query_as::<_, Mismatch>(sqlx::AssertSqlSafe(sql))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db);
         let rows = settle(tx, rows).await?;
-        rows.iter()
-            .map(|r| {
-                Ok(CounterMismatch {
-                    what: r.try_get(0).map_err(db)?,
-                    stored: r.try_get::<i64, _>(1).map_err(db)?,
-                    counted: r.try_get::<i64, _>(2).map_err(db)?,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|r| CounterMismatch {
+                what: r.what,
+                stored: r.stored,
+                counted: r.counted,
             })
-            .collect()
+            .collect())
     }
 }
