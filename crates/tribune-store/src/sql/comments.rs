@@ -1378,9 +1378,8 @@ impl CommentStore for Backend {
              FROM comments c LEFT JOIN votes v ON v.comment_id = c.id
              WHERE c.down <> COALESCE(v.down, 0)
              UNION ALL
-             SELECT 'comment ' || c.id || ' score', c.score, COALESCE(v.up, 0) - COALESCE(v.down, 0)
-             FROM comments c LEFT JOIN votes v ON v.comment_id = c.id
-             WHERE c.score <> COALESCE(v.up, 0) - COALESCE(v.down, 0)
+             SELECT 'comment ' || c.id || ' score', c.score, c.up - c.down
+             FROM comments c WHERE c.score <> c.up - c.down
              UNION ALL
              SELECT 'comment ' || c.id || ' open_reports', c.open_reports, COALESCE(r.n, 0)
              FROM comments c LEFT JOIN reports r ON r.comment_id = c.id
