@@ -16,13 +16,13 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use tokio::sync::{mpsc, oneshot};
 use tribune_core::account::AccountId;
 use tribune_core::article::ArticleId;
 use tribune_core::comment::{Comment, CommentId, NewComment};
 use tribune_core::moderation::Verdict;
 use tribune_core::store::{StoreError, StoreResult};
 
+use super::comment_writer::Job;
 use super::comments::{
     CommentRow, REPLY_ELSEWHERE, add_trust, check_comment_texts, comment_columns, comment_joins,
 };
@@ -37,55 +37,18 @@ struct Place {
     root_id: Option<CommentId>,
 }
 
-/// Most comments in one commit.
-const BATCH: usize = 128;
-
-struct Job {
-    new: NewComment,
-    now: DateTime<Utc>,
-    answer: oneshot::Sender<StoreResult<Comment>>,
-}
-
-/// The way into the writer task; the task ends when the last handle is dropped.
-#[derive(Clone)]
-pub(crate) struct CommentWriter(mpsc::Sender<Job>);
-
-impl CommentWriter {
-    pub(crate) fn start(pool: PgPool) -> Self {
-        let (sender, jobs) = mpsc::channel(4 * BATCH);
-        tokio::spawn(run(pool, jobs));
-        Self(sender)
-    }
-
-    /// Stores the comment; answers once it is committed (or failed).
-    pub(crate) async fn add(&self, new: NewComment, now: DateTime<Utc>) -> StoreResult<Comment> {
-        let stopped = || StoreError::Unavailable("the comment writer has stopped".into());
-        let (answer, answered) = oneshot::channel();
-        self.0
-            .send(Job { new, now, answer })
-            .await
-            .map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
-    }
-}
-
-async fn run(pool: PgPool, mut jobs: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while jobs.recv_many(&mut batch, BATCH).await > 0 {
-        let outcomes = match write(&pool, &batch).await {
-            Ok(outcomes) => outcomes,
-            Err(e) => {
-                tracing::warn!(comments = batch.len(), error = %e, "comment batch failed; storing each alone");
-                let mut outcomes = Vec::with_capacity(batch.len());
-                for job in &batch {
-                    outcomes.push(add_comment_alone(&pool, &job.new, job.now).await);
-                }
-                outcomes
+/// Stores a batch; when it fails as a whole (any database error aborts a PostgreSQL
+/// transaction), each of its comments is tried again alone.
+pub(crate) async fn store_batch(pool: &PgPool, batch: &[Job]) -> Vec<StoreResult<Comment>> {
+    match write(pool, batch).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => {
+            tracing::warn!(comments = batch.len(), error = %e, "comment batch failed; storing each alone");
+            let mut outcomes = Vec::with_capacity(batch.len());
+            for job in batch {
+                outcomes.push(add_comment_alone(pool, &job.new, job.now).await);
             }
-        };
-        for (job, outcome) in batch.drain(..).zip(outcomes) {
-            // The caller may have gone away (request cancelled); the comment stays stored.
-            let _ = job.answer.send(outcome);
+            outcomes
         }
     }
 }

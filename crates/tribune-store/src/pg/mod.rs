@@ -20,11 +20,14 @@
 
 mod copy_rows;
 mod group_commit;
-// The operations written once for both databases (see ARCHITECTURE.md, "The store").
+// The operations written once for both databases (see ARCHITECTURE.md, "The store"). This
+// list is the same in sqlite/mod.rs on purpose: each file is compiled once per dialect.
 #[path = "../sql/accounts.rs"]
 mod accounts;
 #[path = "../sql/articles.rs"]
 mod articles;
+#[path = "../sql/comment_writer.rs"]
+mod comment_writer;
 #[path = "../sql/comments.rs"]
 mod comments;
 #[path = "../sql/copy.rs"]
@@ -37,12 +40,16 @@ mod imports;
 mod law;
 #[path = "../sql/matches.rs"]
 mod matches;
+#[path = "../sql/migrate.rs"]
+mod migrate;
 #[path = "../sql/model.rs"]
 mod model;
 #[path = "../sql/polls.rs"]
 mod polls;
 #[path = "../sql/topics.rs"]
 mod topics;
+
+use comment_writer::CommentWriter;
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -121,7 +128,7 @@ pub struct PgStore {
     /// The schema of its own this store lives in ([`PgStore::connect_in_schema`]).
     schema: Option<Arc<str>>,
     /// New comments go through this node's one group-commit writer.
-    comments: group_commit::CommentWriter,
+    comments: CommentWriter,
 }
 
 // ---- The dialect: the names the shared operations in ../sql/ reach as `super::`. ----
@@ -214,6 +221,8 @@ pub(crate) fn id_list(ids: &[i64]) -> Vec<i64> {
 pub(crate) type Backend = PgStore;
 /// A connection, or a transaction's (`&mut *tx`).
 pub(crate) type Conn = PgConnection;
+/// A pool of connections.
+pub(crate) type Pool = sqlx::PgPool;
 /// A transaction from the pool.
 pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Postgres>;
 
@@ -487,7 +496,7 @@ impl PgStore {
             .await
             .map_err(db)?;
         let store = Self {
-            comments: group_commit::CommentWriter::start(pool.clone()),
+            comments: CommentWriter::start(pool.clone()),
             pool,
             listening: Arc::default(),
             schema,
@@ -551,32 +560,8 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        let current: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?;
-        if current > SCHEMA_VERSION {
-            tx.rollback().await.map_err(db)?;
-            return Err(StoreError::Invalid(format!(
-                "the database has schema version {current}, newer than this Tribune knows \
-                 ({SCHEMA_VERSION}); upgrade Tribune before using it"
-            )));
-        }
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-            sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
-            if *version == 13 {
-                articles::rekey_authors(&mut tx).await?;
-            }
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-                .bind(version)
-                .bind(At(Utc::now()))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(SCHEMA_VERSION)
+        let done = migrate::apply(&mut tx, MIGRATIONS).await;
+        settle(tx, done).await
     }
 
     /// Marks the database as migrated to `version`, to test what an older build does with

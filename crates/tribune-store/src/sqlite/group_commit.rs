@@ -9,60 +9,23 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::{AssertSqlSafe, SqliteConnection, SqlitePool};
-use tokio::sync::{mpsc, oneshot};
 use tribune_core::account::{AccountId, Role};
 use tribune_core::article::ArticleId;
 use tribune_core::comment::{Comment, CommentId, NewComment};
 use tribune_core::moderation::Verdict;
 use tribune_core::store::{StoreError, StoreResult};
 
+use super::comment_writer::Job;
 use super::comments::{REPLY_ELSEWHERE, check_comment_texts};
 use super::{IMMEDIATE, db, id_list, record_changes};
 use crate::at::At;
 
-/// Most comments in one commit.
-const BATCH: usize = 128;
-
-struct Job {
-    new: NewComment,
-    now: DateTime<Utc>,
-    answer: oneshot::Sender<StoreResult<Comment>>,
-}
-
-/// The way into the writer task; the task ends when the last handle is dropped.
-#[derive(Clone)]
-pub(crate) struct CommentWriter(mpsc::Sender<Job>);
-
-impl CommentWriter {
-    pub(crate) fn start(pool: SqlitePool) -> Self {
-        let (sender, jobs) = mpsc::channel(4 * BATCH);
-        tokio::spawn(run(pool, jobs));
-        Self(sender)
-    }
-
-    /// Stores the comment; answers once it is durable (or failed).
-    pub(crate) async fn add(&self, new: NewComment, now: DateTime<Utc>) -> StoreResult<Comment> {
-        let stopped = || StoreError::Unavailable("the comment writer has stopped".into());
-        let (answer, answered) = oneshot::channel();
-        self.0
-            .send(Job { new, now, answer })
-            .await
-            .map_err(|_| stopped())?;
-        answered.await.map_err(|_| stopped())?
-    }
-}
-
-async fn run(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(BATCH);
-    while jobs.recv_many(&mut batch, BATCH).await > 0 {
-        let outcomes = match write(&pool, &batch).await {
-            Ok(outcomes) => outcomes,
-            Err(e) => batch.iter().map(|_| Err(copy(&e))).collect(),
-        };
-        for (job, outcome) in batch.drain(..).zip(outcomes) {
-            // The caller may have gone away (request cancelled); the comment stays stored.
-            let _ = job.answer.send(outcome);
-        }
+/// Stores a batch; when it fails as a whole (a database error may have ended the
+/// transaction, so nothing of it is stored), each of its comments gets that error.
+pub(crate) async fn store_batch(pool: &SqlitePool, batch: &[Job]) -> Vec<StoreResult<Comment>> {
+    match write(pool, batch).await {
+        Ok(outcomes) => outcomes,
+        Err(e) => batch.iter().map(|_| Err(copy(&e))).collect(),
     }
 }
 
@@ -125,17 +88,6 @@ async fn write(pool: &SqlitePool, batch: &[Job]) -> StoreResult<Vec<StoreResult<
         "comment batch stored"
     );
     Ok(outcomes)
-}
-
-/// The batch's error for one of its callers (errors cannot be cloned; their text can).
-fn copy(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::NotFound => StoreError::NotFound,
-        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
-        StoreError::Invalid(m) => StoreError::Invalid(m.clone()),
-        StoreError::Unavailable(source) => StoreError::Unavailable(source.to_string().into()),
-        StoreError::Backend(source) => StoreError::Backend(source.to_string().into()),
-    }
 }
 
 /// What a batch of new comments needs to know about its articles and authors, read once
@@ -463,4 +415,15 @@ async fn add_by_key(
         .await
         .map_err(db)?;
     Ok(())
+}
+
+/// The batch's error for one of its callers (errors cannot be cloned; their text can).
+fn copy(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::NotFound => StoreError::NotFound,
+        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
+        StoreError::Invalid(m) => StoreError::Invalid(m.clone()),
+        StoreError::Unavailable(source) => StoreError::Unavailable(source.to_string().into()),
+        StoreError::Backend(source) => StoreError::Backend(source.to_string().into()),
+    }
 }

@@ -24,11 +24,14 @@ use crate::at::At;
 
 mod copy_rows;
 mod group_commit;
-// The operations written once for both databases (see ARCHITECTURE.md, "The store").
+// The operations written once for both databases (see ARCHITECTURE.md, "The store"). This
+// list is the same in pg/mod.rs on purpose: each file is compiled once per dialect.
 #[path = "../sql/accounts.rs"]
 mod accounts;
 #[path = "../sql/articles.rs"]
 mod articles;
+#[path = "../sql/comment_writer.rs"]
+mod comment_writer;
 #[path = "../sql/comments.rs"]
 mod comments;
 #[path = "../sql/copy.rs"]
@@ -41,6 +44,8 @@ mod imports;
 mod law;
 #[path = "../sql/matches.rs"]
 mod matches;
+#[path = "../sql/migrate.rs"]
+mod migrate;
 #[path = "../sql/model.rs"]
 mod model;
 #[path = "../sql/polls.rs"]
@@ -48,7 +53,7 @@ mod polls;
 #[path = "../sql/topics.rs"]
 mod topics;
 
-use group_commit::CommentWriter;
+use comment_writer::CommentWriter;
 
 // ---- The dialect: the names the shared operations in ../sql/ reach as `super::`. ----
 
@@ -143,6 +148,8 @@ pub(crate) fn id_list(ids: &[i64]) -> String {
 pub(crate) type Backend = SqliteStore;
 /// A connection, or a transaction's (`&mut *tx`).
 pub(crate) type Conn = SqliteConnection;
+/// A pool of connections.
+pub(crate) type Pool = sqlx::SqlitePool;
 /// A transaction from one of the pools.
 pub(crate) type Tx = sqlx::Transaction<'static, sqlx::Sqlite>;
 
@@ -460,31 +467,8 @@ impl SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-        let current: i64 =
-            sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(db)?;
-        if current > SCHEMA_VERSION {
-            return Err(StoreError::Invalid(format!(
-                "the database has schema version {current}, newer than this Tribune knows \
-                 ({SCHEMA_VERSION}); upgrade Tribune before using it"
-            )));
-        }
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
-            sqlx::raw_sql(*sql).execute(&mut *tx).await.map_err(db)?;
-            if *version == 13 {
-                articles::rekey_authors(&mut tx).await?;
-            }
-            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-                .bind(version)
-                .bind(At(Utc::now()))
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(SCHEMA_VERSION)
+        let done = migrate::apply(&mut tx, MIGRATIONS).await;
+        settle(tx, done).await
     }
 
     /// Marks the database as migrated to `version`, to test what an older build does with
