@@ -3,7 +3,8 @@
 //!
 //! This file only wires the app together (the router and `serve`); the rooms of the crate
 //! and the order they depend on each other are described in ARCHITECTURE.md, and
-//! `scripts/web-imports.py` checks that no module imports another in a circle.
+//! `scripts/web-imports.py` checks that no module imports another in a circle and that the
+//! routes leave every write to the application layer (writes/).
 
 pub mod assets;
 pub mod auth;
@@ -21,6 +22,7 @@ pub mod routes;
 pub mod state;
 pub mod throttle;
 pub mod views;
+pub mod writes;
 pub mod xml;
 
 use axum::Router;

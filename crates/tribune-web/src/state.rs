@@ -88,14 +88,6 @@ impl AppState {
         let _ = self.bus.send(event);
     }
 
-    /// After a write to match `id` on this node: its cached pages go at once (the writer sees
-    /// the change on the next page), and the follower tells the streams; other nodes learn
-    /// it from the match log.
-    pub fn match_written(&self, id: tribune_core::football::MatchId) {
-        self.publish(Event::MatchChanged { id });
-        self.live.poke();
-    }
-
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.bus.subscribe()
     }

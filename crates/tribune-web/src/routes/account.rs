@@ -14,29 +14,26 @@ use axum::extract::{Form, Json, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post, put};
-use chrono::Duration;
 use serde::Deserialize;
-use tribune_core::Event;
 use tribune_core::account::{
-    Account, AccountId, NewAccount, Role, Session, TokenPurpose, check_display_name,
-    check_password, normalize_email,
+    Account, Session, check_display_name, check_password, normalize_email,
 };
 use tribune_core::store::StoreError;
 
 use super::{Params, form, json, params, private_json};
 use crate::auth::{
-    self, ApiViewer, Viewer, check_login_password, create_session, hash_password, rotate_session,
-    session_cookie, sha256_hex,
+    self, ApiViewer, Viewer, check_login_password, create_session, rotate_session, session_cookie,
 };
 use crate::error::ApiError;
 use crate::error::AppError;
-use crate::mail::Mail;
 use crate::state::AppState;
 use crate::throttle::ClientAddr;
 use crate::views::Layout;
 use crate::views::account::{
     AccountPage, ForgotPage, Link, LoginPage, MessagePage, RegisterPage, ResetPage,
 };
+use crate::writes;
+use crate::writes::accounts::Reset;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -66,10 +63,6 @@ const RESET_REQUESTED: &str = "Als dit adres bij ons bekend is, krijg je een mai
      om een nieuw wachtwoord te kiezen. De link is een uur geldig.";
 const WRONG_CURRENT_PASSWORD: &str = "Je huidige wachtwoord klopt niet.";
 const BAD_LINK: &str = "Deze link werkt niet (meer): hij is verlopen, al gebruikt of onvolledig.";
-
-/// How long the links in mails work.
-const ACTIVATION_HOURS: i64 = 24;
-const RESET_HOURS: i64 = 1;
 
 /// Where to go after logging in: only a path on this site ("/account", "/nieuws/12-x"),
 /// never "//evil.example" or "https://..." (an open redirect would lend our name to
@@ -101,9 +94,9 @@ pub fn local_path(target: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // What the HTML and the JSON handlers share
 
-/// Registers an account, unconfirmed, and mails the link that confirms it. A taken address
-/// gets the same answer, and its owner a mail about the attempt (or, when their account was
-/// never confirmed, a fresh confirmation link). Bad input is a `BadRequest` saying what to fix.
+/// Checks a registration and hands it to [`writes::accounts::register`], which mails the
+/// link that confirms it. A taken address gets the same answer. Bad input is a `BadRequest`
+/// saying what to fix.
 async fn register(
     state: &AppState,
     client: &ClientAddr,
@@ -114,119 +107,8 @@ async fn register(
     let email = normalize_email(email).map_err(AppError::BadRequest)?;
     let display_name = check_display_name(display_name).map_err(AppError::BadRequest)?;
     check_password(password, &email, &display_name).map_err(AppError::BadRequest)?;
-    let now = state.clock.now();
-    state.limits.mail_request(client, now)?;
-    // Hashed whether or not the address is taken, so both take as long.
-    let password_hash = hash_password(password.to_string()).await?;
-    let new = NewAccount {
-        email: email.clone(),
-        display_name,
-        password_hash,
-        role: Role::Reader,
-        verified: false,
-    };
-    // The mail is prepared in the background in both cases: the answer does not wait for it.
-    match state.store.create_account(&new, now).await {
-        Ok(account) => {
-            let state = state.clone();
-            tokio::spawn(async move {
-                if let Err(e) = mail_activation(&state, &account).await {
-                    tracing::error!(error = %e, account = account.id, "no activation mail");
-                }
-            });
-        }
-        Err(StoreError::Conflict(_)) => {
-            let state = state.clone();
-            tokio::spawn(async move {
-                if let Err(e) = mail_taken_address(&state, &email).await {
-                    tracing::error!(error = %e, "no mail about a registration of a taken address");
-                }
-            });
-        }
-        Err(e) => return Err(e.into()),
-    }
-    Ok(())
-}
-
-/// A one-time link token for `purpose`; the store keeps its hash.
-async fn issue_token(
-    state: &AppState,
-    account_id: AccountId,
-    purpose: TokenPurpose,
-    valid: Duration,
-) -> Result<String, AppError> {
-    let token = auth::random_token()?;
-    state
-        .store
-        .create_token(
-            &sha256_hex(&token),
-            account_id,
-            purpose,
-            state.clock.now() + valid,
-        )
-        .await?;
-    Ok(token)
-}
-
-fn link(state: &AppState, path_and_query: &str) -> String {
-    format!(
-        "{}{path_and_query}",
-        state.config.public_url.trim_end_matches('/')
-    )
-}
-
-const SIGNATURE: &str = "Sportieve groeten,\nDe redactie van Tribune";
-
-async fn mail_activation(state: &AppState, account: &Account) -> Result<(), AppError> {
-    if !state.limits.may_mail(&account.email, state.clock.now()) {
-        return Ok(());
-    }
-    let token = issue_token(
-        state,
-        account.id,
-        TokenPurpose::Activate,
-        Duration::hours(ACTIVATION_HOURS),
-    )
-    .await?;
-    let url = link(state, &format!("/account/bevestigen?token={token}"));
-    state.mailer.send(Mail {
-        to: account.email.clone(),
-        subject: "Bevestig je account bij Tribune".to_string(),
-        text: format!(
-            "Dag {name},\n\nWelkom bij Tribune! Bevestig je e-mailadres met deze link \
-             (24 uur geldig):\n\n{url}\n\nDaarna kun je reageren op artikels en stemmen in \
-             polls.\n\nHeb je geen account aangemaakt? Dan mag je deze mail negeren: zonder \
-             bevestiging wordt het account niet actief.\n\n{SIGNATURE}\n",
-            name = account.display_name
-        ),
-    });
-    Ok(())
-}
-
-async fn mail_taken_address(state: &AppState, email: &str) -> Result<(), AppError> {
-    let Some((account, _)) = state.store.account_by_email(email).await? else {
-        return Ok(());
-    };
-    if !account.verified {
-        // They registered before and never confirmed: what they need is a new link.
-        return mail_activation(state, &account).await;
-    }
-    if !state.limits.may_mail(email, state.clock.now()) {
-        return Ok(());
-    }
-    let url = link(state, "/wachtwoord-vergeten");
-    state.mailer.send(Mail {
-        to: account.email.clone(),
-        subject: "Iemand probeerde een account te maken met je e-mailadres".to_string(),
-        text: format!(
-            "Dag {name},\n\nIemand probeerde zonet een nieuw account bij Tribune aan te maken \
-             met dit e-mailadres. Je hebt al een account, dus er is niets veranderd.\n\n\
-             Was jij dat en ben je je wachtwoord vergeten? Kies dan een nieuw via:\n\n{url}\n\n\
-             Was jij het niet? Dan hoef je niets te doen.\n\n{SIGNATURE}\n",
-            name = account.display_name
-        ),
-    });
-    Ok(())
+    state.limits.mail_request(client, state.clock.now())?;
+    writes::accounts::register(state, email, display_name, password).await
 }
 
 /// Why a login did not work.
@@ -318,8 +200,7 @@ async fn change_password(
     confirm_password(state, viewer, client, current).await?;
     let account = &viewer.account;
     check_password(new, &account.email, &account.display_name).map_err(AppError::BadRequest)?;
-    let hash = hash_password(new.to_string()).await?;
-    state.store.set_password(account.id, &hash).await?;
+    writes::accounts::set_password(state, account.id, new).await?;
     let (token, _) = create_session(state, account.id).await?;
     session_cookie(&state.config, &token)
 }
@@ -333,15 +214,7 @@ async fn delete_account(
     password: &str,
 ) -> Result<(), AppError> {
     confirm_password(state, viewer, client, password).await?;
-    let changed = state
-        .store
-        .delete_account(viewer.account.id, state.clock.now())
-        .await?;
-    for id in changed {
-        state.publish(Event::ArticleChanged { id });
-    }
-    tracing::info!(account = viewer.account.id, "account deleted by its owner");
-    Ok(())
+    writes::accounts::delete_account(state, viewer.account.id).await
 }
 
 /// Mails a reset link when the address has an account; the answer is the same either way
@@ -349,93 +222,8 @@ async fn delete_account(
 async fn request_reset(state: &AppState, client: &ClientAddr, email: &str) -> Result<(), AppError> {
     let email = normalize_email(email).map_err(AppError::BadRequest)?;
     state.limits.mail_request(client, state.clock.now())?;
-    let state = state.clone();
-    tokio::spawn(async move {
-        if let Err(e) = mail_reset(&state, &email).await {
-            tracing::error!(error = %e, "no password reset mail");
-        }
-    });
+    writes::accounts::send_reset(state, email);
     Ok(())
-}
-
-async fn mail_reset(state: &AppState, email: &str) -> Result<(), AppError> {
-    let Some((account, _)) = state.store.account_by_email(email).await? else {
-        return Ok(());
-    };
-    if !state.limits.may_mail(email, state.clock.now()) {
-        return Ok(());
-    }
-    let token = issue_token(
-        state,
-        account.id,
-        TokenPurpose::ResetPassword,
-        Duration::hours(RESET_HOURS),
-    )
-    .await?;
-    let url = link(state, &format!("/wachtwoord-herstellen?token={token}"));
-    state.mailer.send(Mail {
-        to: account.email.clone(),
-        subject: "Een nieuw wachtwoord voor Tribune".to_string(),
-        text: format!(
-            "Dag {name},\n\nJe vroeg een nieuw wachtwoord aan. Kies het via deze link (een uur \
-             geldig, één keer te gebruiken):\n\n{url}\n\nVroeg je niets aan? Dan mag je deze \
-             mail negeren: je wachtwoord blijft hetzelfde.\n\n{SIGNATURE}\n",
-            name = account.display_name
-        ),
-    });
-    Ok(())
-}
-
-enum Reset {
-    Done(Account),
-    /// Unknown, used or expired.
-    BadLink,
-    /// The new password breaks a rule; `token` is the link to try again with (a fresh one
-    /// when the old one had to be used up to find the account).
-    Refused {
-        message: String,
-        token: String,
-    },
-}
-
-/// Uses a reset link: a new password, every old session ended. Following the link proves the
-/// address, so an account never confirmed is confirmed now.
-async fn reset_password(state: &AppState, token: &str, password: &str) -> Result<Reset, AppError> {
-    // The rules that do not depend on the account first, so a typo does not use up the link.
-    if let Err(message) = check_password(password, "", "") {
-        return Ok(Reset::Refused {
-            message,
-            token: token.to_string(),
-        });
-    }
-    let now = state.clock.now();
-    let Some(id) = state
-        .store
-        .take_token(&sha256_hex(token), TokenPurpose::ResetPassword, now)
-        .await?
-    else {
-        return Ok(Reset::BadLink);
-    };
-    let Some(account) = state.store.account(id).await? else {
-        return Ok(Reset::BadLink);
-    };
-    if let Err(message) = check_password(password, &account.email, &account.display_name) {
-        let token = issue_token(
-            state,
-            id,
-            TokenPurpose::ResetPassword,
-            Duration::hours(RESET_HOURS),
-        )
-        .await?;
-        return Ok(Reset::Refused { message, token });
-    }
-    let hash = hash_password(password.to_string()).await?;
-    state.store.set_password(id, &hash).await?;
-    if !account.verified {
-        state.store.set_verified(id).await?;
-    }
-    state.limits.login_succeeded(&account.email);
-    Ok(Reset::Done(account))
 }
 
 /// Everything kept about the account, as pretty JSON.
@@ -567,15 +355,7 @@ async fn activate(
 ) -> Result<Response, AppError> {
     let p = params(p)?;
     let token = p.get("token").map(String::as_str).unwrap_or("");
-    let taken = state
-        .store
-        .take_token(
-            &sha256_hex(token),
-            TokenPurpose::Activate,
-            state.clock.now(),
-        )
-        .await?;
-    let Some(id) = taken else {
+    let Some(id) = writes::accounts::activate(&state, token).await? else {
         return message_page(
             StatusCode::BAD_REQUEST,
             "Deze link werkt niet meer",
@@ -586,7 +366,6 @@ async fn activate(
             Some(("/inloggen", "Inloggen")),
         );
     };
-    state.store.set_verified(id).await?;
     let (cookie, _) = rotate_session(&state, &headers, id).await?;
     Ok(with_cookie(see_other("/account?welkom=1"), cookie))
 }
@@ -912,7 +691,7 @@ async fn reset_submit(
     f: Result<Form<ResetForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     let f = form(f)?;
-    match reset_password(&state, &f.token, &f.password).await? {
+    match writes::accounts::reset_password(&state, &f.token, &f.password).await? {
         Reset::Done(account) => {
             let (cookie, _) = rotate_session(&state, &headers, account.id).await?;
             Ok(with_cookie(

@@ -1,6 +1,7 @@
 //! Reader comments: posting (with the moderation rules), replies, votes, reports, edits and
 //! deletes, as HTML forms that work without JavaScript and as the JSON API the page script
-//! uses. The logic lives once, in the functions at the top; handlers only translate.
+//! uses. The writes themselves (with the moderation rules) are in writes/comments.rs; the
+//! handlers here read the request, check the comment is the reader's own, and answer.
 
 use askama::Template;
 use axum::Router;
@@ -10,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
-use tribune_core::comment::{self, Comment, CommentEdit, CommentId, Lookback, ReportReason};
-use tribune_core::moderation::{self, Judgement, Refusal, Submission, Verdict};
-use tribune_core::{ArticleId, Event, StoreError};
+use tribune_core::ArticleId;
+use tribune_core::comment::{self, Comment, CommentId, ReportReason};
+use tribune_core::moderation::Verdict;
 
 use super::{Params, comment_paging, form, json, params, private_json};
 use crate::auth::{ApiViewer, Viewer};
@@ -24,6 +25,7 @@ use crate::views::comments::{
     CommentFormPage, CommentFragment, CommentView, ThreadPage, ThreadView,
 };
 use crate::views::{Layout, NoticePage};
+use crate::writes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -48,110 +50,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/comments/{id}/revisions", get(api_revisions))
 }
 
-// ---- the rules, once ----
-
-/// Runs the moderation rules on a text by this viewer for this article; `editing` is the
-/// comment whose text this replaces.
-async fn judge(
-    state: &AppState,
-    viewer: &Viewer,
-    article_id: ArticleId,
-    body: &str,
-    editing: Option<CommentId>,
-) -> Result<Judgement, AppError> {
-    comment::check_body(body).map_err(AppError::BadRequest)?;
-    let now = state.clock.now();
-    viewer.can_post(now)?;
-    let staff = viewer.account.role.is_staff();
-    if !staff
-        && let Some(night) = &state.config.night_closing
-        && night.is_closed(now)
-    {
-        return Err(AppError::Forbidden(night.message()));
-    }
-    let evening = state
-        .evening
-        .for_article(&*state.store, article_id, now)
-        .await?;
-    let tightened;
-    let rules = if evening.is_some() {
-        tightened = crate::evening::evening_rules(&state.rules);
-        &tightened
-    } else {
-        &*state.rules
-    };
-    let look = Lookback::new(
-        rules,
-        viewer.account.id,
-        staff,
-        article_id,
-        body,
-        editing,
-        now,
-    );
-    let context = state.store.posting_context(&look).await?;
-    // A model that cannot be refreshed (the database hiccuped) still judges as it stands.
-    if let Err(e) = state.learning.refresh_if_due(&*state.store).await {
-        tracing::warn!(error = %e, "moderation model not refreshed");
-    }
-    let classifier = state.learning.classifier();
-    let submission = Submission {
-        body,
-        article_id,
-        author: moderation::Author {
-            staff,
-            approved_comments: viewer.account.approved_comments.max(0) as u32,
-        },
-        recent: &context.recent,
-        article_rate: context.article_rate,
-        now,
-        classifier: Some(&classifier),
-        tightened: evening.is_some(),
-        same_text_elsewhere: context.same_text_elsewhere,
-    };
-    rules.judge(&submission).map_err(refused)
-}
-
-fn refused(r: Refusal) -> AppError {
-    match &r {
-        Refusal::RateLimited { retry_after } | Refusal::SlowMode { retry_after } => {
-            AppError::TooManyRequests {
-                message: r.message(),
-                retry_after_seconds: retry_after.num_seconds().max(1) as u64,
-            }
-        }
-        Refusal::Duplicate => AppError::Store(StoreError::Conflict(r.message())),
-    }
-}
-
-/// Posts a comment (or a reply) after the rules have judged it.
-pub async fn post_comment(
-    state: &AppState,
-    viewer: &Viewer,
-    article_id: ArticleId,
-    reply_to: Option<CommentId>,
-    body: &str,
-) -> Result<Comment, AppError> {
-    let judgement = judge(state, viewer, article_id, body, None).await?;
-    let new = comment::NewComment {
-        article_id,
-        author_id: viewer.account.id,
-        reply_to,
-        body_markdown: body.to_string(),
-        body_html: comment::render(body),
-        fingerprint: moderation::fingerprint(body),
-        verdict: judgement.verdict,
-        reasons: judgement.reasons.iter().map(|r| r.code()).collect(),
-        risk: judgement.risk,
-        shadow: viewer.account.shadow_banned,
-    };
-    let stored = state.store.add_comment(&new, state.clock.now()).await?;
-    if stored.public {
-        state.publish(Event::ArticleChanged { id: article_id });
-    }
-    Ok(stored)
-}
-
 async fn own_comment(
     state: &AppState,
     viewer: &Viewer,
@@ -165,72 +63,8 @@ async fn own_comment(
         .ok_or(AppError::NotFound)
 }
 
-pub async fn edit_comment(
-    state: &AppState,
-    viewer: &Viewer,
-    id: CommentId,
-    body: &str,
-) -> Result<Comment, AppError> {
-    let before = own_comment(state, viewer, id).await?;
-    let judgement = judge(state, viewer, before.article_id, body, Some(before.id)).await?;
-    let edit = CommentEdit {
-        body_markdown: body.to_string(),
-        body_html: comment::render(body),
-        fingerprint: moderation::fingerprint(body),
-        verdict: judgement.verdict,
-        reasons: judgement.reasons.iter().map(|r| r.code()).collect(),
-        risk: judgement.risk,
-    };
-    let after = state
-        .store
-        .edit_comment(id, viewer.account.id, &edit, state.clock.now())
-        .await?;
-    if before.public || after.public {
-        state.publish(Event::ArticleChanged {
-            id: after.article_id,
-        });
-    }
-    Ok(after)
-}
-
-pub async fn delete_comment(
-    state: &AppState,
-    viewer: &Viewer,
-    id: CommentId,
-) -> Result<Comment, AppError> {
-    let gone = state
-        .store
-        .delete_comment(id, viewer.account.id, state.clock.now())
-        .await?;
-    state.publish(Event::ArticleChanged {
-        id: gone.article_id,
-    });
-    Ok(gone)
-}
-
-pub async fn vote(
-    state: &AppState,
-    viewer: &Viewer,
-    id: CommentId,
-    value: i32,
-) -> Result<(i64, i64, ArticleId), AppError> {
-    viewer.can_post(state.clock.now())?;
-    let (up, down) = state
-        .store
-        .vote_comment(id, viewer.account.id, value)
-        .await?;
-    // The store answers only the counts; the article is needed for the page to refresh.
-    let article_id = state
-        .store
-        .comment(id)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .article_id;
-    state.publish(Event::ArticleChanged { id: article_id });
-    Ok((up, down, article_id))
-}
-
-pub async fn report(
+/// A report as the reader sent it: a reason from the list and a short note.
+async fn report(
     state: &AppState,
     viewer: &Viewer,
     id: CommentId,
@@ -244,22 +78,18 @@ pub async fn report(
             "Je toelichting mag hoogstens 1000 tekens lang zijn.".to_string(),
         ));
     }
-    let c = state
-        .store
-        .comment(id)
-        .await?
-        .filter(|c| c.public)
-        .ok_or(AppError::NotFound)?;
-    Ok(state
-        .store
-        .report_comment(
-            c.id,
-            viewer.account.id,
-            reason,
-            note.trim(),
-            state.clock.now(),
-        )
-        .await?)
+    writes::comments::report(state, viewer.account.id, id, reason, note.trim()).await
+}
+
+/// Edits the viewer's own comment (anyone else's is not found).
+async fn edit(
+    state: &AppState,
+    viewer: &Viewer,
+    id: CommentId,
+    body: &str,
+) -> Result<Comment, AppError> {
+    let before = own_comment(state, viewer, id).await?;
+    writes::comments::edit(state, viewer, &before, body).await
 }
 
 /// What a reader is told after posting, by verdict.
@@ -336,7 +166,7 @@ async fn post_form(
         .map_err(|_| AppError::BadRequest("Bij welk artikel hoort je reactie?".to_string()))?;
     viewer.check_form_token(&f.csrf)?;
     let reply_to = optional_id(&f.antwoord_op)?;
-    let c = post_comment(&state, &viewer, article_id, reply_to, &f.tekst).await?;
+    let c = writes::comments::post(&state, &viewer, article_id, reply_to, &f.tekst).await?;
     let back = back_to(article_id, &f.terug);
     if c.public {
         return Ok(Redirect::to(&format!("{back}?reactie={0}#reactie-{0}", c.id)).into_response());
@@ -550,7 +380,7 @@ async fn edit_form(
 ) -> Result<Response, AppError> {
     let f = form(f)?;
     viewer.check_form_token(&f.csrf)?;
-    let c = edit_comment(&state, &viewer, comment_id(&raw)?, &f.tekst).await?;
+    let c = edit(&state, &viewer, comment_id(&raw)?, &f.tekst).await?;
     if c.public {
         return Ok(Redirect::to(&format!(
             "/nieuws/{}?reactie={1}#reactie-{1}",
@@ -582,7 +412,7 @@ async fn delete_form(
     f: Result<Form<TokenForm>, FormRejection>,
 ) -> Result<Response, AppError> {
     viewer.check_form_token(&form(f)?.csrf)?;
-    let c = delete_comment(&state, &viewer, comment_id(&raw)?).await?;
+    let c = writes::comments::delete(&state, viewer.account.id, comment_id(&raw)?).await?;
     Ok(Redirect::to(&format!(
         "/nieuws/{}?reactie={1}#reactie-{1}",
         c.article_id, c.id
@@ -617,7 +447,8 @@ async fn vote_form(
     let f = form(f)?;
     let id = comment_id(&raw)?;
     viewer.check_form_token(&f.csrf)?;
-    let (_, _, article_id) = vote(&state, &viewer, id, vote_value(&f.waarde)?).await?;
+    let (_, _, article_id) =
+        writes::comments::vote(&state, &viewer, id, vote_value(&f.waarde)?).await?;
     Ok(Redirect::to(&format!("/nieuws/{article_id}?reactie={id}#reactie-{id}")).into_response())
 }
 
@@ -764,7 +595,7 @@ async fn api_post(
     body: Result<Json<PostJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = json(body)?;
-    let c = post_comment(&state, &viewer, article_id, body.reply_to, &body.body).await?;
+    let c = writes::comments::post(&state, &viewer, article_id, body.reply_to, &body.body).await?;
     let now = state.clock.now();
     let own = CommentJson::own(&c, now);
     let html = CommentFragment {
@@ -858,7 +689,7 @@ async fn api_edit(
     body: Result<Json<EditJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = json(body)?;
-    let c = edit_comment(&state, &viewer, comment_id(&raw)?, &body.body).await?;
+    let c = edit(&state, &viewer, comment_id(&raw)?, &body.body).await?;
     Ok(private_json(
         StatusCode::OK,
         CommentJson::own(&c, state.clock.now()),
@@ -870,7 +701,7 @@ async fn api_delete(
     ApiViewer(viewer): ApiViewer,
     Path(raw): Path<String>,
 ) -> Result<Response, ApiError> {
-    delete_comment(&state, &viewer, comment_id(&raw)?).await?;
+    writes::comments::delete(&state, viewer.account.id, comment_id(&raw)?).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -886,7 +717,8 @@ async fn api_vote(
     body: Result<Json<VoteJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = json(body)?;
-    let (up, down, _) = vote(&state, &viewer, comment_id(&raw)?, body.value).await?;
+    let (up, down, _) =
+        writes::comments::vote(&state, &viewer, comment_id(&raw)?, body.value).await?;
     Ok(private_json(
         StatusCode::OK,
         serde_json::json!({ "up": up, "down": down, "value": body.value }),

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use tribune_core::Event;
 use tribune_core::comment::CommentId;
 use tribune_core::law::{
     Contest, ContestOutcome, Decision, MAX_CONTEST_CHARS, MAX_NOTE_CHARS, MAX_NOTICE_CHARS,
@@ -32,6 +31,7 @@ use crate::views::law::{
     DecisionsPage, MonthReport, NoticeDone, NoticePage, TransparencyPage, category_of,
     decision_view, grounds_of, month_report,
 };
+use crate::writes;
 
 /// Decisions shown on the author's page and in the API.
 const DECISIONS_SHOWN: u32 = 100;
@@ -68,14 +68,6 @@ fn note(text: &str) -> Result<String, AppError> {
         return Ok(String::new());
     }
     check_text(text, MAX_NOTE_CHARS, "De toelichting").map_err(AppError::BadRequest)
-}
-
-/// Drops the cached pages that show the comment's article, and with it the transparency
-/// report (cached under the lists key).
-async fn touched(state: &AppState, comment_id: CommentId) {
-    if let Ok(Some(c)) = state.store.comment(comment_id).await {
-        state.publish(Event::ArticleChanged { id: c.article_id });
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -119,7 +111,7 @@ async fn decisions_page(
 }
 
 /// The author contests the decision on their comment, once.
-pub async fn file_contest(
+async fn file_contest(
     state: &AppState,
     viewer: &Viewer,
     comment_id: CommentId,
@@ -127,12 +119,7 @@ pub async fn file_contest(
 ) -> Result<Contest, AppError> {
     let text =
         check_text(explanation, MAX_CONTEST_CHARS, "Je uitleg").map_err(AppError::BadRequest)?;
-    let contest = state
-        .store
-        .contest(comment_id, viewer.account.id, &text, state.clock.now())
-        .await?;
-    touched(state, comment_id).await;
-    Ok(contest)
+    writes::moderation::contest(state, viewer.account.id, comment_id, &text).await
 }
 
 #[derive(Deserialize)]
@@ -335,7 +322,7 @@ async fn notice_page(
 
 /// Checks and stores a notice. NotFound (nothing stored) for a comment that is not on the
 /// site; BadRequest for a bad category, explanation or address; 429 past the limit.
-pub async fn file_notice(
+async fn file_notice(
     state: &AppState,
     viewer: Option<&Viewer>,
     client: &ClientAddr,
@@ -359,21 +346,14 @@ pub async fn file_notice(
         .notices_by_address
         .hit(&client.0, now)
         .map_err(|wait| too_many("Je stuurde de laatste tijd te veel meldingen.", wait))?;
-    let notice = state
-        .store
-        .add_notice(
-            &NewNotice {
-                comment_id,
-                category,
-                explanation,
-                email,
-                reporter_id: viewer.map(|v| v.account.id),
-            },
-            now,
-        )
-        .await?;
-    touched(state, comment_id).await;
-    Ok(notice)
+    let notice = NewNotice {
+        comment_id,
+        category,
+        explanation,
+        email,
+        reporter_id: viewer.map(|v| v.account.id),
+    };
+    writes::moderation::add_notice(state, &notice).await
 }
 
 #[derive(Deserialize)]
@@ -489,9 +469,8 @@ async fn api_notice(
 // ---------------------------------------------------------------------------------------
 // The moderators' side
 
-/// A moderator decides a contest. Overturning restores the comment through the desk's own
-/// action (counts, trust and the audit log as any restore).
-pub async fn decide_contest(
+/// A moderator decides a contest (see [`writes::moderation::decide_contest`]).
+async fn decide_contest(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
@@ -502,43 +481,12 @@ pub async fn decide_contest(
     let outcome = ContestOutcome::parse(outcome)
         .ok_or_else(|| AppError::BadRequest(format!("Onbekende uitkomst \"{outcome}\".")))?;
     let note = note(note_text)?;
-    let contest = state
-        .store
-        .contest_by_id(id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if contest.outcome.is_some() {
-        return Err(
-            tribune_core::StoreError::Conflict("Over dit bezwaar is al beslist.".into()).into(),
-        );
-    }
-    if outcome == ContestOutcome::Overturned {
-        let comment = state
-            .store
-            .comment(contest.comment_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        if comment.verdict == Verdict::Rejected {
-            let why = if note.is_empty() {
-                format!("bezwaar {id} aanvaard")
-            } else {
-                format!("bezwaar {id} aanvaard: {note}")
-            };
-            let why: String = why.chars().take(MAX_NOTE_CHARS).collect();
-            super::moderation::act_on_comment(state, viewer, comment.id, "restore", &why).await?;
-        }
-    }
-    let done = state
-        .store
-        .resolve_contest(id, viewer.account.id, outcome, &note, state.clock.now())
-        .await?;
-    touched(state, done.comment_id).await;
-    Ok(done)
+    writes::moderation::decide_contest(state, viewer.account.id, id, outcome, &note).await
 }
 
 /// A moderator closes a notice: action taken (on the comment, with the desk's own actions)
 /// or none.
-pub async fn handle_notice(
+async fn handle_notice(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
@@ -549,14 +497,7 @@ pub async fn handle_notice(
     let outcome = NoticeOutcome::parse(outcome)
         .ok_or_else(|| AppError::BadRequest(format!("Onbekende uitkomst \"{outcome}\".")))?;
     let note = note(note_text)?;
-    let n = state
-        .store
-        .handle_notice(id, viewer.account.id, outcome, &note, state.clock.now())
-        .await?;
-    if let Some(c) = n.comment_id {
-        touched(state, c).await;
-    }
-    Ok(n)
+    writes::moderation::handle_notice(state, viewer.account.id, id, outcome, &note).await
 }
 
 #[derive(Deserialize)]

@@ -25,6 +25,7 @@ use crate::state::AppState;
 use crate::views::Layout;
 use crate::views::desk::{ConsolePage, EntryDraft, MatchListPage, Reversible, SideForm, desk_menu};
 use crate::views::matches::{MatchLine, entry_lines, event_line};
+use crate::writes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -249,7 +250,6 @@ async fn set_article(
     let f = super::form(f)?;
     viewer.check_form_token(&f.csrf)?;
     let m = load(&state, id).await?;
-    let now = state.clock.now();
     let next = match f.actie.as_str() {
         "nieuw" => {
             if m.article_id.is_some() {
@@ -258,20 +258,8 @@ async fn set_article(
                 ));
             }
             let draft = live_article(&m, &viewer.account.display_name);
-            let written = super::newsroom::write(
-                &state,
-                &viewer,
-                None,
-                &draft,
-                super::newsroom::Step::Save,
-                "Live-artikel bij de wedstrijd",
-            )
-            .await?;
-            state
-                .store
-                .set_match_article(id, Some(written.id), now)
-                .await?;
-            state.match_written(id);
+            let written =
+                writes::matches::start_live_article(&state, id, viewer.account.id, &draft).await?;
             // On to the editor: the live article goes out when an editor publishes it.
             return Ok(Redirect::to(&format!("/redactie/artikels/{}", written.id)).into_response());
         }
@@ -284,8 +272,7 @@ async fn set_article(
         "loskoppelen" => None,
         other => return Err(AppError::BadRequest(format!("Onbekende actie {other:?}."))),
     };
-    state.store.set_match_article(id, next, now).await?;
-    state.match_written(id);
+    writes::matches::link_article(&state, id, next).await?;
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
 }
 
@@ -312,11 +299,7 @@ async fn set_high_risk(
         "nee" => false,
         other => return Err(AppError::BadRequest(format!("Onbekende keuze {other:?}."))),
     };
-    state
-        .store
-        .set_match_high_risk(id, high_risk, state.clock.now())
-        .await?;
-    state.match_written(id);
+    writes::matches::mark_high_risk(&state, id, high_risk).await?;
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#risico")).into_response())
 }
 
@@ -386,11 +369,7 @@ async fn set_status(
     let status = MatchStatus::parse(&f.status)
         .ok_or_else(|| AppError::BadRequest(format!("Onbekende status {:?}.", f.status)))?;
     let minute = minute_of(&f.minuut, &f.extra)?;
-    state
-        .store
-        .set_match_status(id, status, minute, state.clock.now())
-        .await?;
-    state.match_written(id);
+    writes::matches::set_status(&state, id, status, minute).await?;
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}")).into_response())
 }
 
@@ -441,11 +420,7 @@ async fn add_event(
         reverses,
     };
     event.check().map_err(AppError::BadRequest)?;
-    let (_, added) = state
-        .store
-        .add_match_event(id, &event, state.clock.now())
-        .await?;
-    state.match_written(id);
+    let (_, added) = writes::matches::add_event(&state, id, &event).await?;
     // Back to the console with an entry about it ready to publish.
     Ok(Redirect::to(&format!(
         "/redactie/wedstrijden/{id}?fase={}#verslag",
@@ -495,11 +470,7 @@ async fn add_entry(
     let f = super::form(f)?;
     viewer.check_form_token(&f.csrf)?;
     let entry = f.entry()?;
-    let added = state
-        .store
-        .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
-        .await?;
-    state.match_written(id);
+    let added = writes::matches::add_entry(&state, id, &entry, viewer.account.id).await?;
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{}", added.id)).into_response())
 }
 
@@ -513,11 +484,7 @@ async fn edit_entry(
     let f = super::form(f)?;
     viewer.check_form_token(&f.csrf)?;
     let new = f.entry()?;
-    state
-        .store
-        .edit_live_entry(id, entry, &new, state.clock.now())
-        .await?;
-    state.match_written(id);
+    writes::matches::edit_entry(&state, id, entry, &new).await?;
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#fase-{entry}")).into_response())
 }
 
@@ -536,10 +503,6 @@ async fn delete_entry(
     reporter(&viewer)?;
     let f = super::form(f)?;
     viewer.check_form_token(&f.csrf)?;
-    state
-        .store
-        .delete_live_entry(id, entry, state.clock.now())
-        .await?;
-    state.match_written(id);
+    writes::matches::delete_entry(&state, id, entry).await?;
     Ok(Redirect::to(&format!("/redactie/wedstrijden/{id}#verslag")).into_response())
 }

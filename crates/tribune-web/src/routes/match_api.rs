@@ -21,6 +21,7 @@ use crate::auth::ApiViewer;
 use crate::error::ApiError;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::writes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -113,11 +114,7 @@ async fn set_status(
     let b = json(body)?;
     let status = MatchStatus::parse(&b.status)
         .ok_or_else(|| AppError::BadRequest(format!("unknown status {:?}", b.status)))?;
-    let m = state
-        .store
-        .set_match_status(id, status, minute(b.minute, b.added), state.clock.now())
-        .await?;
-    state.match_written(id);
+    let m = writes::matches::set_status(&state, id, status, minute(b.minute, b.added)).await?;
     Ok(private_json(StatusCode::OK, match_json(&m)))
 }
 
@@ -141,11 +138,7 @@ async fn set_article(
     }
     let b: ArticleJson =
         serde_json::from_value(raw).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let m = state
-        .store
-        .set_match_article(id, b.article_id, state.clock.now())
-        .await?;
-    state.match_written(id);
+    let m = writes::matches::link_article(&state, id, b.article_id).await?;
     Ok(private_json(StatusCode::OK, match_json(&m)))
 }
 
@@ -183,11 +176,7 @@ async fn add_event(
         reverses: b.reverses,
     };
     event.check().map_err(AppError::BadRequest)?;
-    let (m, added) = state
-        .store
-        .add_match_event(id, &event, state.clock.now())
-        .await?;
-    state.match_written(id);
+    let (m, added) = writes::matches::add_event(&state, id, &event).await?;
     Ok(private_json(
         StatusCode::CREATED,
         serde_json::json!({"match": match_json(&m), "event": added}),
@@ -223,10 +212,6 @@ async fn add_entry(
         pinned: b.pinned,
     };
     entry.check().map_err(AppError::BadRequest)?;
-    let added = state
-        .store
-        .add_live_entry(id, &entry, Some(viewer.account.id), state.clock.now())
-        .await?;
-    state.match_written(id);
+    let added = writes::matches::add_entry(&state, id, &entry, viewer.account.id).await?;
     Ok(private_json(StatusCode::CREATED, entry_json(&added)))
 }

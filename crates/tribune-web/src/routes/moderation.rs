@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Duration;
 use serde::Deserialize;
-use tribune_core::Event;
 use tribune_core::account::{Account, AccountId};
 use tribune_core::comment::{AccountAction, Comment, CommentAction, CommentId, Queue};
 use tribune_core::time::long_date_time;
@@ -26,6 +25,7 @@ use crate::views::law::{contest_rows, notice_rows};
 use crate::views::moderation::{
     AccountPage, ContestsPage, DeskPage, ItemView, LogPage, NoticesPage, RecentView, standing,
 };
+use crate::writes;
 
 /// Items shown per queue page.
 const QUEUE_SIZE: u32 = 100;
@@ -61,8 +61,8 @@ fn why(reason: &str) -> Result<String, AppError> {
     Ok(reason.to_string())
 }
 
-/// Applies a moderator's verdict; the article page follows at once.
-pub async fn act_on_comment(
+/// Checks and applies a moderator's verdict.
+async fn act_on_comment(
     state: &AppState,
     viewer: &Viewer,
     id: CommentId,
@@ -72,26 +72,12 @@ pub async fn act_on_comment(
     moderator(viewer)?;
     let action = CommentAction::parse(action)
         .ok_or_else(|| AppError::BadRequest(format!("Onbekende actie \"{action}\".")))?;
-    let c = state
-        .store
-        .moderate_comment(
-            id,
-            viewer.account.id,
-            action,
-            &why(reason)?,
-            state.clock.now(),
-        )
-        .await?;
-    state.publish(Event::ArticleChanged { id: c.article_id });
-    // The decision is stored with its lesson; the next comment is judged by a model that
-    // learned it. Should this read fail, the next refresh learns it.
-    if let Err(e) = state.learning.refresh(&*state.store).await {
-        tracing::warn!(error = %e, "moderation model not refreshed after a decision");
-    }
-    Ok(c)
+    writes::moderation::moderate_comment(state, viewer.account.id, id, action, &why(reason)?).await
 }
 
-pub async fn act_on_account(
+/// Checks and applies a moderator's measure on an account: never their own, and a
+/// moderator's only by an admin.
+async fn act_on_account(
     state: &AppState,
     viewer: &Viewer,
     id: AccountId,
@@ -130,10 +116,7 @@ pub async fn act_on_account(
             "Alleen een beheerder kan een moderator schorsen of blokkeren.".to_string(),
         ));
     }
-    Ok(state
-        .store
-        .moderate_account(id, viewer.account.id, action, &why(reason)?, now)
-        .await?)
+    writes::moderation::moderate_account(state, viewer.account.id, id, action, &why(reason)?).await
 }
 
 fn queue_param(q: &std::collections::HashMap<String, String>) -> Result<Queue, AppError> {

@@ -20,11 +20,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use tribune_core::account::Role;
 use tribune_core::article::{ArticleId, ArticleKind, Photo};
-use tribune_core::desk::{ArticleDraft, DeskAction, DeskArticle, DeskQuery, DeskStatus};
+use tribune_core::desk::{ArticleDraft, DeskArticle, DeskQuery, DeskStatus};
+use tribune_core::markdown;
 use tribune_core::poll::NewPoll;
 use tribune_core::time::{from_input, long_date_time};
 use tribune_core::topic::TopicId;
-use tribune_core::{Event, markdown};
 
 use super::personal;
 use super::{Params, json, page_number, params, private_json};
@@ -37,6 +37,8 @@ use crate::views::desk::{
     ArticleListPage, ArticleRow, DiffPage, EditorArticle, EditorFields, EditorPage, RevisionLine,
     RevisionsPage, desk_menu, field_diffs,
 };
+use crate::writes;
+use crate::writes::articles::Step;
 
 /// Articles on one page of the back office's list.
 const LIST_SIZE: u32 = 50;
@@ -106,32 +108,21 @@ async fn load(state: &AppState, id: ArticleId) -> Result<DeskArticle, AppError> 
 // ---------------------------------------------------------------------------------------
 // What every way in (form, JSON) does.
 
-/// What the writer asked for besides saving.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Step {
-    Save,
-    Submit,
-    /// Publish now, or at the draft's publish time when that is later (scheduling).
-    Publish,
-    /// Back to draft: take it off the site, or send a submitted piece back.
-    Withdraw,
-}
-
-impl Step {
-    fn parse(s: &str) -> Option<Self> {
-        match s {
-            "" | "opslaan" => Some(Self::Save),
-            "indienen" => Some(Self::Submit),
-            "publiceren" => Some(Self::Publish),
-            "offline" | "terugsturen" => Some(Self::Withdraw),
-            _ => None,
-        }
+/// The step a form's button asks for besides saving.
+fn step_of(button: &str) -> Option<Step> {
+    match button {
+        "" | "opslaan" => Some(Step::Save),
+        "indienen" => Some(Step::Submit),
+        "publiceren" => Some(Step::Publish),
+        "offline" | "terugsturen" => Some(Step::Withdraw),
+        _ => None,
     }
 }
 
-/// Saves the draft (a new article when `id` is `None`), then takes `step`. Publishing and
-/// withdrawing need an editor; the save is checked first, so nothing is half done.
-pub(crate) async fn write(
+/// Checks who may save the draft (a new article when `id` is `None`) and take `step`, then
+/// writes it. Publishing and withdrawing need an editor; the save is checked first, so
+/// nothing is half done.
+async fn write(
     state: &AppState,
     viewer: &Viewer,
     id: Option<ArticleId>,
@@ -154,35 +145,7 @@ pub(crate) async fn write(
     if step == Step::Publish {
         draft.check_publishable().map_err(AppError::BadRequest)?;
     }
-    let now = state.clock.now();
-    let saved = state
-        .store
-        .write_article(id, draft, viewer.account.id, note, now)
-        .await?;
-    let done = match step {
-        Step::Save => saved,
-        Step::Submit => {
-            state
-                .store
-                .set_desk_status(saved.id, DeskAction::Submit, now)
-                .await?
-        }
-        Step::Withdraw => {
-            state
-                .store
-                .set_desk_status(saved.id, DeskAction::Withdraw, now)
-                .await?
-        }
-        Step::Publish => {
-            let at = draft.publish_at.unwrap_or(now);
-            state
-                .store
-                .set_desk_status(saved.id, DeskAction::Publish { at }, now)
-                .await?
-        }
-    };
-    state.publish(Event::ArticleChanged { id: done.id });
-    Ok(done)
+    writes::articles::write(state, viewer.account.id, id, draft, step, note).await
 }
 
 async fn restore_revision(
@@ -586,7 +549,7 @@ async fn save_form(
     writer(viewer)?;
     let (fields, other) = read_form(body);
     viewer.check_form_token(other.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let step = Step::parse(other.get("actie").map(String::as_str).unwrap_or(""))
+    let step = step_of(other.get("actie").map(String::as_str).unwrap_or(""))
         .ok_or_else(|| AppError::BadRequest("Onbekende actie.".into()))?;
     let article = match id {
         Some(id) => Some(load(state, id).await?),
@@ -652,11 +615,7 @@ async fn keep(
     let (fields, other) = read_form(body);
     viewer.check_form_token(other.get("csrf").map(String::as_str).unwrap_or(""))?;
     let text = serde_json::to_string(&fields).map_err(|e| AppError::Internal(e.to_string()))?;
-    let now = state.clock.now();
-    state
-        .store
-        .autosave(viewer.account.id, id, &text, now)
-        .await?;
+    let now = writes::articles::autosave(state, viewer.account.id, id, &text).await?;
     Ok(private_json(
         StatusCode::OK,
         serde_json::json!({ "saved_at": now, "time": tribune_core::time::clock_time(now) }),
@@ -697,7 +656,7 @@ async fn discard(
     viewer.check_form_token(&f.csrf)?;
     // 0 is the new-article form.
     let id = (id > 0).then_some(id);
-    state.store.discard_autosave(viewer.account.id, id).await?;
+    writes::articles::discard_autosave(&state, viewer.account.id, id).await?;
     Ok(Redirect::to(&match id {
         Some(id) => format!("/redactie/artikels/{id}"),
         None => "/redactie/artikels/nieuw".into(),
@@ -772,7 +731,7 @@ async fn attach_poll(
             .collect(),
         closes_at,
     };
-    super::polls::attach(&state, new).await?;
+    writes::polls::attach(&state, new).await?;
     Ok(Redirect::to(&format!("/redactie/artikels/{id}?bewaard=1")).into_response())
 }
 

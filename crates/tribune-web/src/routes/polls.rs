@@ -10,8 +10,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use tribune_core::ArticleId;
 use tribune_core::poll::{NewPoll, OptionId, Poll, PollId};
-use tribune_core::{ArticleId, Event};
 
 use super::{form, json, private_json};
 use crate::auth::{ApiViewer, Viewer};
@@ -20,6 +20,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::Layout;
 use crate::views::site::{PollPage, PollView};
+use crate::writes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -32,25 +33,6 @@ pub fn router() -> Router<AppState> {
 
 async fn find(state: &AppState, id: PollId) -> Result<Poll, AppError> {
     state.store.poll(id).await?.ok_or(AppError::NotFound)
-}
-
-/// Counts the vote; the article's page (which shows results once closed) is refreshed.
-pub async fn vote(
-    state: &AppState,
-    viewer: &Viewer,
-    poll_id: PollId,
-    option_id: OptionId,
-) -> Result<Poll, AppError> {
-    let now = state.clock.now();
-    viewer.can_post(now)?;
-    let poll = state
-        .store
-        .vote_poll(poll_id, option_id, viewer.account.id, now)
-        .await?;
-    state.publish(Event::ArticleChanged {
-        id: poll.article_id,
-    });
-    Ok(poll)
 }
 
 /// The poll as one reader may see it: results only after voting or closing.
@@ -166,7 +148,7 @@ async fn vote_form(
         .option
         .parse()
         .map_err(|_| AppError::BadRequest("Kies een antwoord.".to_string()))?;
-    vote(&state, &viewer, id, option).await?;
+    writes::polls::vote(&state, &viewer, id, option).await?;
     Ok(Redirect::to(&format!("/peilingen/{id}")).into_response())
 }
 
@@ -198,7 +180,7 @@ async fn api_vote(
     body: Result<Json<VoteJson>, JsonRejection>,
 ) -> Result<Response, ApiError> {
     let body = json(body)?;
-    let p = vote(&state, &viewer, poll_id(&raw)?, body.option_id).await?;
+    let p = writes::polls::vote(&state, &viewer, poll_id(&raw)?, body.option_id).await?;
     Ok(private_json(
         StatusCode::CREATED,
         poll_json(&p, Some(body.option_id), state.clock.now()),
@@ -233,18 +215,9 @@ async fn api_create(
         options: body.options.iter().map(|o| o.trim().to_string()).collect(),
         closes_at: body.closes_at,
     };
-    let p = attach(&state, new).await?;
+    let p = writes::polls::attach(&state, new).await?;
     Ok(private_json(
         StatusCode::CREATED,
         poll_json(&p, None, state.clock.now()),
     ))
-}
-
-/// Attaches a checked poll to its article (the caller checked who may), and refreshes the
-/// article's page.
-pub async fn attach(state: &AppState, new: NewPoll) -> Result<Poll, AppError> {
-    new.check().map_err(AppError::BadRequest)?;
-    let p = state.store.create_poll(&new, state.clock.now()).await?;
-    state.publish(Event::ArticleChanged { id: new.article_id });
-    Ok(p)
 }

@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
-use tribune_core::Event;
 use tribune_core::account::Role;
 use tribune_core::football::{Team, TeamEdit, TeamId};
 use tribune_core::topic::TopicId;
@@ -22,6 +21,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::Layout;
 use crate::views::desk::{TeamFormPage, TeamListPage, TeamRow, desk_menu};
+use crate::writes;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -132,18 +132,12 @@ async fn save(
         topic_id,
     });
     let saved = match edit {
-        Ok(edit) => state.store.save_team(t.id, &edit, state.clock.now()).await,
+        Ok(edit) => writes::topics::save_team(&state, t.id, &edit).await,
         Err(e) => return refused(&state, &viewer, &t, &f, e).await,
     };
     match saved {
-        Ok(_) => {
-            // The team's names are on match pages, articles' match lines and chips:
-            // this node drops its pages now, the others follow the match log.
-            state.publish(Event::Everything);
-            state.live.poke();
-            Ok(Redirect::to(&format!("/redactie/ploegen/{}?bewaard=1", t.id)).into_response())
-        }
-        Err(e) => refused(&state, &viewer, &t, &f, e.into()).await,
+        Ok(_) => Ok(Redirect::to(&format!("/redactie/ploegen/{}?bewaard=1", t.id)).into_response()),
+        Err(e) => refused(&state, &viewer, &t, &f, e).await,
     }
 }
 

@@ -13,12 +13,13 @@ use serde::Deserialize;
 use tribune_core::account::{ApiToken, ApiTokenId, check_api_token_name};
 
 use super::{Segment, form, json, private_json, segment};
-use crate::auth::{self, ApiViewer, Viewer};
+use crate::auth::{ApiViewer, Viewer};
 use crate::error::ApiError;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::Layout;
 use crate::views::account::{TokenView, TokensPage};
+use crate::writes;
 
 /// Tokens an account may have that are not revoked: enough for every script a journalist
 /// runs, few enough that nobody loses track of them.
@@ -72,38 +73,14 @@ async fn create(
              niet meer nodig hebt."
         )));
     }
-    let secret = auth::new_api_token()?;
-    let token = state
-        .store
-        .create_api_token(
-            viewer.account.id,
-            &name,
-            &auth::sha256_hex(&secret),
-            state.clock.now(),
-        )
-        .await?;
-    tracing::info!(
-        account = viewer.account.id,
-        token = token.id,
-        "made a personal API token"
-    );
-    Ok((secret, token))
+    writes::tokens::create(state, viewer.account.id, &name).await
 }
 
 async fn revoke(state: &AppState, viewer: &Viewer, id: &str) -> Result<ApiToken, AppError> {
     writer(viewer)?;
     // Someone else's token is "not found": its existence is none of this account's business.
     let id: ApiTokenId = id.parse().map_err(|_| AppError::NotFound)?;
-    let token = state
-        .store
-        .revoke_api_token(viewer.account.id, id, state.clock.now())
-        .await?;
-    tracing::info!(
-        account = viewer.account.id,
-        token = token.id,
-        "revoked a personal API token"
-    );
-    Ok(token)
+    writes::tokens::revoke(state, viewer.account.id, id).await
 }
 
 // ---------------------------------------------------------------------------------------

@@ -14,7 +14,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
-use tribune_core::Event;
 use tribune_core::account::{Account, AccountId, Role};
 use tribune_core::store::AccountFilter;
 use tribune_core::tagging::{Confidence, Part, Tagger};
@@ -29,6 +28,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 use crate::views::desk::{TopicFormPage, TopicListPage, TopicRow, UserRow, UsersPage};
 use crate::views::{Layout, url_encode};
+use crate::writes;
 
 /// Accounts per page of the user list.
 const USERS_PER_PAGE: u32 = 50;
@@ -289,13 +289,6 @@ async fn store_crest(state: &AppState, bytes: bytes::Bytes) -> Result<String, Ap
         .ok_or_else(|| AppError::Internal("a stored crest has no master".to_string()))
 }
 
-/// Topic names show on article pages, every list and the topic index: after a change this
-/// node forgets every page at once (a rare admin action). Other nodes learn of it through
-/// the change log, where the store recorded the topic's articles.
-fn topics_changed(state: &AppState) {
-    state.publish(Event::Everything);
-}
-
 async fn new_topic_page(State(_): State<AppState>, viewer: Viewer) -> Result<Response, AppError> {
     admin(&viewer)?;
     Ok(personal_with(
@@ -318,12 +311,11 @@ async fn create_topic(
         if let Some(bytes) = sent.wapen.clone() {
             topic.crest = Some(store_crest(&state, bytes).await?);
         }
-        Ok::<_, AppError>(state.store.create_topic(&topic).await?)
+        writes::topics::create_topic(&state, &topic).await
     }
     .await;
     match saved {
         Ok(t) => {
-            topics_changed(&state);
             Ok(Redirect::to(&format!("/redactie/onderwerpen/{}?bewaard=1", t.id)).into_response())
         }
         Err(e) if matches!(e.status(), StatusCode::BAD_REQUEST | StatusCode::CONFLICT) => {
@@ -365,17 +357,11 @@ async fn update_topic(
         if let Some(bytes) = sent.wapen.clone() {
             topic.crest = Some(store_crest(&state, bytes).await?);
         }
-        Ok::<_, AppError>(
-            state
-                .store
-                .update_topic(id, &topic, state.clock.now())
-                .await?,
-        )
+        writes::topics::update_topic(&state, id, &topic).await
     }
     .await;
     match saved {
         Ok(t) => {
-            topics_changed(&state);
             Ok(Redirect::to(&format!("/redactie/onderwerpen/{}?bewaard=1", t.id)).into_response())
         }
         Err(e) if matches!(e.status(), StatusCode::BAD_REQUEST | StatusCode::CONFLICT) => {
@@ -505,13 +491,7 @@ async fn change_role(
     viewer.check_form_token(&f.csrf)?;
     let role = Role::parse(f.rol.trim())
         .ok_or_else(|| AppError::BadRequest(format!("Onbekende rol \"{}\".", f.rol)))?;
-    let account = state.store.change_role(id, role).await?;
-    tracing::info!(
-        account = account.id,
-        role = role.as_str(),
-        by = viewer.account.id,
-        "role changed"
-    );
+    let account = writes::topics::change_role(&state, id, role, viewer.account.id).await?;
     let back = users_link(
         f.q.trim(),
         Role::parse(f.filter.trim()),
