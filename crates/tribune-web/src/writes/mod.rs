@@ -6,8 +6,8 @@
 //! model learns, the mail. So no route has to remember a side effect, and a form and its
 //! JSON twin cannot drift apart.
 //!
-//! Below the routes and above the node's parts: this room uses the state, the cache's events,
-//! the live streams, auth's helpers and the mailer, never a route or a view.
+//! Below the routes and above the node's parts: this room uses the state and what it holds
+//! (store, cache, live streams, model, mailer) and auth's helpers, never a route or a view.
 
 pub mod accounts;
 pub mod articles;
