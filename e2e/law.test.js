@@ -94,7 +94,7 @@ test('a rejected comment shows its reasons and a contest form, and the contest i
   const slur = await post(`Jij k a n k e r ref ${RUN}`);
   assert.equal(slur.status, 'rejected', 'the word list rejects the slur');
   comments.slur = slur.comment.id;
-  const remark = await post(`Die scheidsrechter kan er niets van ${RUN}`);
+  const remark = await post(`Die scheidsrechter had een matige avond ${RUN}`);
   assert.equal(remark.status, 'visible', JSON.stringify(remark));
   comments.remark = remark.comment.id;
   const removed = await moderator.call('POST', `/api/v1/moderation/comments/${comments.remark}`, {

@@ -21,6 +21,21 @@ fn main() {
     // quick check while working (the figures we report come from `tribune moderation
     // evaluate`). `--tight` judges as on a match evening.
     let args: Vec<String> = std::env::args().collect();
+    // `--explain TEXT...`: the verdict, the model's risk and its heaviest words per text.
+    if let Some(at) = args.iter().position(|a| a == "--explain") {
+        let rules = Rules::default();
+        for text in args.iter().skip(at + 1) {
+            let score = Classifier::builtin().score(text);
+            let verdict = rules
+                .judge(&trusted(text, Some(Classifier::builtin()), false))
+                .map(|j| format!("{:?} {:?}", j.verdict, rules_reasons(&rules, text)));
+            println!(
+                "{text}\n  risk {} {:?}  {verdict:?}",
+                score.risk, score.words
+            );
+        }
+        return;
+    }
     if let Some(at) = args.iter().position(|a| a == "--dev") {
         let Ok(text) = std::fs::read_to_string(args.get(at + 1).map_or("", String::as_str)) else {
             eprintln!("usage: moderation_cv [--dev FILE [--tight]]");
@@ -32,20 +47,7 @@ fn main() {
         let stopped: Vec<bool> = data
             .iter()
             .map(|l| {
-                let s = Submission {
-                    body: &l.text,
-                    article_id: 1,
-                    author: Author {
-                        staff: false,
-                        approved_comments: 10,
-                    },
-                    recent: &[],
-                    article_rate: 0,
-                    now: Utc::now(),
-                    classifier: Some(Classifier::builtin()),
-                    tightened: tight,
-                    same_text_elsewhere: 0,
-                };
+                let s = trusted(&l.text, Some(Classifier::builtin()), tight);
                 rules
                     .judge(&s)
                     .map(|j| j.verdict != Verdict::Visible)
@@ -74,20 +76,7 @@ fn main() {
             .collect();
         let model = Classifier::train(&train);
         for (i, line) in data.iter().enumerate().filter(|(i, _)| i % folds == fold) {
-            let mut s = Submission {
-                body: &line.text,
-                article_id: 1,
-                author: Author {
-                    staff: false,
-                    approved_comments: 10,
-                },
-                recent: &[],
-                article_rate: 0,
-                now: Utc::now(),
-                classifier: Some(&model),
-                tightened: false,
-                same_text_elsewhere: 0,
-            };
+            let mut s = trusted(&line.text, Some(&model), false);
             let all = rules.judge(&s).map(|j| j.verdict != Verdict::Visible);
             s.classifier = None;
             let plain = rules.judge(&s).map(|j| j.verdict != Verdict::Visible);
@@ -138,9 +127,11 @@ fn main() {
     }
 }
 
-fn rules_reasons(rules: &Rules, text: &str) -> Vec<String> {
-    let s = Submission {
-        body: text,
+/// What a trusted reader (not new, not staff) submits: only the abuse rules and the model
+/// decide.
+fn trusted<'a>(body: &'a str, classifier: Option<&'a Classifier>, tight: bool) -> Submission<'a> {
+    Submission {
+        body,
         article_id: 1,
         author: Author {
             staff: false,
@@ -149,12 +140,15 @@ fn rules_reasons(rules: &Rules, text: &str) -> Vec<String> {
         recent: &[],
         article_rate: 0,
         now: Utc::now(),
-        classifier: Some(Classifier::builtin()),
-        tightened: false,
+        classifier,
+        tightened: tight,
         same_text_elsewhere: 0,
-    };
+    }
+}
+
+fn rules_reasons(rules: &Rules, text: &str) -> Vec<String> {
     rules
-        .judge(&s)
+        .judge(&trusted(text, Some(Classifier::builtin()), false))
         .map(|j| j.reasons.iter().map(Reason::code).collect())
         .unwrap_or_default()
 }

@@ -252,7 +252,7 @@ async fn a_moderator_upholds_or_overturns_and_the_author_sees_the_outcome(backen
     let (_, reader) = app.account(Role::Reader, "Lezer Lotte").await;
     let (_, moderator) = app.account(Role::Moderator, "Moderator Mo").await;
     let (kept, _) = post(&app, &reader, id, SLUR).await;
-    let (back, _) = post(&app, &reader, id, "Die scheidsrechter kan er niets van").await;
+    let (back, _) = post(&app, &reader, id, "Die scheidsrechter had een matige avond").await;
     moderate(&moderator, back, "remove", "belediging").await;
     for c in [kept, back] {
         let r = reader
@@ -331,7 +331,7 @@ async fn a_moderator_upholds_or_overturns_and_the_author_sees_the_outcome(backen
     assert!(
         public_page(&app, id)
             .await
-            .contains("Die scheidsrechter kan er niets van")
+            .contains("Die scheidsrechter had een matige avond")
     );
     assert!(app.store.counter_mismatches().await.unwrap().is_empty());
     let log = log_actions(&app).await;
@@ -518,7 +518,7 @@ async fn transparency_counts_per_month(backend: Backend) {
     // November: one taken off by the rules (contested, overturned), one by a moderator, one
     // notice handled without action.
     let (auto, _) = post(&app, &reader, id, SLUR).await;
-    let (removed, _) = post(&app, &reader, id, "Die scheidsrechter kan er niets van").await;
+    let (removed, _) = post(&app, &reader, id, "Die scheidsrechter had een matige avond").await;
     moderate(&moderator, removed, "remove", "belediging").await;
     let r = reader
         .post_json(

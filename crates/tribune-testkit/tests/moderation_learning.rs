@@ -159,6 +159,80 @@ async fn a_retrain_keeps_the_lessons_and_a_rollback_forgets_them(backend: Backen
     assert_eq!(app.store.model_versions().await.unwrap().len(), 2);
 }
 
+/// A site upgraded from a release whose model had other features: its stored version cannot
+/// be read, so the nodes take the built-in model and learn every lesson again, `serve`
+/// stores this release's built-in model, and a rollback to the old version is refused.
+async fn a_model_saved_by_an_earlier_release_is_replaced_and_the_lessons_kept(backend: Backend) {
+    let (app, id) = site(backend).await;
+    let (_, moderator) = app.account(Role::Moderator, "Moderator Mo").await;
+    for body in TAUGHT {
+        let (status, comment) = post_as_new_reader(&app, id, body).await;
+        turn_down(&moderator, comment, &status).await;
+    }
+    // As a release with model format 2 saved it: the header says version 2.
+    let mut old = tribune_core::moderation::Classifier::builtin().to_bytes();
+    old[8..10].copy_from_slice(&2u16.to_le_bytes());
+    let through = app.store.last_lesson().await.unwrap();
+    let saved = app
+        .store
+        .save_model(
+            &tribune_core::learning::NewModel {
+                bytes: old,
+                lessons_through: through,
+                examples: 1,
+                note: "bewaard door een eerdere release".into(),
+            },
+            app.now(),
+        )
+        .await
+        .unwrap();
+
+    app.state
+        .learning
+        .refresh(app.store.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.state.learning.position().await,
+        (saved.id, through),
+        "the old version's place, with every lesson learned again"
+    );
+    let (status, _) =
+        post_as_new_reader(&app, id, "Die keeper is een zwamdrol, altijd te laat").await;
+    assert_eq!(status, "pending", "the lessons were learned again");
+
+    let refused = tribune_web::learning::rollback(app.store.as_ref(), Some(saved.id), app.now())
+        .await
+        .unwrap_err();
+    assert!(refused.to_string().contains("eerdere release"), "{refused}");
+
+    tribune_web::learning::store_builtin_if_needed(app.store.as_ref(), app.now())
+        .await
+        .unwrap();
+    let versions = app.store.model_versions().await.unwrap();
+    assert_eq!(versions[1].id, saved.id);
+    assert!(
+        versions[0].note.contains("ingebouwde"),
+        "{}",
+        versions[0].note
+    );
+    let bytes = app
+        .store
+        .model_bytes(versions[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(tribune_core::moderation::Classifier::from_bytes(&bytes).is_ok());
+    tribune_web::learning::store_builtin_if_needed(app.store.as_ref(), app.now())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.store.model_versions().await.unwrap().len(),
+        versions.len(),
+        "a readable newest version is left alone"
+    );
+}
+
 async fn match_evening_mode_follows_the_match_clock(backend: Backend) {
     let app = TestApp::start_demo(backend).await;
     let m = app.upcoming_match().await;
@@ -269,10 +343,13 @@ async fn a_high_risk_match_tightens_its_whole_day(backend: Backend) {
 
 async fn the_same_text_from_several_accounts_is_held(backend: Backend) {
     let (app, id) = site(backend).await;
-    let spam = "Wil je bijverdienen naast het voetbal kijken? Stuur me een bericht voor de details";
+    // A copied campaign, harmless on its own (the model alone now holds the money offer
+    // this test used to post).
+    let campaign =
+        "Het bestuur moet nu eindelijk opstappen, teken allemaal de petitie op de supporterssite";
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        statuses.push(post_as_new_reader(&app, id, spam).await.0);
+        statuses.push(post_as_new_reader(&app, id, campaign).await.0);
     }
     assert_eq!(statuses[0], "visible", "the first one is just a comment");
     assert_eq!(
@@ -332,6 +409,7 @@ async fn comments_close_at_night(backend: Backend) {
 on_both_backends!(
     moderators_teach_the_model_a_new_insult_and_restores_teach_it_back,
     a_retrain_keeps_the_lessons_and_a_rollback_forgets_them,
+    a_model_saved_by_an_earlier_release_is_replaced_and_the_lessons_kept,
     match_evening_mode_follows_the_match_clock,
     a_high_risk_match_tightens_its_whole_day,
     the_same_text_from_several_accounts_is_held,

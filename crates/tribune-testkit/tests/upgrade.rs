@@ -158,7 +158,7 @@ async fn staff_log_in_with_their_old_passwords_and_new_writes_follow_the_old_ids
 
     // The built-in moderation model is stored as `tribune serve` stores it on a site that
     // has none (the fixture was made without its 730 KB of weights).
-    tribune_web::learning::store_builtin_if_none(app.store.as_ref(), app.now())
+    tribune_web::learning::store_builtin_if_needed(app.store.as_ref(), app.now())
         .await
         .unwrap();
 }

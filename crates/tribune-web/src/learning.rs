@@ -92,12 +92,15 @@ impl Learning {
         let newest_id = newest.as_ref().map_or(0, |v| v.id);
         let mut model: Option<Classifier> = None;
         if newest_id != pos.version {
-            let base = match &newest {
-                Some(v) => load(store, v).await?,
-                None => Classifier::builtin().clone(),
+            let stored = match &newest {
+                Some(v) => load(store, v).await?.map(|m| (m, v.lessons_through)),
+                None => None,
             };
+            // No version, or one an earlier release saved in a format this one does not
+            // read: the built-in model, with every lesson learned again.
+            let (base, through) = stored.unwrap_or_else(|| (Classifier::builtin().clone(), 0));
             pos.version = newest_id;
-            pos.lessons_through = newest.as_ref().map_or(0, |v| v.lessons_through);
+            pos.lessons_through = through;
             model = Some(base);
         }
         loop {
@@ -120,17 +123,21 @@ impl Learning {
     }
 }
 
-async fn load(store: &dyn Store, version: &ModelVersion) -> StoreResult<Classifier> {
+/// A stored version, or `None` when an earlier release saved it in a format this one does
+/// not read.
+async fn load(store: &dyn Store, version: &ModelVersion) -> StoreResult<Option<Classifier>> {
     let bytes = store
         .model_bytes(version.id)
         .await?
         .ok_or(StoreError::NotFound)?;
-    Classifier::from_bytes(&bytes).map_err(|e| {
-        StoreError::Invalid(format!(
+    match Classifier::from_bytes(&bytes) {
+        Ok(model) => Ok(Some(model)),
+        Err(e) if e.is_outdated() => Ok(None),
+        Err(e) => Err(StoreError::Invalid(format!(
             "moderation model version {} cannot be read: {e}",
             version.id
-        ))
-    })
+        ))),
+    }
 }
 
 /// Every lesson so far, oldest first, as training examples.
@@ -175,9 +182,12 @@ pub async fn retrain(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Model
 
 /// Stores the built-in model as the site's first version when the site has none yet, so
 /// that the model in use is stored with the site (a copy or a backup carries it) from its
-/// first start; the lessons so far are learned on top of it by the nodes.
-pub async fn store_builtin_if_none(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<()> {
-    if !store.model_versions().await?.is_empty() {
+/// first start; the lessons so far are learned on top of it by the nodes. The same when the
+/// newest version was saved by an earlier release in a format this one does not read.
+pub async fn store_builtin_if_needed(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<()> {
+    if let Some(newest) = store.model_versions().await?.first()
+        && load(store, newest).await?.is_some()
+    {
         return Ok(());
     }
     let model = Classifier::builtin();
@@ -216,7 +226,11 @@ pub async fn rollback(
                 .iter()
                 .find(|v| v.id == id)
                 .ok_or(StoreError::NotFound)?;
-            let model = load(store, target).await?;
+            let model = load(store, target).await?.ok_or_else(|| {
+                StoreError::Invalid(format!(
+                    "versie {id} is bewaard door een eerdere release en kan niet meer gebruikt worden"
+                ))
+            })?;
             (
                 model.to_bytes(),
                 target.examples,

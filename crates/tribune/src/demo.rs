@@ -521,7 +521,7 @@ pub async fn load(
     let live_article = ids.get(LIVE_ARTICLE).copied();
     loaded.matches = crate::matchday::load(store, live_article, now).await?;
     // A reload keeps the model there, with what its moderators taught it.
-    tribune_web::learning::store_builtin_if_none(store, now)
+    tribune_web::learning::store_builtin_if_needed(store, now)
         .await
         .map_err(|e| format!("demo model: {e}"))?;
     Ok(loaded)

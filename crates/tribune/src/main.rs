@@ -297,7 +297,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     );
                 }
             }
-            tribune_web::learning::store_builtin_if_none(store.as_ref(), clock.now())
+            tribune_web::learning::store_builtin_if_needed(store.as_ref(), clock.now())
                 .await
                 .map_err(|e| format!("moderation model: {e}"))?;
             let listener = tokio::net::TcpListener::bind(listen)
