@@ -24,7 +24,13 @@ mkdir -p "$OUT"
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 2; }
 
 SERVER=""
-stop() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null; SERVER=""; }
+stop() {
+    if [ -n "$SERVER" ]; then
+        kill "$SERVER" 2>/dev/null || true
+        wait "$SERVER" 2>/dev/null || true # a server stopped by TERM answers 143
+    fi
+    SERVER=""
+}
 trap stop EXIT
 
 start() { # binary backend tag
@@ -52,7 +58,7 @@ rps() { # url -> requests/s
     wrk -t2 -c64 -d"$DURATION" "$1" | awk '/^Requests\/sec/ { printf "%d", $2 }'
 }
 
-median() { tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+median() { tr ' ' '\n' | grep . | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 declare -A R
 for backend in "${BACKENDS[@]}"; do
@@ -60,7 +66,7 @@ for backend in "${BACKENDS[@]}"; do
         for build in old new; do
             bin="$OLD"; [ "$build" = new ] && bin="$NEW"
             start "$bin" "$backend" "$backend-$build"
-            article="$(curl -fs http://127.0.0.1:8931/ | grep -o 'href="/nieuws/[^"]*"' | head -1 | cut -d'"' -f2)"
+            article="$(curl -fs http://127.0.0.1:8931/ | grep -o 'href="/nieuws/[^"]*"' | sed -n 1p | cut -d'"' -f2)"
             [ -n "$article" ] || { echo "no article link on the home page" >&2; exit 1; }
             R[$backend-$build-home]+="$(rps http://127.0.0.1:8931/) "
             R[$backend-$build-article]+="$(rps "http://127.0.0.1:8931$article") "
