@@ -619,14 +619,7 @@ impl Classifier {
     /// The model as bytes: header, version, bucket count, bias, example counts, then the
     /// non-zero weights as (bucket, weight).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let used: Vec<(u32, f32)> = self
-            .weights
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| **w != 0.0)
-            .map(|(i, w)| (i as u32, *w))
-            .collect();
-        let mut out = Vec::with_capacity(8 + 2 + 4 + 4 + 16 + 4 + used.len() * 8);
+        let mut out = Vec::with_capacity(1 << 20);
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&VERSION.to_le_bytes());
         out.extend_from_slice(&(BUCKETS as u32).to_le_bytes());
@@ -634,24 +627,9 @@ impl Classifier {
         for v in &self.docs {
             out.extend_from_slice(&v.to_le_bytes());
         }
-        out.extend_from_slice(&(used.len() as u32).to_le_bytes());
-        for (i, w) in used {
-            out.extend_from_slice(&i.to_le_bytes());
-            out.extend_from_slice(&w.to_le_bytes());
-        }
-        // Then the ratios that are not 1, as (bucket, ratio) pairs after their count.
-        let ratios: Vec<(u32, f32)> = self
-            .ratio
-            .iter()
-            .enumerate()
-            .filter(|(_, r)| **r != 1.0)
-            .map(|(i, r)| (i as u32, *r))
-            .collect();
-        out.extend_from_slice(&(ratios.len() as u32).to_le_bytes());
-        for (i, r) in ratios {
-            out.extend_from_slice(&i.to_le_bytes());
-            out.extend_from_slice(&r.to_le_bytes());
-        }
+        write_sparse(&mut out, &self.weights, 0.0);
+        // Then the ratios that are not 1, the same way.
+        write_sparse(&mut out, &self.ratio, 1.0);
         // Then the training vocabulary's bits, and the taught words: count, and per word its
         // length, bytes and two counts.
         for slot in &self.vocabulary {
@@ -693,39 +671,11 @@ impl Classifier {
                 return Err(ModelError::Corrupt("example counts"));
             }
         }
-        let n = u32::from_le_bytes(r.array()?) as usize;
-        // Each weight and ratio takes 8 bytes; the ratios' count and the vocabulary follow.
-        if n > BUCKETS || r.remaining() < n * 8 + 4 + VOCABULARY_BITS / 8 + 4 {
-            return Err(ModelError::Corrupt("length"));
-        }
-        for _ in 0..n {
-            let i = u32::from_le_bytes(r.array()?) as usize;
-            let w = f32::from_le_bytes(r.array()?);
-            let slot = c
-                .weights
-                .get_mut(i)
-                .ok_or(ModelError::Corrupt("bucket index"))?;
-            if !w.is_finite() {
-                return Err(ModelError::Corrupt("weight"));
-            }
-            *slot = w;
-        }
-        let n = u32::from_le_bytes(r.array()?) as usize;
-        if n > BUCKETS || r.remaining() < n * 8 + VOCABULARY_BITS / 8 + 4 {
-            return Err(ModelError::Corrupt("length"));
-        }
-        for _ in 0..n {
-            let i = u32::from_le_bytes(r.array()?) as usize;
-            let ratio = f32::from_le_bytes(r.array()?);
-            let slot = c
-                .ratio
-                .get_mut(i)
-                .ok_or(ModelError::Corrupt("bucket index"))?;
-            if !(ratio.is_finite() && ratio > 0.0) {
-                return Err(ModelError::Corrupt("ratio"));
-            }
-            *slot = ratio;
-        }
+        // The ratios' count and the vocabulary follow the weights.
+        read_sparse(&mut r, &mut c.weights, 4, "weight", f32::is_finite)?;
+        read_sparse(&mut r, &mut c.ratio, 0, "ratio", |v| {
+            v.is_finite() && v > 0.0
+        })?;
         for slot in &mut c.vocabulary {
             *slot = u64::from_le_bytes(r.array()?);
         }
@@ -807,6 +757,50 @@ const LEARNING_RATE: f32 = 4.0;
 const LESSON_RATE: f32 = 0.5;
 /// Weight decay per step.
 const L2: f32 = 1e-5;
+
+/// Writes the values of `values` that are not `default` as a count, then (bucket, value)
+/// pairs: most buckets are never used.
+fn write_sparse(out: &mut Vec<u8>, values: &[f32], default: f32) {
+    let used: Vec<(u32, f32)> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v != default)
+        .map(|(i, v)| (i as u32, *v))
+        .collect();
+    out.extend_from_slice(&(used.len() as u32).to_le_bytes());
+    for (i, v) in used {
+        out.extend_from_slice(&i.to_le_bytes());
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Reads [`write_sparse`] output into `values`; `after` is how many bytes of counts must
+/// still follow before the vocabulary, so a count that promises more than is there fails
+/// before anything is read.
+fn read_sparse(
+    r: &mut Reader<'_>,
+    values: &mut [f32],
+    after: usize,
+    what: &'static str,
+    valid: impl Fn(f32) -> bool,
+) -> Result<(), ModelError> {
+    let n = u32::from_le_bytes(r.array()?) as usize;
+    if n > BUCKETS || r.remaining() < n * 8 + after + VOCABULARY_BITS / 8 + 4 {
+        return Err(ModelError::Corrupt("length"));
+    }
+    for _ in 0..n {
+        let i = u32::from_le_bytes(r.array()?) as usize;
+        let v = f32::from_le_bytes(r.array()?);
+        let slot = values
+            .get_mut(i)
+            .ok_or(ModelError::Corrupt("bucket index"))?;
+        if !valid(v) {
+            return Err(ModelError::Corrupt(what));
+        }
+        *slot = v;
+    }
+    Ok(())
+}
 
 struct Reader<'a> {
     bytes: &'a [u8],

@@ -5,7 +5,7 @@
 
 use tribune_core::account::AccountId;
 use tribune_core::comment::{self, Comment, CommentEdit, CommentId, Lookback, ReportReason};
-use tribune_core::moderation::{self, Judgement, Refusal, Submission};
+use tribune_core::moderation::{self, Refusal, Submission};
 use tribune_core::{ArticleId, Event, StoreError};
 
 use crate::auth::Viewer;
@@ -14,14 +14,15 @@ use crate::state::AppState;
 
 /// Runs the moderation rules on a text by this viewer for this article; `editing` is the
 /// comment whose text this replaces. The verdict is part of the write: it decides whether
-/// the comment is shown, held or refused.
+/// the comment is shown, held or refused. Answers the text as it is stored: rendered, with
+/// its fingerprint (the one the duplicate check used) and its verdict.
 async fn judge(
     state: &AppState,
     viewer: &Viewer,
     article_id: ArticleId,
     body: &str,
     editing: Option<CommentId>,
-) -> Result<Judgement, AppError> {
+) -> Result<CommentEdit, AppError> {
     comment::check_body(body).map_err(AppError::BadRequest)?;
     let now = state.clock.now();
     viewer.can_post(now)?;
@@ -72,7 +73,15 @@ async fn judge(
         tightened: evening.is_some(),
         same_text_elsewhere: context.same_text_elsewhere,
     };
-    rules.judge(&submission).map_err(refused)
+    let judgement = rules.judge(&submission).map_err(refused)?;
+    Ok(CommentEdit {
+        body_markdown: body.to_string(),
+        body_html: comment::render(body),
+        fingerprint: look.fingerprint,
+        verdict: judgement.verdict,
+        reasons: judgement.reasons.iter().map(|r| r.code()).collect(),
+        risk: judgement.risk,
+    })
 }
 
 fn refused(r: Refusal) -> AppError {
@@ -95,17 +104,17 @@ pub async fn post(
     reply_to: Option<CommentId>,
     body: &str,
 ) -> Result<Comment, AppError> {
-    let judgement = judge(state, viewer, article_id, body, None).await?;
+    let judged = judge(state, viewer, article_id, body, None).await?;
     let new = comment::NewComment {
         article_id,
         author_id: viewer.account.id,
         reply_to,
-        body_markdown: body.to_string(),
-        body_html: comment::render(body),
-        fingerprint: moderation::fingerprint(body),
-        verdict: judgement.verdict,
-        reasons: judgement.reasons.iter().map(|r| r.code()).collect(),
-        risk: judgement.risk,
+        body_markdown: judged.body_markdown,
+        body_html: judged.body_html,
+        fingerprint: judged.fingerprint,
+        verdict: judged.verdict,
+        reasons: judged.reasons,
+        risk: judged.risk,
         shadow: viewer.account.shadow_banned,
     };
     let stored = state.store.add_comment(&new, state.clock.now()).await?;
@@ -124,15 +133,7 @@ pub async fn edit(
     before: &Comment,
     body: &str,
 ) -> Result<Comment, AppError> {
-    let judgement = judge(state, viewer, before.article_id, body, Some(before.id)).await?;
-    let edit = CommentEdit {
-        body_markdown: body.to_string(),
-        body_html: comment::render(body),
-        fingerprint: moderation::fingerprint(body),
-        verdict: judgement.verdict,
-        reasons: judgement.reasons.iter().map(|r| r.code()).collect(),
-        risk: judgement.risk,
-    };
+    let edit = judge(state, viewer, before.article_id, body, Some(before.id)).await?;
     let after = state
         .store
         .edit_comment(before.id, viewer.account.id, &edit, state.clock.now())
